@@ -1,0 +1,418 @@
+//! Cell parsers: every accepted spelling of a value in the exports (exports.md, "Cell values")
+//! turned into its normal form, or a reason in Chinese that a clerk can act on.
+//!
+//! Parsers take a [`Raw`] cell as the readers deliver it (csv cells are always text; xlsx cells
+//! may be numbers, dates or booleans) and return `Ok(None)` for an empty cell.
+
+use chrono::{Datelike, Duration, NaiveDate};
+use rust_decimal::Decimal;
+use std::fmt;
+use std::str::FromStr;
+
+use crate::ids;
+
+/// One cell as read from a file.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Raw {
+    Empty,
+    Text(String),
+    Number(f64),
+    Date(NaiveDate),
+    Bool(bool),
+}
+
+impl Raw {
+    pub fn is_empty(&self) -> bool {
+        match self {
+            Raw::Empty => true,
+            Raw::Text(s) => s.trim().is_empty(),
+            _ => false,
+        }
+    }
+
+    /// The cell as a clerk would read it in Excel; used in reject messages and for text columns.
+    pub fn display(&self) -> String {
+        match self {
+            Raw::Empty => String::new(),
+            Raw::Text(s) => s.clone(),
+            Raw::Number(n) => format_number(*n),
+            Raw::Date(d) => d.format("%Y-%m-%d").to_string(),
+            Raw::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
+        }
+    }
+}
+
+/// Shortest decimal text of a float (`3499.2`, `1500`, `5.00101e17` as Excel would show it).
+pub fn format_number(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else if n.abs() >= 1e15 {
+        // Excel shows such numbers in scientific notation; so do the clerks who report them.
+        let s = format!("{:E}", n);
+        s.replace('E', "E+").replace("E+-", "E-")
+    } else {
+        format!("{}", n)
+    }
+}
+
+/// Full-width ASCII forms (`１５００`, `（`, `Ｘ`) and the ideographic space to their ASCII
+/// counterparts: hand-typed cells are full of them.
+pub fn halfwidth(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            '\u{3000}' => ' ',
+            _ => c,
+        })
+        .collect()
+}
+
+/// The text of a cell, trimmed and half-width; `None` when empty.
+pub fn text(raw: &Raw) -> Option<String> {
+    let s = match raw {
+        Raw::Empty => return None,
+        Raw::Text(s) => halfwidth(s).trim().to_string(),
+        other => other.display(),
+    };
+    if s.is_empty() {
+        None
+    } else {
+        Some(s)
+    }
+}
+
+/// A plan month (所属月份).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Month {
+    pub year: i32,
+    pub month: u32,
+}
+
+impl Month {
+    pub fn new(year: i32, month: u32) -> Option<Month> {
+        if (1..=12).contains(&month) && (1900..=2200).contains(&year) {
+            Some(Month { year, month })
+        } else {
+            None
+        }
+    }
+
+    pub fn first_day(self) -> NaiveDate {
+        NaiveDate::from_ymd_opt(self.year, self.month, 1).unwrap_or(NaiveDate::MIN)
+    }
+
+    /// The as-of date of a month: its last day (rules.md, Terms).
+    pub fn last_day(self) -> NaiveDate {
+        self.next().first_day() - Duration::days(1)
+    }
+
+    pub fn next(self) -> Month {
+        if self.month == 12 {
+            Month { year: self.year + 1, month: 1 }
+        } else {
+            Month { year: self.year, month: self.month + 1 }
+        }
+    }
+
+    pub fn prev(self) -> Month {
+        if self.month == 1 {
+            Month { year: self.year - 1, month: 12 }
+        } else {
+            Month { year: self.year, month: self.month - 1 }
+        }
+    }
+
+    pub fn of(d: NaiveDate) -> Month {
+        Month { year: d.year(), month: d.month() }
+    }
+}
+
+impl fmt::Display for Month {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}", self.year, self.month)
+    }
+}
+
+impl FromStr for Month {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Month, String> {
+        parse_month_text(s).ok_or_else(|| format!("无法识别的月份“{s}”（应为 2020-03 这样的年月）"))
+    }
+}
+
+/// Digits runs of a text, e.g. `2020年3月15日` → [2020, 3, 15].
+fn number_parts(s: &str) -> Option<Vec<i64>> {
+    let mut parts = Vec::new();
+    let mut cur = String::new();
+    for c in s.chars() {
+        if c.is_ascii_digit() {
+            cur.push(c);
+        } else {
+            if !cur.is_empty() {
+                parts.push(cur.parse().ok()?);
+                cur.clear();
+            }
+            if !matches!(c, '-' | '/' | '.' | '年' | '月' | '日' | ' ') {
+                return None;
+            }
+        }
+    }
+    if !cur.is_empty() {
+        parts.push(cur.parse().ok()?);
+    }
+    Some(parts)
+}
+
+fn parse_month_text(s: &str) -> Option<Month> {
+    let s = halfwidth(s);
+    let s = s.trim();
+    if s.len() == 6 && s.chars().all(|c| c.is_ascii_digit()) {
+        return Month::new(s[..4].parse().ok()?, s[4..].parse().ok()?);
+    }
+    if let Some(d) = parse_date_text(s).ok().flatten() {
+        return Some(Month::of(d));
+    }
+    let parts = number_parts(s)?;
+    match parts.as_slice() {
+        [y, m] => Month::new(i32::try_from(*y).ok()?, u32::try_from(*m).ok()?),
+        _ => None,
+    }
+}
+
+/// Excel's day zero for serial dates (the 1900 system, with its leap-year bug absorbed).
+fn excel_serial(n: f64) -> Option<NaiveDate> {
+    if !(1.0..=2_958_465.0).contains(&n) {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(1899, 12, 30)?.checked_add_signed(Duration::days(n.trunc() as i64))
+}
+
+fn parse_date_text(s: &str) -> Result<Option<NaiveDate>, String> {
+    let s = halfwidth(s);
+    let s = s.trim();
+    // `2020-03-15 00:00:00`: a datetime typed as text; the time is noise.
+    let s = match s.find(' ') {
+        Some(i) if s[i..].trim().contains(':') => &s[..i],
+        _ => s,
+    };
+    if s.is_empty() {
+        return Ok(None);
+    }
+    let bad = || format!("无法识别的日期“{s}”（应为 2020-03-15 这样的日期）");
+    let (y, m, d) = if s.len() == 8 && s.chars().all(|c| c.is_ascii_digit()) {
+        let p = |r: std::ops::Range<usize>| s[r].parse::<i64>().map_err(|_| bad());
+        (p(0..4)?, p(4..6)?, p(6..8)?)
+    } else {
+        match number_parts(s).ok_or_else(bad)?.as_slice() {
+            [y, m, d] if *y >= 1000 => (*y, *m, *d),
+            _ => return Err(bad()),
+        }
+    };
+    let date = i32::try_from(y).ok().and_then(|y| {
+        NaiveDate::from_ymd_opt(y, u32::try_from(m).ok()?, u32::try_from(d).ok()?)
+    });
+    match date {
+        Some(d) => Ok(Some(d)),
+        None => Err(format!("日期“{s}”不存在（{y}年{m}月没有{d}日）")),
+    }
+}
+
+/// A date: ISO, `2020/3/15`, `2020.3.15`, `2020年3月15日`, `20200315`, or an xlsx date/serial.
+pub fn date(raw: &Raw) -> Result<Option<NaiveDate>, String> {
+    match raw {
+        Raw::Empty => Ok(None),
+        Raw::Date(d) => Ok(Some(*d)),
+        Raw::Number(n) => excel_serial(*n)
+            .map(Some)
+            .ok_or_else(|| format!("无法识别的日期“{}”", format_number(*n))),
+        Raw::Text(s) => parse_date_text(s),
+        Raw::Bool(_) => Err(format!("无法识别的日期“{}”", raw.display())),
+    }
+}
+
+/// A month: `2020-03`, `2020/3`, `2020年3月`, `202003`, or an xlsx date/serial.
+pub fn month(raw: &Raw) -> Result<Option<Month>, String> {
+    let bad = || format!("无法识别的月份“{}”（应为 2020-03 这样的年月）", raw.display());
+    match raw {
+        Raw::Empty => Ok(None),
+        Raw::Date(d) => Ok(Some(Month::of(*d))),
+        Raw::Number(n) => {
+            if n.fract() == 0.0 && (190001.0..=220012.0).contains(n) {
+                return parse_month_text(&format_number(*n)).map(Some).ok_or_else(bad);
+            }
+            excel_serial(*n).map(|d| Some(Month::of(d))).ok_or_else(bad)
+        }
+        Raw::Text(s) if s.trim().is_empty() => Ok(None),
+        Raw::Text(s) => parse_month_text(s).map(Some).ok_or_else(bad),
+        Raw::Bool(_) => Err(bad()),
+    }
+}
+
+/// Money in exact yuan as integer fen. At most two decimal places.
+pub fn money_fen(raw: &Raw) -> Result<Option<i64>, String> {
+    let text = match raw {
+        Raw::Empty => return Ok(None),
+        Raw::Number(n) => format!("{}", n),
+        Raw::Text(s) => halfwidth(s),
+        _ => return Err(format!("无法识别的金额“{}”", raw.display())),
+    };
+    let cleaned: String = text
+        .trim()
+        .trim_start_matches(['￥', '¥'])
+        .trim_end_matches('元')
+        .chars()
+        .filter(|c| *c != ',' && !c.is_whitespace())
+        .collect();
+    if cleaned.is_empty() {
+        return Ok(None);
+    }
+    let value = Decimal::from_str(&cleaned)
+        .map_err(|_| format!("无法识别的金额“{}”（应为 1500 或 1,500.00 这样的数）", text.trim()))?;
+    if value.scale() > 2 && value.normalize().scale() > 2 {
+        return Err(format!("金额“{}”超过两位小数", text.trim()));
+    }
+    let fen = (value * Decimal::from(100)).trunc();
+    i64::try_from(fen)
+        .map(Some)
+        .map_err(|_| format!("金额“{}”超出范围", text.trim()))
+}
+
+/// A whole number; `3个月`, `30天`, `5人` accepted.
+pub fn count(raw: &Raw) -> Result<Option<i64>, String> {
+    match raw {
+        Raw::Empty => Ok(None),
+        Raw::Number(n) if n.fract() == 0.0 && n.abs() < 1e12 => Ok(Some(*n as i64)),
+        Raw::Text(s) => {
+            let t = halfwidth(s);
+            let t = t.trim();
+            let digits = t
+                .trim_end_matches("个月")
+                .trim_end_matches(['月', '天', '人', '日'])
+                .trim();
+            if digits.is_empty() && t.is_empty() {
+                return Ok(None);
+            }
+            digits
+                .parse::<i64>()
+                .map(Some)
+                .map_err(|_| format!("“{t}”不是整数"))
+        }
+        _ => Err(format!("“{}”不是整数", raw.display())),
+    }
+}
+
+/// Yes/no. `uses_tick`: the column marks yes with `√`, so a blank there is 否.
+pub fn yes_no(raw: &Raw, uses_tick: bool) -> Result<Option<bool>, String> {
+    match raw {
+        Raw::Bool(b) => Ok(Some(*b)),
+        Raw::Number(n) if *n == 1.0 => Ok(Some(true)),
+        Raw::Number(n) if *n == 0.0 => Ok(Some(false)),
+        _ => match text(raw).as_deref() {
+            None => Ok(if uses_tick { Some(false) } else { None }),
+            Some("是" | "Y" | "y" | "1" | "√" | "✓" | "TRUE" | "true") => Ok(Some(true)),
+            Some("否" | "N" | "n" | "0" | "×" | "FALSE" | "false") => Ok(Some(false)),
+            Some(other) => Err(format!("“{other}”不是“是/否”")),
+        },
+    }
+}
+
+pub fn is_tick(raw: &Raw) -> bool {
+    matches!(text(raw).as_deref(), Some("√" | "✓"))
+}
+
+/// A 身份证号: upper-cased and checksum-checked.
+pub fn id_number(raw: &Raw) -> Result<Option<String>, String> {
+    match raw {
+        Raw::Number(n) => Err(format!(
+            "身份证号被 Excel 存成了数字（{}），后几位已丢失无法恢复，请将该列设为文本后重新录入",
+            format_number(*n)
+        )),
+        _ => match text(raw) {
+            None => Ok(None),
+            Some(s) => ids::check_id(&s).map(Some),
+        },
+    }
+}
+
+/// A 统一社会信用代码: upper-cased; `Ok((code, checksum_ok))`.
+pub fn credit_code(raw: &Raw) -> Option<(String, bool)> {
+    let s = text(raw)?.to_uppercase();
+    let ok = ids::credit_code_ok(&s);
+    Some((s, ok))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> Raw {
+        Raw::Text(s.to_string())
+    }
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn dates_in_every_form() {
+        for s in ["2020-03-15", "2020/3/15", "2020.3.15", "2020年3月15日", "20200315", "２０２０-０３-１５", "2020-03-15 00:00:00"] {
+            assert_eq!(date(&t(s)).unwrap(), Some(d(2020, 3, 15)), "{s}");
+        }
+        assert_eq!(date(&Raw::Number(43905.0)).unwrap(), Some(d(2020, 3, 15)));
+        assert_eq!(date(&Raw::Date(d(2020, 3, 15))).unwrap(), Some(d(2020, 3, 15)));
+        assert_eq!(date(&t("")).unwrap(), None);
+        assert!(date(&t("2020-02-30")).unwrap_err().contains("不存在"));
+        assert!(date(&t("三月十五")).is_err());
+        assert!(date(&t("2020-03")).is_err());
+    }
+
+    #[test]
+    fn months_in_every_form() {
+        for s in ["2020-03", "2020/3", "2020年3月", "202003", "2020-03-01"] {
+            assert_eq!(month(&t(s)).unwrap(), Month::new(2020, 3), "{s}");
+        }
+        assert_eq!(month(&Raw::Number(43891.0)).unwrap(), Month::new(2020, 3));
+        assert_eq!(month(&Raw::Number(202003.0)).unwrap(), Month::new(2020, 3));
+        assert_eq!(month(&Raw::Date(d(2020, 3, 1))).unwrap(), Month::new(2020, 3));
+        assert!(month(&t("2020-13")).is_err());
+        assert_eq!(Month::new(2020, 2).unwrap().last_day(), d(2020, 2, 29));
+        assert_eq!(Month::new(2020, 12).unwrap().to_string(), "2020-12");
+    }
+
+    #[test]
+    fn money_is_exact_fen() {
+        assert_eq!(money_fen(&t("1500")).unwrap(), Some(150000));
+        assert_eq!(money_fen(&t("1,500.00")).unwrap(), Some(150000));
+        assert_eq!(money_fen(&t("1500元")).unwrap(), Some(150000));
+        assert_eq!(money_fen(&t("￥1500")).unwrap(), Some(150000));
+        assert_eq!(money_fen(&t("１５００")).unwrap(), Some(150000));
+        assert_eq!(money_fen(&Raw::Number(3499.2)).unwrap(), Some(349920));
+        assert_eq!(money_fen(&Raw::Number(1500.01)).unwrap(), Some(150001));
+        assert_eq!(money_fen(&t("334.04")).unwrap(), Some(33404));
+        assert_eq!(money_fen(&t("-990")).unwrap(), Some(-99000));
+        assert!(money_fen(&t("12.345")).unwrap_err().contains("两位小数"));
+        assert!(money_fen(&t("一千元")).is_err());
+        assert_eq!(money_fen(&t("12.300")).unwrap(), Some(1230));
+    }
+
+    #[test]
+    fn counts_and_booleans() {
+        assert_eq!(count(&t("3个月")).unwrap(), Some(3));
+        assert_eq!(count(&t("30天")).unwrap(), Some(30));
+        assert_eq!(count(&Raw::Number(12.0)).unwrap(), Some(12));
+        assert!(count(&t("3.5")).is_err());
+        for (s, b) in [("是", true), ("否", false), ("Y", true), ("N", false), ("1", true), ("0", false), ("√", true)] {
+            assert_eq!(yes_no(&t(s), false).unwrap(), Some(b), "{s}");
+        }
+        assert_eq!(yes_no(&Raw::Empty, true).unwrap(), Some(false));
+        assert_eq!(yes_no(&Raw::Empty, false).unwrap(), None);
+        assert!(yes_no(&t("也许"), false).is_err());
+    }
+
+    #[test]
+    fn id_cells() {
+        assert_eq!(id_number(&t(" 11010519491231002x ")).unwrap().as_deref(), Some("11010519491231002X"));
+        assert!(id_number(&Raw::Number(5.00101e17)).unwrap_err().contains("5.00101E+17"));
+        assert!(id_number(&t("5.00101E+17")).is_err());
+        assert!(id_number(&t("110105194912310021")).is_err());
+    }
+}

@@ -1,0 +1,81 @@
+//! `luyu ingest PATH... [--warehouse DIR]`
+//!
+//! Reads every export file under PATH (files or folders, recursively) into the warehouse as one
+//! batch and prints, per file, the table, region, month and rows accepted / rejected. Exits 0
+//! when every file was ingested or skipped as already received, 1 when any file could not be
+//! read or recognised (the good files are still ingested), 2 on a warehouse error.
+
+use std::path::PathBuf;
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::{Result, WarehouseArg};
+use crate::ingest::{self, Outcome};
+use crate::warehouse::{resolve_dir, Warehouse};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// 报表文件或文件夹
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub warehouse: WarehouseArg,
+}
+
+pub fn run(args: Args) -> Result<i32> {
+    let dir = resolve_dir(args.warehouse.warehouse);
+    let wh = Warehouse::open(&dir);
+    let (files, _) = ingest::collect_files(&args.paths);
+    let bar = ProgressBar::new(files.len() as u64);
+    bar.set_style(ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}")?);
+    let report = ingest::ingest(&wh, &args.paths, |p| {
+        bar.set_message(p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
+        bar.inc(1);
+    })?;
+    bar.finish_and_clear();
+    print!("{}", render(&report));
+    println!("仓库：{}", dir.display());
+    Ok(if report.failed() > 0 { 1 } else { 0 })
+}
+
+/// The ingest summary in Chinese, one block per file.
+pub fn render(report: &ingest::Report) -> String {
+    let mut out = String::new();
+    let (mut ok, mut skipped, mut failed, mut read, mut rejected) = (0, 0, 0, 0, 0);
+    for f in &report.files {
+        let name = f.path.display();
+        match &f.outcome {
+            Outcome::Ingested(lines) => {
+                ok += 1;
+                for l in lines {
+                    read += l.rows_read;
+                    rejected += l.rows_rejected;
+                    let status = match (&l.replaced_by, &l.replaces) {
+                        (Some(by), _) => format!("已被同批更正版 {by} 取代，存入历史"),
+                        (None, Some(old)) => format!("当前版本（更正并取代 {old}）"),
+                        (None, None) => "当前版本".to_string(),
+                    };
+                    out.push_str(&format!(
+                        "✓ {name}\n    {} · {} · {} · 读取 {} 行，接收 {} 行，拒收 {} 行 · {status}\n",
+                        l.table, l.region, l.month, l.rows_read, l.rows_accepted, l.rows_rejected
+                    ));
+                }
+            }
+            Outcome::AlreadyReceived { when, .. } => {
+                skipped += 1;
+                out.push_str(&format!("= {name}\n    已于 {when} 接收过相同内容的文件，跳过\n"));
+            }
+            Outcome::Failed(why) => {
+                failed += 1;
+                out.push_str(&format!("✗ {name}\n    未导入：{why}\n"));
+            }
+        }
+    }
+    out.push_str(&format!(
+        "合计：导入 {ok} 个文件，跳过 {skipped} 个（已接收过），失败 {failed} 个；读取 {read} 行，拒收 {rejected} 行\n"
+    ));
+    if rejected > 0 {
+        out.push_str("拒收明细：luyu rejects（按文件、行、列、值、原因列出）\n");
+    }
+    out
+}

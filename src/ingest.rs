@@ -1,0 +1,359 @@
+//! A batch ingest: files → table reader → warehouse, with corrections resolved and every
+//! received file archived.
+//!
+//! Within one batch, two files for the same (table, region, month) are ordered by 填报日期, then
+//! by file modification time; where both tie, neither is taken. Across batches, the later
+//! ingest is the correction. Replaced exports stay in the manifest as history.
+
+use std::collections::{BTreeMap, HashSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Local, NaiveDate};
+use sha2::{Digest, Sha256};
+
+use crate::cells::Month;
+use crate::parse::{self, Export};
+use crate::tables::{Region, Table};
+use crate::warehouse::{self, ExportRecord, FileRecord, Warehouse};
+
+/// What happened to one file.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    /// Taken: the exports it gave (id, table, region, month, read, accepted, rejected, status).
+    Ingested(Vec<ExportLine>),
+    /// Received before (same content); nothing written.
+    AlreadyReceived { when: String, exports: Vec<String> },
+    /// Not taken; the reason in Chinese.
+    Failed(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct ExportLine {
+    pub id: String,
+    pub table: Table,
+    pub region: Region,
+    pub month: Month,
+    pub rows_read: usize,
+    pub rows_accepted: usize,
+    pub rows_rejected: usize,
+    /// `None` when current; else the export that replaced it within this batch.
+    pub replaced_by: Option<String>,
+    pub replaces: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct FileOutcome {
+    pub path: PathBuf,
+    pub outcome: Outcome,
+}
+
+#[derive(Debug, Default)]
+pub struct Report {
+    pub files: Vec<FileOutcome>,
+}
+
+impl Report {
+    pub fn failed(&self) -> usize {
+        self.files.iter().filter(|f| matches!(f.outcome, Outcome::Failed(_))).count()
+    }
+}
+
+/// Every file under the given paths (folders recursively, in name order). A path that does not
+/// exist is reported as a failed file.
+pub fn collect_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<FileOutcome>) {
+    let mut files = Vec::new();
+    let mut missing = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let before = files.len();
+            walk(p, &mut files);
+            if files.len() == before {
+                missing.push(FileOutcome {
+                    path: p.clone(),
+                    outcome: Outcome::Failed("文件夹里没有任何文件".into()),
+                });
+            }
+        } else if p.is_file() {
+            files.push(p.clone());
+        } else {
+            missing.push(FileOutcome {
+                path: p.clone(),
+                outcome: Outcome::Failed("路径不存在".into()),
+            });
+        }
+    }
+    (files, missing)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = fs::read_dir(dir) else { return };
+    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    paths.sort();
+    for p in paths {
+        let hidden = p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.') || n.starts_with("~$"));
+        if hidden {
+            continue;
+        }
+        if p.is_dir() {
+            walk(&p, out);
+        } else {
+            out.push(p);
+        }
+    }
+}
+
+struct Candidate {
+    file: usize,
+    export: Export,
+    table: Table,
+    format: String,
+    sheet: String,
+    fill_date: Option<NaiveDate>,
+    modified: Option<std::time::SystemTime>,
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn now() -> String {
+    Local::now().format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+/// Ingests a batch of files into the warehouse. `on_file` is called after each file is read
+/// (for progress).
+pub fn ingest(
+    wh: &Warehouse,
+    paths: &[PathBuf],
+    mut on_file: impl FnMut(&Path),
+) -> Result<Report, warehouse::Error> {
+    let (files, mut outcomes) = collect_files(paths);
+    let _lock = wh.lock()?;
+    let mut manifest = wh.manifest()?;
+    let batch = manifest.files.iter().map(|f| f.batch).max().unwrap_or(0) + 1;
+    let received_at = now();
+
+    let mut seen: HashSet<String> = manifest
+        .files
+        .iter()
+        .filter(|f| f.error.is_none())
+        .map(|f| f.sha256.clone())
+        .collect();
+    let mut file_outcomes: Vec<FileOutcome> = Vec::new();
+    let mut candidates: Vec<Candidate> = Vec::new();
+    let mut new_files: Vec<(usize, FileRecord, Vec<u8>)> = Vec::new();
+
+    for path in &files {
+        on_file(path);
+        let idx = file_outcomes.len();
+        let bytes = match fs::read(path) {
+            Ok(b) => b,
+            Err(e) => {
+                file_outcomes.push(FileOutcome { path: path.clone(), outcome: Outcome::Failed(format!("无法读取文件（{e}）")) });
+                continue;
+            }
+        };
+        let hash = sha256_hex(&bytes);
+        if seen.contains(&hash) {
+            let prior = manifest.files.iter().find(|f| f.sha256 == hash && f.error.is_none());
+            let exports = manifest.exports.iter().filter(|e| e.file_sha256 == hash).map(|e| e.id.clone()).collect();
+            file_outcomes.push(FileOutcome {
+                path: path.clone(),
+                outcome: Outcome::AlreadyReceived {
+                    when: prior.map_or_else(|| "本批次中".to_string(), |f| f.received_at.clone()),
+                    exports,
+                },
+            });
+            continue;
+        }
+        seen.insert(hash.clone());
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let ext = path.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_else(|| "bin".into());
+        let modified = fs::metadata(path).and_then(|m| m.modified()).ok();
+        let mut record = FileRecord {
+            sha256: hash.clone(),
+            name,
+            source_path: path.display().to_string(),
+            size: bytes.len() as u64,
+            archived_as: format!("raw/{hash}.{ext}"),
+            received_at: received_at.clone(),
+            batch,
+            error: None,
+        };
+        match parse::parse(&bytes) {
+            Ok(parsed) => {
+                for export in parsed.exports {
+                    candidates.push(Candidate {
+                        file: idx,
+                        export,
+                        table: parsed.table,
+                        format: parsed.format.to_string(),
+                        sheet: parsed.sheet.clone(),
+                        fill_date: parsed.fill_date,
+                        modified,
+                    });
+                }
+                file_outcomes.push(FileOutcome { path: path.clone(), outcome: Outcome::Ingested(Vec::new()) });
+            }
+            Err(e) => {
+                record.error = Some(e.clone());
+                file_outcomes.push(FileOutcome { path: path.clone(), outcome: Outcome::Failed(e) });
+            }
+        }
+        new_files.push((idx, record, bytes));
+    }
+
+    // Corrections within the batch: per (table, region, month), the later 填报日期, then the
+    // later modification time, is the current one.
+    let mut groups: BTreeMap<(Table, Region, Month), Vec<usize>> = BTreeMap::new();
+    for (i, c) in candidates.iter().enumerate() {
+        groups.entry((c.table, c.export.region, c.export.month)).or_default().push(i);
+    }
+    let mut taken: Vec<bool> = vec![true; candidates.len()];
+    let mut winner_of: Vec<Option<usize>> = vec![None; candidates.len()];
+    let mut tie_failures: Vec<(usize, String)> = Vec::new();
+    for ((table, region, month), mut members) in groups {
+        if members.len() < 2 {
+            continue;
+        }
+        let key = |i: &usize| (candidates[*i].fill_date, candidates[*i].modified);
+        members.sort_by_key(key);
+        let best = members[members.len() - 1];
+        let second = members[members.len() - 2];
+        if key(&best) == key(&second) {
+            let names: Vec<String> = members
+                .iter()
+                .map(|i| file_outcomes[candidates[*i].file].path.display().to_string())
+                .collect();
+            for i in &members {
+                taken[*i] = false;
+                tie_failures.push((
+                    candidates[*i].file,
+                    format!(
+                        "同一批中有 {} 个文件都是 {region} {month} 的{table}，填报日期和修改时间都相同，无法判断哪个是更正版，都未采用；请单独导入正确的那个文件：{}",
+                        members.len(),
+                        names.join("、")
+                    ),
+                ));
+            }
+            continue;
+        }
+        for i in &members[..members.len() - 1] {
+            winner_of[*i] = Some(best);
+        }
+    }
+
+    // Write each export's rows and rejects, then the raw files, then the manifest.
+    let ingested_at = now();
+    let id_of = |c: &Candidate, hash: &str| {
+        format!("{}-{}-{}-{}", c.table.code(), c.export.region.code(), c.export.month, &hash[..12])
+    };
+    let hash_of = |file: usize| -> String {
+        new_files.iter().find(|(i, _, _)| *i == file).map(|(_, r, _)| r.sha256.clone()).unwrap_or_default()
+    };
+    let mut records: Vec<(usize, ExportRecord)> = Vec::new();
+    for (i, c) in candidates.iter().enumerate() {
+        if !taken[i] {
+            continue;
+        }
+        let hash = hash_of(c.file);
+        let id = id_of(c, &hash);
+        let part = format!("{}/region={}/month={}", c.table.code(), c.export.region.code(), c.export.month);
+        let data = format!("tables/{part}/{id}.parquet");
+        let rejects = format!("rejects/{part}/{id}.parquet");
+        let mut df = warehouse::frame(&c.export).map_err(|e| warehouse::Error::Parquet(e.to_string()))?;
+        wh.write_frame(&data, &mut df)?;
+        let mut rj = warehouse::rejects_frame(&c.export.rejects).map_err(|e| warehouse::Error::Parquet(e.to_string()))?;
+        wh.write_frame(&rejects, &mut rj)?;
+        let file = &file_outcomes[c.file];
+        records.push((
+            i,
+            ExportRecord {
+                id,
+                table: c.table,
+                region: c.export.region,
+                month: c.export.month,
+                file_sha256: hash,
+                file_name: file.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+                format: c.format.clone(),
+                sheet: c.sheet.clone(),
+                fill_date: c.fill_date,
+                file_modified: c.modified.map(|t| DateTime::<Local>::from(t).format("%Y-%m-%d %H:%M:%S").to_string()),
+                ingested_at: ingested_at.clone(),
+                batch,
+                rows_read: c.export.rows_read,
+                rows_accepted: c.export.rows_accepted(),
+                rows_rejected: c.export.rows_rejected(),
+                data,
+                rejects,
+                replaces: None,
+                replaced_by: None,
+            },
+        ));
+    }
+    for (_, record, bytes) in &new_files {
+        if !wh.path(&record.archived_as).exists() {
+            wh.write_atomic(&record.archived_as, bytes)?;
+        }
+    }
+
+    // Link corrections: in-batch losers are replaced by their winner; a winner replaces the
+    // export that was current before this batch.
+    let id_by_candidate: BTreeMap<usize, String> = records.iter().map(|(i, r)| (*i, r.id.clone())).collect();
+    for (i, record) in records.iter_mut() {
+        if let Some(w) = winner_of[*i] {
+            record.replaced_by = id_by_candidate.get(&w).cloned();
+        }
+    }
+    for (i, record) in records.iter_mut() {
+        if winner_of[*i].is_some() {
+            continue;
+        }
+        if let Some(prev) = manifest.exports.iter_mut().find(|e| {
+            e.is_current() && e.table == record.table && e.region == record.region && e.month == record.month
+        }) {
+            prev.replaced_by = Some(record.id.clone());
+            record.replaces = Some(prev.id.clone());
+        }
+    }
+    for (i, record) in records.iter_mut() {
+        if let Some(w) = winner_of[*i].and_then(|w| id_by_candidate.get(&w)) {
+            // An in-batch loser is the older version of the winner: history, not current.
+            record.replaced_by = Some(w.clone());
+        }
+    }
+
+    // Per-file outcomes.
+    for (i, record) in &records {
+        let c = &candidates[*i];
+        if let Outcome::Ingested(lines) = &mut file_outcomes[c.file].outcome {
+            lines.push(ExportLine {
+                id: record.id.clone(),
+                table: record.table,
+                region: record.region,
+                month: record.month,
+                rows_read: record.rows_read,
+                rows_accepted: record.rows_accepted,
+                rows_rejected: record.rows_rejected,
+                replaced_by: record.replaced_by.clone(),
+                replaces: record.replaces.clone(),
+            });
+        }
+    }
+    for (file, why) in tie_failures {
+        file_outcomes[file].outcome = Outcome::Failed(why);
+    }
+    for (idx, mut record, _) in new_files {
+        if let Outcome::Failed(why) = &file_outcomes[idx].outcome {
+            record.error = Some(why.clone());
+        }
+        manifest.files.push(record);
+    }
+    manifest.exports.extend(records.into_iter().map(|(_, r)| r));
+    manifest.version = 1;
+    wh.save_manifest(&manifest)?;
+
+    outcomes.extend(file_outcomes);
+    Ok(Report { files: outcomes })
+}

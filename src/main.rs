@@ -1,0 +1,5 @@
+//! `luyu`: see README.md. The commands live in `src/cli/`, one file each.
+
+fn main() {
+    std::process::exit(luyu::cli::run());
+}

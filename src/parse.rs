@@ -1,0 +1,561 @@
+//! The table reader: from a file's sheets to typed exports, one per region it names.
+//!
+//! It finds the header row under the title area, recognises the table from it, reads the
+//! title area (month, 填报日期, region), skips what is not data (合计 rows, blank and
+//! pre-numbered rows), types every cell and rejects rows whose cells cannot be typed, each
+//! rejection naming row, column, value and reason (exports.md).
+
+use std::collections::{BTreeMap, HashSet};
+
+use chrono::NaiveDate;
+
+use crate::cells::{self, Month, Raw};
+use crate::source::{Format, Sheet};
+use crate::tables::{normalise_header, Kind, Region, Table, ALL};
+
+/// How many rows from the top a header may sit at.
+const HEADER_SEARCH_ROWS: usize = 30;
+
+/// A rejected cell: the row it rejects, the column, the value and why.
+#[derive(Debug, Clone)]
+pub struct Reject {
+    pub row: usize,
+    pub column: String,
+    pub value: String,
+    pub reason: String,
+    /// `invalid_id` for a failing 身份证号 (summary.md); `invalid_value` otherwise.
+    pub rule: &'static str,
+}
+
+/// A column of typed values, as it goes to the warehouse.
+#[derive(Debug, Clone)]
+pub enum Values {
+    Text(Vec<Option<String>>),
+    Date(Vec<Option<NaiveDate>>),
+    Int(Vec<Option<i64>>),
+    Bool(Vec<Option<bool>>),
+}
+
+impl Values {
+    fn for_kind(kind: Kind) -> Values {
+        match kind {
+            Kind::Date => Values::Date(Vec::new()),
+            Kind::Money | Kind::Count => Values::Int(Vec::new()),
+            Kind::Bool => Values::Bool(Vec::new()),
+            _ => Values::Text(Vec::new()),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        match self {
+            Values::Text(v) => v.len(),
+            Values::Date(v) => v.len(),
+            Values::Int(v) => v.len(),
+            Values::Bool(v) => v.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// One typed cell before it joins its column.
+enum Value {
+    Text(Option<String>),
+    Date(Option<NaiveDate>),
+    Int(Option<i64>),
+    Bool(Option<bool>),
+}
+
+impl Values {
+    fn push(&mut self, v: Value) {
+        match (self, v) {
+            (Values::Text(c), Value::Text(v)) => c.push(v),
+            (Values::Date(c), Value::Date(v)) => c.push(v),
+            (Values::Int(c), Value::Int(v)) => c.push(v),
+            (Values::Bool(c), Value::Bool(v)) => c.push(v),
+            _ => {}
+        }
+    }
+}
+
+/// Typed rows of one (table, region, month) export.
+#[derive(Debug, Clone)]
+pub struct Export {
+    pub region: Region,
+    pub month: Month,
+    pub rows_read: usize,
+    /// Named columns: the table's columns, `row` (Excel row number) and `*_ok` checksum flags.
+    pub columns: Vec<(String, Values)>,
+    pub rejects: Vec<Reject>,
+}
+
+/// The warehouse columns of a table, empty: `row`, the table's columns, and a `*_ok` checksum
+/// flag after each 统一社会信用代码 column.
+pub fn empty_columns(table: Table) -> Vec<(String, Values)> {
+    let mut columns: Vec<(String, Values)> = vec![("row".into(), Values::Int(Vec::new()))];
+    for c in table.columns() {
+        columns.push((c.name.to_string(), Values::for_kind(c.kind)));
+        if matches!(c.kind, Kind::CreditCode | Kind::PayeeId) {
+            columns.push((format!("{}_ok", c.name), Values::Bool(Vec::new())));
+        }
+    }
+    columns
+}
+
+impl Export {
+    fn new(table: Table, region: Region, month: Month) -> Export {
+        Export { region, month, rows_read: 0, columns: empty_columns(table), rejects: Vec::new() }
+    }
+
+    pub fn rows_accepted(&self) -> usize {
+        self.columns.first().map_or(0, |(_, v)| v.len())
+    }
+
+    pub fn rows_rejected(&self) -> usize {
+        let mut rows: Vec<usize> = self.rejects.iter().map(|r| r.row).collect();
+        rows.dedup();
+        rows.len()
+    }
+}
+
+/// What a file turned out to be.
+#[derive(Debug)]
+pub struct Parsed {
+    pub table: Table,
+    pub format: Format,
+    pub sheet: String,
+    pub fill_date: Option<NaiveDate>,
+    pub exports: Vec<Export>,
+}
+
+struct Header {
+    table: Table,
+    /// Index (0-based) of the header row among the sheet's rows.
+    index: usize,
+    /// For each of the table's columns, its position in the row.
+    positions: Vec<Option<usize>>,
+    title: Vec<String>,
+}
+
+/// Reads a file's bytes. `Err` is a file-level problem in Chinese (the file is not taken).
+pub fn parse(bytes: &[u8]) -> Result<Parsed, String> {
+    let (format, sheets) = crate::source::open(bytes)?;
+    let mut problems = Vec::new();
+    for sheet in &sheets {
+        match find_header(sheet) {
+            Ok(Some(header)) => return read_sheet(format, sheet, header),
+            Ok(None) => {}
+            Err(e) => problems.push(e),
+        }
+    }
+    if let Some(p) = problems.into_iter().next() {
+        return Err(p);
+    }
+    Err("没有找到可识别的表头：文件不是名册、帮扶台账、来济就业台账、车间名册或补贴发放明细中的任何一种（前 30 行内没有“是否建档立卡”“帮扶类型”“用工单位+入职日期”“车间名称”或“凭证号+补贴项目”列）".into())
+}
+
+fn find_header(sheet: &Sheet) -> Result<Option<Header>, String> {
+    let head = sheet.head(HEADER_SEARCH_ROWS);
+    for (index, (_, cells)) in head.iter().enumerate() {
+        let names: Vec<String> = cells
+            .iter()
+            .map(|c| cells::text(c).map(|t| normalise_header(&t)).unwrap_or_default())
+            .collect();
+        for table in ALL {
+            if !table.signature().iter().all(|s| names.iter().any(|n| n == s)) {
+                continue;
+            }
+            let mut seen: HashSet<&str> = HashSet::new();
+            for n in names.iter().filter(|n| !n.is_empty()) {
+                if !seen.insert(n) {
+                    return Err(format!("{}表头中“{n}”列出现了两次，无法判断用哪一列", where_(sheet)));
+                }
+            }
+            let positions: Vec<Option<usize>> = table
+                .columns()
+                .iter()
+                .map(|c| names.iter().position(|n| n == c.header))
+                .collect();
+            let missing: Vec<&str> = table
+                .columns()
+                .iter()
+                .zip(&positions)
+                .filter(|(c, p)| c.key && p.is_none())
+                .map(|(c, _)| c.header)
+                .collect();
+            if !missing.is_empty() {
+                return Err(format!(
+                    "{}这是一份{}，但表头缺少必填列：{}",
+                    where_(sheet),
+                    table.chinese(),
+                    missing.join("、")
+                ));
+            }
+            let title = head[..index]
+                .iter()
+                .flat_map(|(_, cells)| cells.iter().filter_map(cells::text))
+                .collect();
+            return Ok(Some(Header { table, index, positions, title }));
+        }
+    }
+    Ok(None)
+}
+
+fn where_(sheet: &Sheet) -> String {
+    if sheet.name().is_empty() {
+        String::new()
+    } else {
+        format!("工作表“{}”：", sheet.name())
+    }
+}
+
+/// Month, 填报日期 and region named in the title area.
+fn read_title(title: &[String]) -> (Option<Month>, Option<NaiveDate>, Option<Region>) {
+    let mut month = None;
+    let mut fill_date = None;
+    let mut region = None;
+    for cell in title {
+        let mut text = cell.as_str();
+        if let Some(i) = text.find("填报日期") {
+            let rest = text[i + "填报日期".len()..].trim_start_matches([':', '：', ' ']);
+            let date_text: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_digit() || "年月日-/.".contains(*c))
+                .collect();
+            fill_date = fill_date.or(cells::date(&Raw::Text(date_text)).ok().flatten());
+            text = &text[..i];
+        }
+        if month.is_none() {
+            month = month_in_text(text);
+        }
+        if region.is_none() {
+            region = Region::named_in(text);
+        }
+    }
+    (month, fill_date, region)
+}
+
+/// The first `YYYY年M月` in a title line.
+fn month_in_text(s: &str) -> Option<Month> {
+    let chars: Vec<char> = s.chars().collect();
+    for i in 0..chars.len() {
+        if chars[i] != '年' || i < 4 {
+            continue;
+        }
+        let year: String = chars[i - 4..i].iter().collect();
+        let month: String = chars[i + 1..].iter().take_while(|c| c.is_ascii_digit()).collect();
+        let after = chars.get(i + 1 + month.chars().count());
+        if after == Some(&'月') {
+            if let (Ok(y), Ok(m)) = (year.parse(), month.parse()) {
+                if let Some(m) = Month::new(y, m) {
+                    return Some(m);
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Whether a row is data: not blank, not a 合计/总计 row, not a pre-numbered empty row.
+fn is_data(cells: &[Raw], serial_col: Option<usize>) -> bool {
+    let mut first = true;
+    let mut any = false;
+    for (i, c) in cells.iter().enumerate() {
+        let Some(t) = cells::text(c) else { continue };
+        if first {
+            let t: String = t.chars().filter(|c| !c.is_whitespace()).collect();
+            if t == "合计" || t == "总计" || t.starts_with("合计") || t.starts_with("总计") {
+                return false;
+            }
+            first = false;
+        }
+        if Some(i) != serial_col {
+            any = true;
+        }
+    }
+    any
+}
+
+fn read_sheet(format: Format, sheet: &Sheet, header: Header) -> Result<Parsed, String> {
+    let table = header.table;
+    let columns = table.columns();
+    let (title_month, fill_date, title_region) = read_title(&header.title);
+    let serial_col = {
+        let head = sheet.head(header.index + 1);
+        head.last().and_then(|(_, cells)| {
+            cells
+                .iter()
+                .position(|c| cells::text(c).map(|t| normalise_header(&t)).as_deref() == Some("序号"))
+        })
+    };
+    let cell = |cells: &'_ [Raw], i: usize| -> Raw {
+        header.positions[i].and_then(|p| cells.get(p)).cloned().unwrap_or(Raw::Empty)
+    };
+    let month_col = columns.iter().position(|c| c.kind == Kind::Month);
+    let region_col = columns.iter().position(|c| c.kind == Kind::Region);
+
+    // First pass: the months rows carry (for a title without one), the regions they name, and
+    // which yes/no columns tick with `√`.
+    let mut month_votes: BTreeMap<Month, usize> = BTreeMap::new();
+    let mut region_votes: BTreeMap<Region, usize> = BTreeMap::new();
+    let mut ticks = vec![false; columns.len()];
+    sheet.for_each_row(header.index + 1, |_, cells| {
+        if !is_data(cells, serial_col) {
+            return Ok(());
+        }
+        if let Some(Ok(Some(m))) = month_col.map(|i| cells::month(&cell(cells, i))) {
+            *month_votes.entry(m).or_default() += 1;
+        }
+        if let Some(r) = region_col.and_then(|i| cells::text(&cell(cells, i))).and_then(|t| Region::parse(&t)) {
+            *region_votes.entry(r).or_default() += 1;
+        }
+        for (i, c) in columns.iter().enumerate() {
+            if c.kind == Kind::Bool && cells::is_tick(&cell(cells, i)) {
+                ticks[i] = true;
+            }
+        }
+        Ok(())
+    })?;
+    // The most common month; of equally common ones, the later.
+    let voted_month = month_votes
+        .iter()
+        .max_by_key(|(m, n)| (**n, **m))
+        .map(|(m, _)| *m);
+    let Some(month) = title_month.or(voted_month) else {
+        return Err("文件没有数据行，标题中也没有写明月份（如“2020年6月”），无法判断是哪个月的报表，已跳过".into());
+    };
+    let default_region = table
+        .fixed_region()
+        .or(title_region)
+        .or_else(|| region_votes.iter().max_by_key(|(_, n)| **n).map(|(r, _)| *r));
+    let Some(default_region) = default_region else {
+        return Err("文件没有数据行，标题和填报单位中也没有写明是济宁还是万州，无法归档，已跳过".into());
+    };
+
+    let mut exports: BTreeMap<Region, Export> = BTreeMap::new();
+    exports.insert(default_region, Export::new(table, default_region, month));
+    let mut row_values: Vec<Value> = Vec::with_capacity(columns.len() + 4);
+    let payee_type_col = columns.iter().position(|c| c.name == "payee_type");
+    sheet.for_each_row(header.index + 1, |row, cells| {
+        if !is_data(cells, serial_col) {
+            return Ok(());
+        }
+        let mut rejects = Vec::new();
+        row_values.clear();
+        let mut region = default_region;
+        let payee_is_person = payee_type_col
+            .and_then(|i| cells::text(&cell(cells, i)))
+            .map(|t| t == "个人");
+        for (i, c) in columns.iter().enumerate() {
+            let raw = cell(cells, i);
+            let mut reject = |reason: String, rule: &'static str| {
+                rejects.push(Reject {
+                    row,
+                    column: c.header.to_string(),
+                    value: raw.display(),
+                    reason,
+                    rule,
+                })
+            };
+            let value = match c.kind {
+                Kind::Text => Value::Text(cells::text(&raw)),
+                Kind::Id => match cells::id_number(&raw) {
+                    Ok(v) => Value::Text(v),
+                    Err(e) => {
+                        reject(e, "invalid_id");
+                        Value::Text(None)
+                    }
+                },
+                Kind::PayeeId => {
+                    let text = cells::text(&raw);
+                    let looks_like_id = text.as_deref().is_some_and(|t| {
+                        t.len() == 18 && t[..17].bytes().all(|b| b.is_ascii_digit())
+                    });
+                    if payee_is_person.unwrap_or(looks_like_id) && text.is_some() {
+                        match cells::id_number(&raw) {
+                            Ok(v) => {
+                                row_values.push(Value::Text(v));
+                                row_values.push(Value::Bool(Some(true)));
+                            }
+                            Err(e) => {
+                                reject(e, "invalid_id");
+                                row_values.push(Value::Text(None));
+                                row_values.push(Value::Bool(Some(false)));
+                            }
+                        }
+                    } else {
+                        let code = cells::credit_code(&raw);
+                        row_values.push(Value::Text(code.as_ref().map(|c| c.0.clone())));
+                        row_values.push(Value::Bool(code.map(|c| c.1)));
+                    }
+                    continue;
+                }
+                Kind::CreditCode => {
+                    let code = cells::credit_code(&raw);
+                    row_values.push(Value::Text(code.as_ref().map(|c| c.0.clone())));
+                    row_values.push(Value::Bool(code.map(|c| c.1)));
+                    continue;
+                }
+                Kind::Region => match cells::text(&raw) {
+                    None => Value::Text(None),
+                    Some(t) => match Region::parse(&t) {
+                        Some(r) => {
+                            region = r;
+                            Value::Text(Some(r.chinese().to_string()))
+                        }
+                        None => {
+                            reject(format!("“{t}”不是“济宁”或“万州”"), "invalid_value");
+                            Value::Text(None)
+                        }
+                    },
+                },
+                Kind::Month => match cells::month(&raw) {
+                    Ok(Some(m)) => {
+                        if table.cumulative() && m != month {
+                            reject(
+                                format!("所属月份与本期不符：本表是 {month} 的报表，此行写的是 {m}"),
+                                "invalid_value",
+                            );
+                        }
+                        Value::Text(Some(m.to_string()))
+                    }
+                    Ok(None) => Value::Text(None),
+                    Err(e) => {
+                        reject(e, "invalid_value");
+                        Value::Text(None)
+                    }
+                },
+                Kind::Date => match cells::date(&raw) {
+                    Ok(v) => Value::Date(v),
+                    Err(e) => {
+                        reject(e, "invalid_value");
+                        Value::Date(None)
+                    }
+                },
+                Kind::Bool => match cells::yes_no(&raw, ticks[i]) {
+                    Ok(v) => Value::Bool(v),
+                    Err(e) => {
+                        reject(e, "invalid_value");
+                        Value::Bool(None)
+                    }
+                },
+                Kind::Money => match cells::money_fen(&raw) {
+                    Ok(v) => Value::Int(v),
+                    Err(e) => {
+                        reject(e, "invalid_value");
+                        Value::Int(None)
+                    }
+                },
+                Kind::Count => match cells::count(&raw) {
+                    Ok(v) => Value::Int(v),
+                    Err(e) => {
+                        reject(e, "invalid_value");
+                        Value::Int(None)
+                    }
+                },
+            };
+            let empty = matches!(
+                &value,
+                Value::Text(None) | Value::Date(None) | Value::Int(None) | Value::Bool(None)
+            );
+            if c.key && empty && raw.is_empty() {
+                reject(format!("必填项“{}”为空", c.header), "invalid_value");
+            }
+            row_values.push(value);
+        }
+        let export = exports
+            .entry(region)
+            .or_insert_with(|| Export::new(table, region, month));
+        export.rows_read += 1;
+        if rejects.is_empty() {
+            let mut values = std::mem::take(&mut row_values).into_iter();
+            let mut it = export.columns.iter_mut();
+            if let Some((_, col)) = it.next() {
+                col.push(Value::Int(Some(row as i64)));
+            }
+            for (_, col) in it {
+                if let Some(v) = values.next() {
+                    col.push(v);
+                }
+            }
+        } else {
+            export.rejects.extend(rejects);
+        }
+        Ok(())
+    })?;
+    Ok(Parsed {
+        table,
+        format,
+        sheet: sheet.name().to_string(),
+        fill_date,
+        exports: exports.into_values().collect(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn title_area() {
+        let title = vec![
+            "万州区2020年3月贫困劳动力名册".to_string(),
+            "填报单位：万州区就业和人才服务局（盖章）".to_string(),
+            "填报日期：2020年4月3日".to_string(),
+        ];
+        let (m, d, r) = read_title(&title);
+        assert_eq!(m, Month::new(2020, 3));
+        assert_eq!(d, NaiveDate::from_ymd_opt(2020, 4, 3));
+        assert_eq!(r, Some(Region::Wanzhou));
+        let (m, d, _) = read_title(&["填报日期：2021年1月5日".to_string()]);
+        assert_eq!(m, None);
+        assert_eq!(d, NaiveDate::from_ymd_opt(2021, 1, 5));
+    }
+
+    #[test]
+    fn non_data_rows() {
+        let t = |s: &str| Raw::Text(s.into());
+        assert!(!is_data(&[t("合计"), Raw::Empty, t("50000")], Some(0)));
+        assert!(!is_data(&[t("12"), Raw::Empty, Raw::Empty], Some(0)));
+        assert!(!is_data(&[Raw::Empty, t(" ")], Some(0)));
+        assert!(is_data(&[t("1"), t("王东")], Some(0)));
+    }
+
+    fn csv(text: &str) -> Result<Parsed, String> {
+        parse(text.as_bytes())
+    }
+
+    #[test]
+    fn recognises_and_types_a_registry() {
+        let p = csv("万州区2020年3月贫困劳动力名册\n填报日期：2020年4月3日\n\n序号,所属月份*,身份证号 ,姓名,乡镇（街道）,是否建档立卡\n1,2020/3,11010519491231002x,张三,龙沙镇,是\n2,2020年3月,110105194912310021,李四,龙沙镇,是\n3,2020-02,500101198009018597,王东,龙沙镇,Y\n4,,,,,\n合计,,,,,\n").unwrap();
+        assert_eq!(p.table, Table::Registry);
+        assert_eq!(p.exports.len(), 1);
+        let e = &p.exports[0];
+        assert_eq!(e.month, Month::new(2020, 3).unwrap());
+        assert_eq!(e.region, Region::Wanzhou);
+        assert_eq!(e.rows_read, 3);
+        assert_eq!(e.rows_accepted(), 1);
+        assert_eq!(e.rejects.len(), 2);
+        assert_eq!(e.rejects[0].row, 6);
+        assert_eq!(e.rejects[0].column, "身份证号");
+        assert_eq!(e.rejects[0].rule, "invalid_id");
+        assert!(e.rejects[1].reason.contains("所属月份与本期不符"));
+    }
+
+    #[test]
+    fn missing_key_column_is_a_clear_error() {
+        let e = csv("序号,所属月份,姓名,是否建档立卡\n1,2020-03,张三,是\n").unwrap_err();
+        assert!(e.contains("缺少必填列：身份证号"), "{e}");
+    }
+
+    #[test]
+    fn empty_export_takes_month_and_region_from_title() {
+        let p = csv("济宁市2020年6月就业扶贫补贴发放明细（本月无发放）\n填报单位：济宁市公共就业和人才服务中心\n序号,所属月份,发放地区,资金来源,补贴项目,对象类型,对象名称,对象证件号码,关联身份证号,金额,发放日期,补贴月数,补贴天数,凭证号\n").unwrap();
+        assert_eq!(p.exports.len(), 1);
+        assert_eq!(p.exports[0].region, Region::Jining);
+        assert_eq!(p.exports[0].month, Month::new(2020, 6).unwrap());
+        assert_eq!(p.exports[0].rows_read, 0);
+    }
+}

@@ -1,0 +1,384 @@
+//! The warehouse: every received file archived byte for byte, each export's typed rows and
+//! rejected rows as Parquet, and a manifest that says which export is current.
+//!
+//! Layout (under the warehouse folder):
+//!
+//! ```text
+//! manifest.json                                   the commit point, rewritten atomically
+//! raw/<sha256>.<ext>                              each received file, as received
+//! tables/<table>/region=<r>/month=<YYYY-MM>/<export id>.parquet    accepted rows
+//! rejects/<table>/region=<r>/month=<YYYY-MM>/<export id>.parquet   rejected cells
+//! .lock                                           held while an ingest writes
+//! ```
+//!
+//! Every file is written under a temporary name and renamed into place; the manifest is
+//! written last. A crash at any point leaves the manifest as it was, and files it does not name
+//! are never read, so the warehouse stays what it was before the interrupted ingest.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::cells::Month;
+use crate::parse::{Export, Reject, Values};
+use crate::tables::{Region, Table};
+
+pub const DEFAULT_DIR: &str = "warehouse";
+
+/// The warehouse folder: `--warehouse`, else `LUYU_WAREHOUSE`, else `./warehouse`.
+pub fn resolve_dir(arg: Option<PathBuf>) -> PathBuf {
+    arg.or_else(|| std::env::var_os("LUYU_WAREHOUSE").map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_DIR))
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+pub struct Manifest {
+    pub version: u32,
+    pub files: Vec<FileRecord>,
+    pub exports: Vec<ExportRecord>,
+}
+
+/// A file received, whether or not it could be read.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FileRecord {
+    pub sha256: String,
+    pub name: String,
+    pub source_path: String,
+    pub size: u64,
+    pub archived_as: String,
+    pub received_at: String,
+    pub batch: u64,
+    /// The file-level problem, when it could not be read or recognised.
+    pub error: Option<String>,
+}
+
+/// One (table, region, month) export.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ExportRecord {
+    pub id: String,
+    pub table: Table,
+    pub region: Region,
+    pub month: Month,
+    pub file_sha256: String,
+    pub file_name: String,
+    pub format: String,
+    pub sheet: String,
+    pub fill_date: Option<NaiveDate>,
+    pub file_modified: Option<String>,
+    pub ingested_at: String,
+    pub batch: u64,
+    pub rows_read: usize,
+    pub rows_accepted: usize,
+    pub rows_rejected: usize,
+    pub data: String,
+    pub rejects: String,
+    /// The export this one replaced (a correction of the same table, region and month).
+    pub replaces: Option<String>,
+    /// The export that replaced this one; `None` for the current one.
+    pub replaced_by: Option<String>,
+}
+
+impl ExportRecord {
+    pub fn is_current(&self) -> bool {
+        self.replaced_by.is_none()
+    }
+}
+
+serde_plain_enum!(Table, [Registry => "registry", Help => "help", Jining => "jining", Workshops => "workshops", Payments => "payments"]);
+serde_plain_enum!(Region, [Jining => "济宁", Wanzhou => "万州"]);
+
+impl Serialize for Month {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_string())
+    }
+}
+
+impl<'de> Deserialize<'de> for Month {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Month, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// Serialises a fieldless enum as a fixed string.
+macro_rules! serde_plain_enum {
+    ($ty:ident, [$($variant:ident => $text:literal),*]) => {
+        impl Serialize for $ty {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(match self { $($ty::$variant => $text),* })
+            }
+        }
+        impl<'de> Deserialize<'de> for $ty {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<$ty, D::Error> {
+                let s = String::deserialize(d)?;
+                match s.as_str() {
+                    $($text => Ok($ty::$variant),)*
+                    other => Err(serde::de::Error::custom(format!("unknown value {other}"))),
+                }
+            }
+        }
+    };
+}
+use serde_plain_enum;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("仓库 {path}：{what}（{source}）")]
+    Io {
+        path: String,
+        what: &'static str,
+        source: std::io::Error,
+    },
+    #[error("仓库清单 {path} 已损坏，无法读取（{message}）")]
+    Manifest { path: String, message: String },
+    #[error("另一个 luyu 导入正在写入仓库 {path}（进程 {pid}）；请等它结束后再试")]
+    Locked { path: String, pid: String },
+    #[error("写入 Parquet 失败：{0}")]
+    Parquet(String),
+}
+
+fn io<'a>(path: &'a Path, what: &'static str) -> impl FnOnce(std::io::Error) -> Error + 'a {
+    move |source| Error::Io { path: path.display().to_string(), what, source }
+}
+
+pub struct Warehouse {
+    pub dir: PathBuf,
+}
+
+/// Held while an ingest writes; removed on drop.
+pub struct Lock {
+    path: PathBuf,
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.path);
+    }
+}
+
+impl Warehouse {
+    pub fn open(dir: &Path) -> Warehouse {
+        Warehouse { dir: dir.to_path_buf() }
+    }
+
+    pub fn manifest_path(&self) -> PathBuf {
+        self.dir.join("manifest.json")
+    }
+
+    pub fn exists(&self) -> bool {
+        self.manifest_path().exists()
+    }
+
+    pub fn manifest(&self) -> Result<Manifest, Error> {
+        let path = self.manifest_path();
+        match fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| Error::Manifest {
+                path: path.display().to_string(),
+                message: e.to_string(),
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Manifest { version: 1, ..Default::default() }),
+            Err(e) => Err(io(&path, "无法读取清单")(e)),
+        }
+    }
+
+    /// Takes the write lock; refuses while another live process holds it. A lock left by a
+    /// process that no longer runs (killed mid-ingest) is taken over.
+    pub fn lock(&self) -> Result<Lock, Error> {
+        fs::create_dir_all(&self.dir).map_err(io(&self.dir, "无法创建仓库目录"))?;
+        let path = self.dir.join(".lock");
+        for _ in 0..2 {
+            match fs::OpenOptions::new().write(true).create_new(true).open(&path) {
+                Ok(mut f) => {
+                    let _ = write!(f, "{}", std::process::id());
+                    return Ok(Lock { path });
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    let pid = fs::read_to_string(&path).unwrap_or_default().trim().to_string();
+                    let alive = !pid.is_empty() && Path::new("/proc").join(&pid).exists();
+                    if alive {
+                        return Err(Error::Locked { path: self.dir.display().to_string(), pid });
+                    }
+                    let _ = fs::remove_file(&path);
+                }
+                Err(e) => return Err(io(&path, "无法创建锁文件")(e)),
+            }
+        }
+        Err(Error::Locked { path: self.dir.display().to_string(), pid: "?".into() })
+    }
+
+    /// Writes `bytes` to `rel` under the warehouse: temporary file, fsync, rename.
+    pub fn write_atomic(&self, rel: &str, bytes: &[u8]) -> Result<(), Error> {
+        let path = self.dir.join(rel);
+        let parent = path.parent().unwrap_or(&self.dir).to_path_buf();
+        fs::create_dir_all(&parent).map_err(io(&parent, "无法创建目录"))?;
+        let tmp = parent.join(format!(
+            ".{}.tmp-{}",
+            path.file_name().and_then(|n| n.to_str()).unwrap_or("file"),
+            std::process::id()
+        ));
+        {
+            let mut f = fs::File::create(&tmp).map_err(io(&tmp, "无法写入临时文件"))?;
+            f.write_all(bytes).map_err(io(&tmp, "无法写入临时文件"))?;
+            f.sync_all().map_err(io(&tmp, "无法写入临时文件"))?;
+        }
+        fs::rename(&tmp, &path).map_err(io(&path, "无法重命名临时文件"))?;
+        Ok(())
+    }
+
+    pub fn save_manifest(&self, manifest: &Manifest) -> Result<(), Error> {
+        let bytes = serde_json::to_vec_pretty(manifest)
+            .map_err(|e| Error::Parquet(e.to_string()))?;
+        self.write_atomic("manifest.json", &bytes)?;
+        if let Ok(d) = fs::File::open(&self.dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    }
+
+    pub fn write_frame(&self, rel: &str, df: &mut DataFrame) -> Result<(), Error> {
+        let mut buf = Vec::new();
+        ParquetWriter::new(&mut buf)
+            .finish(df)
+            .map_err(|e| Error::Parquet(e.to_string()))?;
+        self.write_atomic(rel, &buf)
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.join(rel)
+    }
+
+    /// The current export of each (table, region, month) with month ≤ `as_of`.
+    pub fn current(manifest: &Manifest, as_of: Month) -> Vec<&ExportRecord> {
+        manifest
+            .exports
+            .iter()
+            .filter(|e| e.is_current() && e.month <= as_of)
+            .collect()
+    }
+
+    /// For a cumulative table: the latest current export at or before `as_of`, per region.
+    pub fn snapshots(manifest: &Manifest, table: Table, as_of: Month) -> Vec<&ExportRecord> {
+        let mut latest: BTreeMap<Region, &ExportRecord> = BTreeMap::new();
+        for e in Self::current(manifest, as_of).into_iter().filter(|e| e.table == table) {
+            let slot = latest.entry(e.region).or_insert(e);
+            if e.month > slot.month {
+                *slot = e;
+            }
+        }
+        latest.into_values().collect()
+    }
+
+    /// Reads the accepted rows of the given exports into one frame, with an `export_id`
+    /// column; an empty list gives the table's empty frame.
+    pub fn read(&self, table: Table, exports: &[&ExportRecord]) -> Result<DataFrame, Error> {
+        let mut frames = Vec::new();
+        for e in exports {
+            let path = self.path(&e.data);
+            let file = fs::File::open(&path).map_err(io(&path, "无法读取数据文件"))?;
+            let mut df = ParquetReader::new(file)
+                .finish()
+                .map_err(|err| Error::Parquet(format!("{}：{err}", path.display())))?;
+            let n = df.height();
+            df.with_column(Column::new("export_id".into(), vec![e.id.clone(); n]))
+                .map_err(|err| Error::Parquet(err.to_string()))?;
+            frames.push(df);
+        }
+        match frames.len() {
+            0 => {
+                let mut df = frame(&empty_export(table)).map_err(|e| Error::Parquet(e.to_string()))?;
+                df.with_column(Column::new("export_id".into(), Vec::<String>::new()))
+                    .map_err(|err| Error::Parquet(err.to_string()))?;
+                Ok(df)
+            }
+            _ => {
+                let mut it = frames.into_iter();
+                let mut first = it.next().unwrap_or_default();
+                for df in it {
+                    first.vstack_mut(&df).map_err(|e| Error::Parquet(e.to_string()))?;
+                }
+                Ok(first)
+            }
+        }
+    }
+
+    /// Reads the rejected cells of the given exports.
+    pub fn read_rejects(&self, exports: &[&ExportRecord]) -> Result<Vec<(String, Reject)>, Error> {
+        let mut out = Vec::new();
+        for e in exports {
+            let path = self.path(&e.rejects);
+            let file = fs::File::open(&path).map_err(io(&path, "无法读取拒收记录"))?;
+            let df = ParquetReader::new(file)
+                .finish()
+                .map_err(|err| Error::Parquet(format!("{}：{err}", path.display())))?;
+            let get = |name: &str| df.column(name).and_then(|c| c.str().cloned()).map_err(|e| Error::Parquet(e.to_string()));
+            let rows = df.column("row").and_then(|c| c.i64().cloned()).map_err(|e| Error::Parquet(e.to_string()))?;
+            let (col, val, why, rule) = (get("column")?, get("value")?, get("reason")?, get("rule")?);
+            for i in 0..df.height() {
+                out.push((
+                    e.id.clone(),
+                    Reject {
+                        row: rows.get(i).unwrap_or(0) as usize,
+                        column: col.get(i).unwrap_or("").to_string(),
+                        value: val.get(i).unwrap_or("").to_string(),
+                        reason: why.get(i).unwrap_or("").to_string(),
+                        rule: if rule.get(i) == Some("invalid_id") { "invalid_id" } else { "invalid_value" },
+                    },
+                ));
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn empty_export(table: Table) -> Export {
+    Export {
+        region: Region::Jining,
+        month: Month { year: 2020, month: 1 },
+        rows_read: 0,
+        columns: crate::parse::empty_columns(table),
+        rejects: Vec::new(),
+    }
+}
+
+/// The accepted rows of an export as a frame.
+pub fn frame(export: &Export) -> PolarsResult<DataFrame> {
+    let mut cols = Vec::with_capacity(export.columns.len());
+    for (name, values) in &export.columns {
+        let name: PlSmallStr = name.as_str().into();
+        let col = match values {
+            Values::Text(v) => Column::new(name, v),
+            Values::Int(v) => Column::new(name, v),
+            Values::Bool(v) => Column::new(name, v),
+            Values::Date(v) => {
+                let days: Vec<Option<i32>> = v.iter().map(|d| d.map(date_to_days)).collect();
+                Column::new(name, days).cast(&DataType::Date)?
+            }
+        };
+        cols.push(col);
+    }
+    DataFrame::new_infer_height(cols)
+}
+
+/// The rejected cells of an export as a frame.
+pub fn rejects_frame(rejects: &[Reject]) -> PolarsResult<DataFrame> {
+    DataFrame::new_infer_height(vec![
+        Column::new("row".into(), rejects.iter().map(|r| r.row as i64).collect::<Vec<_>>()),
+        Column::new("column".into(), rejects.iter().map(|r| r.column.as_str()).collect::<Vec<_>>()),
+        Column::new("value".into(), rejects.iter().map(|r| r.value.as_str()).collect::<Vec<_>>()),
+        Column::new("reason".into(), rejects.iter().map(|r| r.reason.as_str()).collect::<Vec<_>>()),
+        Column::new("rule".into(), rejects.iter().map(|r| r.rule).collect::<Vec<_>>()),
+    ])
+}
+
+pub fn date_to_days(d: NaiveDate) -> i32 {
+    (d - NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()).num_days() as i32
+}
+
+pub fn days_to_date(days: i32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default() + chrono::Duration::days(days as i64)
+}
