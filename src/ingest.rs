@@ -109,6 +109,7 @@ struct Candidate {
     table: Table,
     format: String,
     sheet: String,
+    present: Vec<String>,
     fill_date: Option<NaiveDate>,
     modified: Option<std::time::SystemTime>,
 }
@@ -190,6 +191,7 @@ pub fn ingest(
                         table: parsed.table,
                         format: parsed.format.to_string(),
                         sheet: parsed.sheet.clone(),
+                        present: parsed.present.clone(),
                         fill_date: parsed.fill_date,
                         modified,
                     });
@@ -285,8 +287,10 @@ pub fn ingest(
                 rows_read: c.export.rows_read,
                 rows_accepted: c.export.rows_accepted(),
                 rows_rejected: c.export.rows_rejected(),
+                invalid_id_rows: c.export.invalid_id_rows(),
                 data,
                 rejects,
+                columns_present: c.present.clone(),
                 replaces: None,
                 replaced_by: None,
             },

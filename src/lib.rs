@@ -3,11 +3,21 @@
 //! Data flows one way: files → [`source`]/[`parse`] → [`ingest`] → [`warehouse`] →
 //! [`model`] (as of a month) → indicators and rules → render.
 
+pub mod audit;
 pub mod cells;
 pub mod cli;
+pub mod dates;
+pub mod entitle;
+pub mod facts;
 pub mod ids;
 pub mod ingest;
+pub mod model;
+pub mod money;
 pub mod parse;
+pub mod policy;
 pub mod source;
+pub mod run;
+pub mod summary;
 pub mod tables;
+pub mod targets;
 pub mod warehouse;

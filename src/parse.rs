@@ -118,6 +118,12 @@ impl Export {
         rows.dedup();
         rows.len()
     }
+
+    pub fn invalid_id_rows(&self) -> usize {
+        let mut rows: Vec<usize> = self.rejects.iter().filter(|r| r.rule == "invalid_id").map(|r| r.row).collect();
+        rows.dedup();
+        rows.len()
+    }
 }
 
 /// What a file turned out to be.
@@ -127,6 +133,8 @@ pub struct Parsed {
     pub format: Format,
     pub sheet: String,
     pub fill_date: Option<NaiveDate>,
+    /// The warehouse names of the table's columns the file has (others are all empty).
+    pub present: Vec<String>,
     pub exports: Vec<Export>,
 }
 
@@ -490,6 +498,12 @@ fn read_sheet(format: Format, sheet: &Sheet, header: Header) -> Result<Parsed, S
         format,
         sheet: sheet.name().to_string(),
         fill_date,
+        present: columns
+            .iter()
+            .zip(&header.positions)
+            .filter(|(_, p)| p.is_some())
+            .map(|(c, _)| c.name.to_string())
+            .collect(),
         exports: exports.into_values().collect(),
     })
 }

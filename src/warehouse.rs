@@ -75,8 +75,14 @@ pub struct ExportRecord {
     pub rows_read: usize,
     pub rows_accepted: usize,
     pub rows_rejected: usize,
+    /// Rejected rows with a failing 身份证号 (the `invalid_id` rule).
+    #[serde(default)]
+    pub invalid_id_rows: usize,
     pub data: String,
     pub rejects: String,
+    /// The table's columns the file had (a column it lacks is unknown, not empty).
+    #[serde(default)]
+    pub columns_present: Vec<String>,
     /// The export this one replaced (a correction of the same table, region and month).
     pub replaces: Option<String>,
     /// The export that replaced this one; `None` for the current one.

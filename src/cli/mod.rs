@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 
 mod ingest;
 mod rejects;
+mod summary;
 
 #[derive(Parser)]
 #[command(
@@ -27,12 +28,28 @@ pub struct WarehouseArg {
     pub warehouse: Option<PathBuf>,
 }
 
+/// The policy file: `--policy FILE`, else the built-in 济人社字〔2020〕47号.
+#[derive(clap::Args, Clone)]
+pub struct PolicyArg {
+    /// 政策参数文件（TOML；默认内置济人社字〔2020〕47号）
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+}
+
+impl PolicyArg {
+    pub fn load(&self) -> std::result::Result<crate::policy::Policy, String> {
+        crate::policy::Policy::load(self.policy.as_deref())
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// 导入月度报表（文件或文件夹，xlsx/csv）到仓库
     Ingest(ingest::Args),
     /// 列出拒收的行：文件、行号、列、值、原因
     Rejects(rejects::Args),
+    /// 写出 summary.json（目标、资金、问题、数据质量）
+    Summary(summary::Args),
 }
 
 /// Runs the command line; returns the process exit code.
@@ -41,6 +58,7 @@ pub fn run() -> i32 {
     let result = match cli.command {
         Command::Ingest(a) => ingest::run(a),
         Command::Rejects(a) => rejects::run(a),
+        Command::Summary(a) => summary::run(a),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,535 @@
+//! Money: distinct payments, spend per pool, and every payment checked against the policy
+//! (rules.md "Checks on every payment", summary.md "How findings are counted").
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::cells::Month;
+use crate::entitle::{self, Judgement};
+use crate::facts::{Facts, Workshop};
+use crate::ids::{mask_id, mask_name};
+use crate::model::{column_bools, column_dates, column_ints, column_text, Model};
+use crate::money::{from_fen, yuan};
+use crate::policy::{Payee, Policy};
+use crate::targets::{Progress, Window};
+
+pub const ERROR: &str = "错误";
+pub const NOTICE: &str = "提示";
+
+/// Every rule of summary.md, with its severity.
+pub const RULES: [(&str, &str); 16] = [
+    ("unregistered_person", ERROR),
+    ("invalid_id", ERROR),
+    ("invalid_credit_code", NOTICE),
+    ("duplicate_voucher", NOTICE),
+    ("voucher_conflict", ERROR),
+    ("unknown_item", ERROR),
+    ("wrong_pool", ERROR),
+    ("out_of_period", ERROR),
+    ("not_eligible", ERROR),
+    ("over_entitlement", ERROR),
+    ("below_floor", ERROR),
+    ("stacked_training", ERROR),
+    ("one_sided_transfer", NOTICE),
+    ("roster_mismatch", NOTICE),
+    ("eligible_unpaid", NOTICE),
+    ("gate_unproven", NOTICE),
+];
+
+pub fn severity(rule: &str) -> &'static str {
+    RULES.iter().find(|(r, _)| *r == rule).map_or(NOTICE, |(_, s)| *s)
+}
+
+/// One payment row as exported.
+#[derive(Debug, Clone)]
+pub struct Payment {
+    pub voucher: String,
+    pub region: String,
+    pub pool: String,
+    pub item: String,
+    pub payee_type: String,
+    pub payee_name: String,
+    pub payee_id: String,
+    pub linked_id: String,
+    pub amount_fen: i64,
+    pub pay_date: Option<NaiveDate>,
+    pub months_paid: Option<i64>,
+    pub days_paid: Option<i64>,
+    pub export_month: String,
+    pub export_id: String,
+    pub row: i64,
+}
+
+impl Payment {
+    /// What makes two exports of a voucher the same payment.
+    fn content(&self) -> impl PartialEq + '_ {
+        (
+            &self.region,
+            &self.pool,
+            &self.item,
+            (&self.payee_type, &self.payee_name, &self.payee_id),
+            &self.linked_id,
+            self.amount_fen,
+            self.pay_date,
+            self.months_paid,
+            self.days_paid,
+        )
+    }
+
+    /// The labourer a per-person payment is for.
+    pub fn person(&self) -> &str {
+        let to_person = self.payee_type == "个人" || (self.payee_type.is_empty() && self.linked_id.is_empty());
+        if to_person {
+            &self.payee_id
+        } else {
+            &self.linked_id
+        }
+    }
+
+    pub fn amount(&self) -> Decimal {
+        from_fen(self.amount_fen)
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub rule: &'static str,
+    pub severity: &'static str,
+    pub clause: String,
+    /// Masked payee: a person's ID, or a unit's name.
+    pub payee: String,
+    pub payee_name: String,
+    /// Unmasked, for the office (`--unmasked`, `explain`); never rendered in circulated output.
+    #[serde(skip)]
+    pub payee_key: String,
+    pub item: String,
+    pub paid: Option<Decimal>,
+    pub entitled: Option<Decimal>,
+    pub difference: Option<Decimal>,
+    pub vouchers: Vec<String>,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ItemSpend {
+    pub paid: Decimal,
+    pub payments: i64,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct PoolSpend {
+    pub paid: Decimal,
+    pub payments: i64,
+    pub by_item: BTreeMap<String, ItemSpend>,
+    pub by_region: BTreeMap<String, ItemSpend>,
+    pub by_month: BTreeMap<String, ItemSpend>,
+    /// Entitled total where the policy fixes the amount.
+    pub entitled: Decimal,
+}
+
+#[derive(Debug, Default)]
+pub struct Audit {
+    pub payments: Vec<Payment>,
+    pub spend: BTreeMap<String, PoolSpend>,
+    pub findings: Vec<Finding>,
+}
+
+impl Audit {
+    pub fn count(&self, rule: &str) -> usize {
+        self.findings.iter().filter(|f| f.rule == rule).count()
+    }
+
+    /// Amount of distinct payments with no 错误 finding on their vouchers, and the total.
+    pub fn compliance(&self) -> (Decimal, Decimal) {
+        let flagged: BTreeSet<&String> = self
+            .findings
+            .iter()
+            .filter(|f| f.severity == ERROR)
+            .flat_map(|f| &f.vouchers)
+            .collect();
+        let total: Decimal = self.payments.iter().map(Payment::amount).sum();
+        let clean: Decimal = self.payments.iter().filter(|p| !flagged.contains(&p.voucher)).map(Payment::amount).sum();
+        (clean, total)
+    }
+}
+
+fn load_payments(model: &Model) -> polars::prelude::PolarsResult<Vec<Payment>> {
+    let df = &model.payments;
+    let t = |n: &str| column_text(df, n);
+    let (voucher, region, pool, item) = (t("voucher")?, t("region")?, t("pool")?, t("item")?);
+    let (ptype, pname, pid, linked) = (t("payee_type")?, t("payee_name")?, t("payee_id")?, t("linked_id")?);
+    let (emonth, eid) = (t("export_month")?, t("export_id")?);
+    let amount = column_ints(df, "amount_fen")?;
+    let date = column_dates(df, "pay_date")?;
+    let (months, days, rows) = (column_ints(df, "months_paid")?, column_ints(df, "days_paid")?, column_ints(df, "row")?);
+    let s = |v: &Option<String>| v.clone().unwrap_or_default();
+    let mut out: Vec<Payment> = (0..voucher.len())
+        .map(|i| Payment {
+            voucher: s(&voucher[i]),
+            region: s(&region[i]),
+            pool: s(&pool[i]),
+            item: s(&item[i]),
+            payee_type: s(&ptype[i]),
+            payee_name: s(&pname[i]),
+            payee_id: s(&pid[i]),
+            linked_id: s(&linked[i]),
+            amount_fen: amount[i].unwrap_or(0),
+            pay_date: date[i],
+            months_paid: months[i],
+            days_paid: days[i],
+            export_month: s(&emonth[i]),
+            export_id: s(&eid[i]),
+            row: rows[i].unwrap_or(0),
+        })
+        .collect();
+    out.sort_by(|a, b| (&a.export_month, &a.export_id, a.row).cmp(&(&b.export_month, &b.export_id, b.row)));
+    Ok(out)
+}
+
+struct Ctx<'a> {
+    policy: &'a Policy,
+    facts: &'a Facts,
+    date: NaiveDate,
+    findings: Vec<Finding>,
+    once: BTreeSet<(&'static str, String, String)>,
+}
+
+impl Ctx<'_> {
+    /// Adds a finding unless one of the same rule is already there for the key.
+    #[allow(clippy::too_many_arguments)]
+    fn add(
+        &mut self,
+        rule: &'static str,
+        key: (String, String),
+        clause: &str,
+        payee_label: (String, String),
+        item: &str,
+        amounts: (Option<Decimal>, Option<Decimal>),
+        vouchers: Vec<String>,
+        message: String,
+    ) {
+        if !self.once.insert((rule, key.0.clone(), key.1)) {
+            return;
+        }
+        let (paid, entitled) = amounts;
+        self.findings.push(Finding {
+            rule,
+            severity: severity(rule),
+            clause: clause.to_string(),
+            payee: payee_label.0,
+            payee_name: payee_label.1,
+            payee_key: key.0,
+            item: item.to_string(),
+            paid,
+            entitled,
+            difference: match (paid, entitled) {
+                (Some(p), Some(e)) => Some(p - e),
+                _ => None,
+            },
+            vouchers,
+            message,
+        });
+    }
+}
+
+fn label_person(id: &str, facts: &Facts, fallback_name: &str) -> (String, String) {
+    let name = facts
+        .person(id)
+        .and_then(|p| p.names.first().cloned())
+        .unwrap_or_else(|| fallback_name.to_string());
+    (if id.is_empty() { "（未填身份证号）".into() } else { mask_id(id) }, mask_name(&name))
+}
+
+fn find_workshop<'a>(facts: &'a Facts, p: &Payment, region: &str) -> Option<&'a Workshop> {
+    facts.workshops.iter().filter(|w| w.region == region).find(|w| {
+        (!p.payee_id.is_empty() && w.credit_code.as_deref() == Some(p.payee_id.as_str())) || w.name == p.payee_name
+    })
+}
+
+fn judge(code: &str, p: &Payment, ctx: &Ctx, date: NaiveDate) -> Judgement {
+    let (pol, facts) = (ctx.policy, ctx.facts);
+    let empty = crate::facts::Person::default();
+    let person = facts.person(p.person()).unwrap_or(&empty);
+    match code {
+        "A1" => entitle::a1_transport_meal(person, pol, date),
+        "A2" => entitle::a2_cross_province(person, pol, date),
+        "A3" => entitle::a3_local_post(person, pol, date),
+        "A4" => entitle::a4_workshop(find_workshop(facts, p, "万州"), pol, date),
+        "A5" => entitle::a5_public_post(person, pol, date),
+        "A6" => entitle::a6_training(person, pol, date),
+        "A7" => entitle::a7_training_living(person, pol, date),
+        "B1" => entitle::b1_social_insurance(person, facts, pol, date),
+        "B2" => entitle::b2_post(person, facts, pol, date),
+        "B3" => entitle::b3_vocational_training(person, facts, pol, date),
+        "B4" => entitle::b4_training_living(person, facts, pol, date),
+        "B5" => entitle::b5_work_training(person, facts, pol, date),
+        _ => entitle::b6_base(find_workshop(facts, p, "济宁"), facts, pol, date),
+    }
+}
+
+/// Runs every check as of the model's month. `progress` gives the counted persons (for
+/// `unregistered_person` on ledger rows).
+pub fn audit(model: &Model, policy: &Policy, facts: &Facts, window: Window) -> Result<Audit, String> {
+    let e = |x: polars::prelude::PolarsError| format!("读取补贴发放明细失败：{x}");
+    let rows = load_payments(model).map_err(e)?;
+    let export_end = |m: &str| m.parse::<Month>().map(|m| m.last_day()).ok();
+    let mut ctx = Ctx { policy, facts, date: model.date, findings: Vec::new(), once: BTreeSet::new() };
+
+    // Vouchers: one payment each; the version in the latest export counts (rows are sorted by
+    // export month, so the last export's first row).
+    let mut by_voucher: BTreeMap<&str, Vec<&Payment>> = BTreeMap::new();
+    for p in &rows {
+        by_voucher.entry(p.voucher.as_str()).or_default().push(p);
+    }
+    let mut payments: Vec<Payment> = Vec::new();
+    for (voucher, versions) in &by_voucher {
+        let last_export = &versions[versions.len() - 1].export_id;
+        let chosen = versions.iter().find(|v| &v.export_id == last_export).copied().unwrap_or(versions[0]);
+        if versions.len() > 1 {
+            let same = versions.iter().all(|v| v.content() == chosen.content());
+            let (rule, msg) = if same {
+                ("duplicate_voucher", format!("凭证号 {voucher} 被重复导出 {} 次，内容相同，只计一次", versions.len()))
+            } else {
+                ("voucher_conflict", format!("凭证号 {voucher} 出现 {} 次且内容不一致，按最新一期导出的版本计：{} {} 元", versions.len(), chosen.item, yuan(chosen.amount())))
+            };
+            ctx.add(rule, (voucher.to_string(), String::new()), "四", (voucher.to_string(), String::new()), &chosen.item, (Some(chosen.amount()), None), vec![voucher.to_string()], msg);
+        }
+        payments.push(chosen.clone());
+    }
+    payments.sort_by(|a, b| (a.pay_date, &a.voucher).cmp(&(b.pay_date, &b.voucher)));
+
+    // Spend per pool as recorded.
+    let mut spend: BTreeMap<String, PoolSpend> = BTreeMap::new();
+    for pool in &policy.pools {
+        spend.insert(pool.name.clone(), PoolSpend::default());
+    }
+    for p in &payments {
+        let s = spend.entry(p.pool.clone()).or_default();
+        s.paid += p.amount();
+        s.payments += 1;
+        for entry in [s.by_item.entry(p.item.clone()), s.by_region.entry(p.region.clone()), s.by_month.entry(p.export_month.clone())] {
+            let it = entry.or_default();
+            it.paid += p.amount();
+            it.payments += 1;
+        }
+    }
+
+    // Per payment, in the order of summary.md.
+    let mut judged: BTreeMap<(String, String), Vec<&Payment>> = BTreeMap::new();
+    let mut unregistered: BTreeSet<String> = BTreeSet::new();
+    for p in &payments {
+        let Some(item) = policy.item_by_name(&p.item) else {
+            ctx.add("unknown_item", (payee_key(p, None), p.item.clone()), "四", payee_label(p, None, facts), &p.item, (Some(p.amount()), None), vec![p.voucher.clone()], format!("补贴项目“{}”不是济人社字〔2020〕47号规定的项目，已计入{}支出但无法核对", p.item, p.pool));
+            continue;
+        };
+        let key = payee_key(p, Some(item.payee));
+        let label = payee_label(p, Some(item.payee), facts);
+        if item.pool != p.pool {
+            ctx.add("wrong_pool", (key.clone(), item.code.clone()), &item.reference, label.clone(), &p.item, (Some(p.amount()), None), vec![p.voucher.clone()], format!("{}按{}应从{}列支，实际从{}发放 {} 元", item.name, item.reference, item.pool, p.pool, yuan(p.amount())));
+        }
+        if item.code == "A7" {
+            if let Some(days) = p.days_paid.filter(|d| *d > 0) {
+                let floor = policy.n.training_living_daily_floor;
+                if p.amount() < floor * Decimal::from(days) {
+                    ctx.add("below_floor", (key.clone(), item.code.clone()), &item.reference, label.clone(), &p.item, (Some(p.amount()), Some(floor * Decimal::from(days))), vec![p.voucher.clone()], format!("培训生活费 {} 元 ÷ {days} 天 = {} 元/天，低于四(一)5 每天不低于 {} 元的标准", yuan(p.amount()), yuan(p.amount() / Decimal::from(days)), yuan(floor)));
+                }
+            }
+        }
+        let end = export_end(&p.export_month);
+        let out = match p.pay_date {
+            None => Some("没有发放日期".to_string()),
+            Some(d) if d < policy.period_from || d > policy.period_to => Some(format!("发放日期 {} 不在政策执行期限 {} 至 {} 内（{}）", d, policy.period_from, policy.period_to, policy.period_reference)),
+            Some(d) if end.is_some_and(|e| d > e) => Some(format!("发放日期 {} 晚于所在报表月份 {}", d, p.export_month)),
+            _ => None,
+        };
+        if let Some(why) = out {
+            ctx.add("out_of_period", (key.clone(), item.code.clone()), "五", label.clone(), &p.item, (Some(p.amount()), None), vec![p.voucher.clone()], why);
+            continue;
+        }
+        if item.per_person() && !facts.registered(p.person()) {
+            unregistered.insert(p.person().to_string());
+            let why = match facts.person(p.person()) {
+                Some(x) if x.in_registry => "在贫困劳动力名册中“是否建档立卡”为否",
+                _ => "不在贫困劳动力名册中",
+            };
+            ctx.add("unregistered_person", (p.person().to_string(), String::new()), "一", label_person(p.person(), facts, &p.payee_name), &p.item, (Some(p.amount()), None), vec![p.voucher.clone()], format!("{}（凭证号 {}）的对象{}，不能享受按人补贴", p.item, p.voucher, why));
+            continue;
+        }
+        judged.entry((key, item.code.clone())).or_default().push(p);
+    }
+
+    // Eligibility at each payment date; over-entitlement as of M; stacking.
+    let mut b3_b5: HashMap<String, BTreeSet<String>> = HashMap::new();
+    for ((key, code), pays) in &judged {
+        let Some(item) = policy.item(code) else { continue };
+        let first = pays[0];
+        let label = payee_label(first, Some(item.payee), facts);
+        if code == "B3" || code == "B5" {
+            b3_b5.entry(key.clone()).or_default().insert(code.clone());
+        }
+        // Not eligible: a payment made when the payee had no entitlement to the item.
+        for p in pays {
+            let date = p.pay_date.unwrap_or(ctx.date);
+            let j = judge(code, p, &ctx, date);
+            if j.unproven {
+                ctx.add("gate_unproven", (key.clone(), code.clone()), &item.reference, label.clone(), &item.name, (Some(p.amount()), None), vec![p.voucher.clone()], j.why.clone());
+            } else if !j.eligible {
+                ctx.add("not_eligible", (key.clone(), code.clone()), &item.reference, label.clone(), &item.name, (Some(p.amount()), Some(Decimal::ZERO)), vec![p.voucher.clone()], format!("{}：{}；发放日 {} 已发 {} 元", item.name, j.why, date, yuan(p.amount())));
+            }
+        }
+        // Over entitlement: paid up to M beyond the entitlement as of M.
+        let j = judge(code, first, &ctx, ctx.date);
+        if !j.eligible {
+            continue;
+        }
+        let paid: Decimal = pays.iter().map(|p| p.amount()).sum();
+        let vouchers: Vec<String> = pays.iter().map(|p| p.voucher.clone()).collect();
+        let units_paid: i64 = pays.iter().map(|p| if j.units.is_some_and(|u| u.1 == "天") { p.days_paid.unwrap_or(0) } else { p.months_paid.unwrap_or(0) }).sum();
+        let mut over = None;
+        if item.once && pays.len() > 1 {
+            over = Some(format!("{}每人（每个单位）仅限一次，已发 {} 次共 {} 元", item.name, pays.len(), yuan(paid)));
+        }
+        if let Some(amount) = j.amount.filter(|a| *a > Decimal::ZERO) {
+            if paid > amount {
+                over = Some(format!("{}；已发 {} 元，超出 {} 元", j.why, yuan(paid), yuan(paid - amount)));
+            }
+        }
+        if let Some((cap, unit)) = j.units {
+            if cap > 0 && units_paid > cap {
+                over = Some(format!("{}；已发 {units_paid} {unit}，超过上限 {cap} {unit}", j.why));
+            }
+        }
+        if let Some(msg) = over {
+            ctx.add("over_entitlement", (key.clone(), code.clone()), &item.reference, label, &item.name, (Some(paid), j.amount), vouchers, msg);
+        }
+    }
+    for (person, codes) in &b3_b5 {
+        if codes.len() == 2 {
+            let (id, name) = label_person(person, facts, "");
+            ctx.add("stacked_training", (person.clone(), String::new()), "四(二)4", (id, name), "职业培训补贴+以工代训补贴", (None, None), Vec::new(), "同一人既领取了职业培训补贴又领取了以工代训补贴，四(二)4 规定以工代训补贴不与其他形式的职业培训补贴重复享受".into());
+        }
+    }
+
+    ledger_findings(model, &mut ctx, window, &mut unregistered)?;
+    Ok(Audit { payments, spend, findings: ctx.findings })
+}
+
+fn payee_key(p: &Payment, payee: Option<Payee>) -> String {
+    match payee {
+        Some(Payee::Person | Payee::Enterprise) => p.person().to_string(),
+        _ if !p.payee_id.is_empty() => p.payee_id.clone(),
+        _ => p.payee_name.clone(),
+    }
+}
+
+fn payee_label(p: &Payment, payee: Option<Payee>, facts: &Facts) -> (String, String) {
+    match payee {
+        Some(Payee::Person | Payee::Enterprise) => label_person(p.person(), facts, &p.payee_name),
+        _ if p.payee_type == "个人" => label_person(&p.payee_id, facts, &p.payee_name),
+        _ => (p.payee_name.clone(), p.payee_name.clone()),
+    }
+}
+
+/// Findings from the ledgers themselves: unregistered persons in counted rows, invalid credit
+/// codes, one-sided transfers, roster mismatches, eligible but unpaid.
+fn ledger_findings(model: &Model, ctx: &mut Ctx, window: Window, unregistered: &mut BTreeSet<String>) -> Result<(), String> {
+    let facts = ctx.facts;
+    let in_window = |d: Option<NaiveDate>| d.is_some_and(|d| d >= window.start && d <= window.end);
+    let mut ids: Vec<&String> = facts.persons.keys().collect();
+    ids.sort();
+    for id in ids {
+        let p = &facts.persons[id];
+        if p.registered {
+            continue;
+        }
+        let counted = p.spells.iter().any(|s| in_window(s.hire) || (s.training_days.unwrap_or(0) >= 1 && in_window(s.training_start.map(|t| t + chrono::Duration::days(s.training_days.unwrap_or(1) - 1)))))
+            || p.help.iter().any(|h| (h.help_type == "就地就近就业" && in_window(h.start)) || (h.help_type == "技能培训" && in_window(h.end)));
+        if counted && unregistered.insert(id.clone()) {
+            let why = if p.in_registry { "在贫困劳动力名册中“是否建档立卡”为否" } else { "不在贫困劳动力名册中" };
+            let name = p.names.first().cloned().unwrap_or_default();
+            ctx.add("unregistered_person", (id.clone(), String::new()), "一", (mask_id(id), mask_name(&name)), "", (None, None), Vec::new(), format!("台账中有其帮扶记录，但{why}，不计入目标"));
+        }
+    }
+
+    // Credit codes that fail their checksum, once per code.
+    let e = |x: polars::prelude::PolarsError| format!("读取台账失败：{x}");
+    for (df, col, name_col) in [
+        (&model.help, "credit_code", "employer"),
+        (&model.jining, "credit_code", "employer"),
+        (&model.workshops, "credit_code", "name"),
+        (&model.payments, "payee_id", "payee_name"),
+    ] {
+        let codes = column_text(df, col).map_err(e)?;
+        let ok = column_bools(df, &format!("{col}_ok")).map_err(e)?;
+        let names = column_text(df, name_col).map_err(e)?;
+        for i in 0..codes.len() {
+            if let (Some(code), Some(false)) = (&codes[i], ok[i]) {
+                if col == "payee_id" && code.len() == 18 && code[..17].bytes().all(|b| b.is_ascii_digit()) {
+                    continue;
+                }
+                let name = names[i].clone().unwrap_or_default();
+                ctx.add("invalid_credit_code", (code.clone(), String::new()), "", (name.clone(), name.clone()), "", (None, None), Vec::new(), format!("{name}的统一社会信用代码 {code} 未通过 GB 32100-2015 校验，请核对（部分早期试点代码真实有效但不符合校验规则）"));
+            }
+        }
+    }
+
+    // One-sided transfers: 万州's 转移就业/济宁 rows against 济宁's ledger.
+    let mut ids: Vec<&String> = facts.persons.keys().collect();
+    ids.sort();
+    for id in ids {
+        let p = &facts.persons[id];
+        let wz = p.help.iter().any(|h| h.help_type == "转移就业" && h.help_mode == "济宁");
+        let jn = !p.spells.is_empty();
+        if wz != jn && (p.registered || wz) {
+            let name = p.names.first().cloned().unwrap_or_default();
+            let msg = if wz { "万州帮扶台账记为转移到济宁就业，济宁来济就业台账中没有此人" } else { "济宁来济就业台账有此人，万州帮扶台账中没有转移就业（济宁）记录" };
+            ctx.add("one_sided_transfer", (id.clone(), String::new()), "二", (mask_id(id), mask_name(&name)), "", (None, None), Vec::new(), msg.into());
+        }
+    }
+
+    // Roster counts against the ledger.
+    for ws in &facts.workshops {
+        if ws.region != "济宁" {
+            continue;
+        }
+        let n = entitle::absorbed_by(ws, facts, ctx.policy, ctx.date);
+        if let Some(r) = ws.absorbed.filter(|r| *r != n) {
+            ctx.add("roster_mismatch", (ws.name.clone(), String::new()), "四(二)5", (ws.name.clone(), ws.name.clone()), "", (None, None), Vec::new(), format!("{}名册填报吸纳建档立卡 {r} 人，来济就业台账中满足六个月条件的为 {n} 人", ws.name));
+        }
+    }
+    Ok(())
+}
+
+/// Persons entitled as of M to A1 with nothing paid (a reminder, not an error).
+pub fn eligible_unpaid(audit: &mut Audit, policy: &Policy, facts: &Facts, progress: &Progress, date: NaiveDate) {
+    let paid: BTreeSet<&str> = audit.payments.iter().filter(|p| p.item == "一次性交通伙食补助").map(|p| p.person()).collect();
+    let mut new = Vec::new();
+    for id in &progress.transferred_ids {
+        let Some(p) = facts.person(id) else { continue };
+        if paid.contains(id.as_str()) {
+            continue;
+        }
+        let j = entitle::a1_transport_meal(p, policy, date);
+        if j.eligible {
+            let name = p.names.first().cloned().unwrap_or_default();
+            new.push(Finding {
+                rule: "eligible_unpaid",
+                severity: NOTICE,
+                clause: "四(一)1".into(),
+                payee: mask_id(id),
+                payee_name: mask_name(&name),
+                payee_key: id.clone(),
+                item: "一次性交通伙食补助".into(),
+                paid: Some(Decimal::ZERO),
+                entitled: j.amount,
+                difference: j.amount.map(|a| -a),
+                vouchers: Vec::new(),
+                message: format!("{}，截至 {} 尚未发放", j.why, date),
+            });
+        }
+    }
+    audit.findings.extend(new);
+}

@@ -1,0 +1,81 @@
+//! Calendar arithmetic of rules.md ("Terms"): full months and months held.
+
+use chrono::{Datelike, Duration, NaiveDate};
+
+/// `d` plus `m` calendar months in one step, clamped to the target month's last day
+/// (2020-01-31 + 1 month = 2020-02-29).
+pub fn add_months(d: NaiveDate, m: i32) -> NaiveDate {
+    let total = d.year() * 12 + d.month0() as i32 + m;
+    let (y, m0) = (total.div_euclid(12), total.rem_euclid(12) as u32);
+    let last = last_day_of(y, m0 + 1);
+    NaiveDate::from_ymd_opt(y, m0 + 1, d.day().min(last)).unwrap_or(d)
+}
+
+fn last_day_of(year: i32, month: u32) -> u32 {
+    let next = if month == 12 {
+        NaiveDate::from_ymd_opt(year + 1, 1, 1)
+    } else {
+        NaiveDate::from_ymd_opt(year, month + 1, 1)
+    };
+    next.map_or(28, |n| (n - Duration::days(1)).day())
+}
+
+/// Full months between start `s` and end `e`, both inclusive: the largest m with
+/// s + m months ≤ e + 1 day. Zero when e is before s.
+pub fn full_months(s: NaiveDate, e: NaiveDate) -> i64 {
+    if e < s {
+        return 0;
+    }
+    let limit = e + Duration::days(1);
+    // The calendar difference is an upper bound; step down until it fits.
+    let mut m = (limit.year() - s.year()) * 12 + limit.month() as i32 - s.month() as i32;
+    while m > 0 && add_months(s, m) > limit {
+        m -= 1;
+    }
+    m.max(0) as i64
+}
+
+/// Calendar months from the start's month to the end's month, both included.
+pub fn months_held(s: NaiveDate, e: NaiveDate) -> i64 {
+    if e < s {
+        return 0;
+    }
+    ((e.year() - s.year()) * 12 + e.month() as i32 - s.month() as i32 + 1) as i64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn clamped_month_addition() {
+        assert_eq!(add_months(d(2020, 1, 31), 1), d(2020, 2, 29));
+        assert_eq!(add_months(d(2020, 1, 31), 3), d(2020, 4, 30));
+        assert_eq!(add_months(d(2020, 11, 15), 2), d(2021, 1, 15));
+    }
+
+    #[test]
+    fn full_months_edges() {
+        // Exactly three months: 01-01 .. 03-31 (e + 1 = 04-01 = s + 3 months).
+        assert_eq!(full_months(d(2020, 1, 1), d(2020, 3, 31)), 3);
+        // One day short.
+        assert_eq!(full_months(d(2020, 1, 1), d(2020, 3, 30)), 2);
+        // A 01-31 start: + 3 months clamps to 04-30, so 04-29 is enough.
+        assert_eq!(full_months(d(2020, 1, 31), d(2020, 4, 29)), 3);
+        assert_eq!(full_months(d(2020, 1, 31), d(2020, 4, 28)), 2);
+        assert_eq!(full_months(d(2020, 1, 31), d(2020, 2, 28)), 1);
+        assert_eq!(full_months(d(2020, 3, 1), d(2020, 2, 1)), 0);
+        assert_eq!(full_months(d(2020, 3, 1), d(2020, 3, 1)), 0);
+    }
+
+    #[test]
+    fn months_held_counts_both_ends() {
+        assert_eq!(months_held(d(2020, 1, 31), d(2020, 2, 1)), 2);
+        assert_eq!(months_held(d(2020, 3, 5), d(2020, 3, 6)), 1);
+        assert_eq!(months_held(d(2019, 12, 5), d(2020, 3, 6)), 4);
+    }
+}

@@ -1,0 +1,382 @@
+//! Entitlements: one small formula per subsidy item, named after its clause (rules.md,
+//! "Subsidies"). Each says whether the payee qualifies on a date, how much it is entitled to
+//! (None: the policy sets no cap), the months or days cap where there is one, and why, in
+//! Chinese with the facts and the arithmetic.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use crate::dates::{add_months, months_held};
+use crate::facts::{Facts, Person, Spell, Workshop};
+use crate::money::{round2, yuan};
+use crate::policy::Policy;
+
+#[derive(Debug, Clone, Default)]
+pub struct Judgement {
+    pub eligible: bool,
+    /// The six-month gate could not be shown from the files (就业登记 missing).
+    pub unproven: bool,
+    /// Entitled amount; `None` when the policy fixes none.
+    pub amount: Option<Decimal>,
+    /// Most months or days that may be paid, with the unit.
+    pub units: Option<(i64, &'static str)>,
+    pub why: String,
+}
+
+fn no(why: String) -> Judgement {
+    Judgement { eligible: false, why, ..Default::default() }
+}
+
+fn d(date: NaiveDate) -> String {
+    date.format("%Y-%m-%d").to_string()
+}
+
+/// The longest Jining spell as of `date` and its full months.
+fn best_spell(p: &Person, date: NaiveDate) -> Option<(&Spell, i64)> {
+    p.spells.iter().map(|s| (s, s.full_months_at(date))).max_by_key(|(_, m)| *m)
+}
+
+/// 四(一)1: 来济稳定就业 3 个月以上 — the condition of A1 and A2.
+fn jining_three_months(p: &Person, pol: &Policy, date: NaiveDate) -> Result<i64, String> {
+    let min = pol.n.transfer_min_full_months;
+    match best_spell(p, date) {
+        None => Err(format!("截至 {} 来济就业台账中没有其在济宁就业的记录，不符合四(一)1 在济稳定就业 {min} 个月以上的条件", d(date))),
+        Some((s, m)) if m < min => Err(format!(
+            "截至 {} 在济（{}）稳定就业 {m} 个整月，不足 {min} 个月，不符合四(一)1 条件",
+            d(date), s.employer
+        )),
+        Some((_, m)) => Ok(m),
+    }
+}
+
+/// A1 一次性交通伙食补助: 1500 once, after 3 full months in Jining.
+pub fn a1_transport_meal(p: &Person, pol: &Policy, date: NaiveDate) -> Judgement {
+    match jining_three_months(p, pol, date) {
+        Err(why) => no(why),
+        Ok(m) => Judgement {
+            eligible: true,
+            amount: Some(pol.n.transport_meal_amount),
+            why: format!("在济稳定就业 {m} 个整月（≥{}），应享受一次性交通伙食补助 {} 元", pol.n.transfer_min_full_months, yuan(pol.n.transport_meal_amount)),
+            ..Default::default()
+        },
+    }
+}
+
+/// A2 跨省就业补贴: 1000 per full month in Jining, at most 6 months.
+pub fn a2_cross_province(p: &Person, pol: &Policy, date: NaiveDate) -> Judgement {
+    if let Err(why) = jining_three_months(p, pol, date) {
+        return no(why);
+    }
+    let months: i64 = p.spells.iter().map(|s| s.full_months_at(date)).sum();
+    let capped = months.min(pol.n.cross_province_max_months);
+    let amount = pol.n.cross_province_monthly * Decimal::from(capped);
+    Judgement {
+        eligible: true,
+        amount: Some(amount),
+        units: Some((capped, "月")),
+        why: format!(
+            "在济就业 {months} 个整月，按四(一)1 每月 {} 元、最多 {} 个月，应享受 {} × {capped} = {} 元",
+            yuan(pol.n.cross_province_monthly), pol.n.cross_province_max_months, yuan(pol.n.cross_province_monthly), yuan(amount)
+        ),
+        ..Default::default()
+    }
+}
+
+/// A3 一次性岗位补贴: a 企业吸纳 row with a contract, ≥ 12 months of social insurance, still employed.
+pub fn a3_local_post(p: &Person, pol: &Policy, date: NaiveDate) -> Judgement {
+    let min = pol.n.local_post_min_social_months;
+    let rows: Vec<_> = p.help.iter().filter(|h| h.help_type == "就地就近就业" && h.help_mode == "企业吸纳").collect();
+    if rows.is_empty() {
+        return no("就业帮扶台账中没有其就地就近就业（企业吸纳）的记录，不符合四(一)2 条件".into());
+    }
+    for h in &rows {
+        let employed = h.start.is_some_and(|s| s <= date) && h.end.is_none_or(|e| e >= date);
+        if h.contract == Some(true) && h.social_months.unwrap_or(0) >= min && employed {
+            return Judgement {
+                eligible: true,
+                amount: Some(pol.n.local_post_amount),
+                why: format!("在{}就业，签订劳动合同、缴纳社保 {} 个月（≥{min}）且仍在岗，应享受一次性岗位补贴 {} 元", h.employer, h.social_months.unwrap_or(0), yuan(pol.n.local_post_amount)),
+                ..Default::default()
+            };
+        }
+    }
+    let h = rows[0];
+    no(format!(
+        "在{}就业：劳动合同“{}”、社保缴纳 {} 个月、{}，不满足四(一)2 签订劳动合同且连续缴纳社保 {min} 个月以上并仍在岗的条件",
+        h.employer,
+        match h.contract { Some(true) => "是", Some(false) => "否", None => "未填" },
+        h.social_months.unwrap_or(0),
+        match h.end { Some(e) if e < date => format!("已于 {} 离岗", d(e)), _ => "在岗".to_string() }
+    ))
+}
+
+/// A4 扶贫车间建设补助: a 万州 workshop recognised on or before the payment; once.
+pub fn a4_workshop(ws: Option<&Workshop>, pol: &Policy, date: NaiveDate) -> Judgement {
+    let Some(ws) = ws.filter(|w| w.region == "万州") else {
+        return no("万州区扶贫车间名册中没有该车间，不符合四(一)3 条件".into());
+    };
+    match ws.recognised {
+        Some(r) if r <= date => Judgement {
+            eligible: true,
+            amount: pol.n.workshop_construction,
+            why: format!("{}于 {} 认定为扶贫车间，可享受一次性建设补助（每个车间一次）", ws.name, d(r)),
+            ..Default::default()
+        },
+        Some(r) => no(format!("{}于 {} 才认定为扶贫车间，发放日 {} 时尚未认定，不符合四(一)3 条件", ws.name, d(r), d(date))),
+        None => no(format!("{}在名册中没有认定日期，无法确认已认定为扶贫车间", ws.name)),
+    }
+}
+
+/// A5 公益性岗位补贴: 990 per month held on a 公益性岗位.
+pub fn a5_public_post(p: &Person, pol: &Policy, date: NaiveDate) -> Judgement {
+    let mut months = 0;
+    let mut seen = false;
+    for h in p.help.iter().filter(|h| h.help_type == "就地就近就业" && h.help_mode == "公益性岗位") {
+        seen = true;
+        if let Some(s) = h.start.filter(|s| *s <= date) {
+            months += months_held(s, h.end.map_or(date, |e| e.min(date)));
+        }
+    }
+    if !seen {
+        return no("就业帮扶台账中没有其公益性岗位安置记录，不符合四(一)4 条件".into());
+    }
+    if months == 0 {
+        return no(format!("截至 {} 尚未在公益性岗位上岗，不符合四(一)4 条件", d(date)));
+    }
+    let amount = pol.n.public_post_monthly * Decimal::from(months);
+    Judgement {
+        eligible: true,
+        amount: Some(amount),
+        units: Some((months, "月")),
+        why: format!("公益性岗位在岗 {months} 个月，按四(一)4 每月 {} 元，应享受 {} × {months} = {} 元", yuan(pol.n.public_post_monthly), yuan(pol.n.public_post_monthly), yuan(amount)),
+        ..Default::default()
+    }
+}
+
+fn training_rows(p: &Person) -> Vec<&crate::facts::HelpRow> {
+    p.help.iter().filter(|h| h.help_type == "技能培训").collect()
+}
+
+/// A6 培训补贴: a 技能培训 row; amount 按规定 (parameter, default no cap).
+pub fn a6_training(p: &Person, pol: &Policy, _date: NaiveDate) -> Judgement {
+    let rows = training_rows(p);
+    if rows.is_empty() {
+        return no("就业帮扶台账中没有其技能培训记录，不符合四(一)5 培训补贴条件".into());
+    }
+    Judgement {
+        eligible: true,
+        amount: pol.n.training_subsidy_cap,
+        why: format!("参加{}（{}），可享受培训补贴", rows[0].help_mode, rows[0].employer),
+        ..Default::default()
+    }
+}
+
+/// A7 培训生活费补贴: a 技能培训 row; days paid ≤ 培训天数; at least 50 per day (a floor).
+pub fn a7_training_living(p: &Person, pol: &Policy, _date: NaiveDate) -> Judgement {
+    let rows = training_rows(p);
+    if rows.is_empty() {
+        return no("就业帮扶台账中没有其技能培训记录，不符合四(一)5 培训期间生活费补贴条件".into());
+    }
+    let days: i64 = rows.iter().map(|h| h.training_days.unwrap_or(0)).sum();
+    Judgement {
+        eligible: true,
+        amount: None,
+        units: Some((days, "天")),
+        why: format!("培训 {days} 天，四(一)5 每天不低于 {} 元，最多 {days} 天", yuan(pol.n.training_living_daily_floor)),
+        ..Default::default()
+    }
+}
+
+/// 四(二): the six-month gate — a Jining spell of ≥ 6 full months, contract ≥ 6 months,
+/// social insurance ≥ 1 month and 就业登记 = 是. Returns the spell that passes.
+pub fn six_month_gate<'a>(p: &'a Person, facts: &Facts, pol: &Policy, date: NaiveDate) -> Result<&'a Spell, Judgement> {
+    let n = &pol.n;
+    if p.spells.is_empty() {
+        return Err(no("来济就业台账中没有其在济宁就业的记录，不满足四(二) 在济稳定就业 6 个月以上的条件".into()));
+    }
+    let mut reasons = Vec::new();
+    let mut unproven: Option<&Spell> = None;
+    for s in &p.spells {
+        let m = s.full_months_at(date);
+        let mut fails = Vec::new();
+        if m < n.gate_min_full_months {
+            fails.push(format!("截至 {} 在济稳定就业 {m} 个整月，不足 {} 个月", d(date), n.gate_min_full_months));
+        }
+        if s.contract_months.unwrap_or(0) < n.gate_min_contract_months {
+            fails.push(format!("劳动合同期限 {} 个月，不足 {} 个月", s.contract_months.unwrap_or(0), n.gate_min_contract_months));
+        }
+        if s.social_months.unwrap_or(0) < n.gate_min_social_months {
+            fails.push(format!("社保缴纳 {} 个月", s.social_months.unwrap_or(0)));
+        }
+        if s.registration == Some(false) {
+            fails.push("未办理就业登记".into());
+        }
+        if fails.is_empty() {
+            if s.registration == Some(true) {
+                return Ok(s);
+            }
+            unproven = Some(s);
+        } else {
+            reasons.push(format!("在{}：{}", s.employer, fails.join("，")));
+        }
+    }
+    if unproven.is_some() {
+        let why = if facts.jining_has_registration { "就业登记未填" } else { "来济就业台账没有“就业登记”列" };
+        return Err(Judgement {
+            eligible: false,
+            unproven: true,
+            why: format!("{why}，无法证明已满足四(二) 六个月条件"),
+            ..Default::default()
+        });
+    }
+    Err(no(format!("{}，不满足四(二) 六个月条件", reasons.join("；"))))
+}
+
+/// B1 社会保险补贴: gate; months paid ≤ 社保缴纳月数; monthly amount parameter (default no cap).
+pub fn b1_social_insurance(p: &Person, facts: &Facts, pol: &Policy, date: NaiveDate) -> Judgement {
+    let s = match six_month_gate(p, facts, pol, date) {
+        Ok(s) => s,
+        Err(j) => return j,
+    };
+    let months = s.social_months.unwrap_or(0);
+    Judgement {
+        eligible: true,
+        amount: pol.n.social_insurance_monthly_cap.map(|c| c * Decimal::from(months)),
+        units: Some((months, "月")),
+        why: format!("满足六个月条件，社保缴纳 {months} 个月，按四(二)1 补贴月数不超过 {months} 个月"),
+        ..Default::default()
+    }
+}
+
+/// B2 岗位补贴: gate; 990 per month, months ≤ full months employed.
+pub fn b2_post(p: &Person, facts: &Facts, pol: &Policy, date: NaiveDate) -> Judgement {
+    let s = match six_month_gate(p, facts, pol, date) {
+        Ok(s) => s,
+        Err(j) => return j,
+    };
+    let months = s.full_months_at(date);
+    let amount = pol.n.post_subsidy_monthly * Decimal::from(months);
+    Judgement {
+        eligible: true,
+        amount: Some(amount),
+        units: Some((months, "月")),
+        why: format!("满足六个月条件，在济就业 {months} 个整月，按四(二)2 每月 {} 元，应享受 {} × {months} = {} 元", yuan(pol.n.post_subsidy_monthly), yuan(pol.n.post_subsidy_monthly), yuan(amount)),
+        ..Default::default()
+    }
+}
+
+/// B3 职业培训补贴: gate; training within 12 months of hire; certificate; cap by level; once.
+pub fn b3_vocational_training(p: &Person, facts: &Facts, pol: &Policy, date: NaiveDate) -> Judgement {
+    if let Err(j) = six_month_gate(p, facts, pol, date) {
+        return j;
+    }
+    let within = pol.n.vocational_training_within_months as i32;
+    let mut why = Vec::new();
+    for s in &p.spells {
+        let (Some(hire), Some(start)) = (s.hire, s.training_start) else {
+            why.push(format!("在{}没有培训记录", s.employer));
+            continue;
+        };
+        if start > add_months(hire, within) {
+            why.push(format!("培训开始于 {}，已超过入职（{}）后 {within} 个月", d(start), d(hire)));
+            continue;
+        }
+        if s.certificate != Some(true) {
+            why.push("未取得证书".into());
+            continue;
+        }
+        let level = s.level.clone().unwrap_or_default();
+        let Some(cap) = pol.n.vocational_training_cap.get(&level) else {
+            why.push(format!("培训等级“{level}”不是初级/中级/高级"));
+            continue;
+        };
+        return Judgement {
+            eligible: true,
+            amount: Some(*cap),
+            why: format!("满足六个月条件，入职后 {within} 个月内参加{level}培训并取得证书，按四(二)3 {level}不高于 {} 元", yuan(*cap)),
+            ..Default::default()
+        };
+    }
+    no(format!("{}，不符合四(二)3 职业培训补贴条件", why.join("；")))
+}
+
+/// B4 培训生活补贴: gate; a training record; 60% of the minimum wage ÷ 21.75 per day, days ≤
+/// min(培训天数, 60).
+pub fn b4_training_living(p: &Person, facts: &Facts, pol: &Policy, date: NaiveDate) -> Judgement {
+    if let Err(j) = six_month_gate(p, facts, pol, date) {
+        return j;
+    }
+    let days: i64 = p.spells.iter().filter(|s| s.training_start.is_some()).map(|s| s.training_days.unwrap_or(0)).sum();
+    if days <= 0 {
+        return no("来济就业台账中没有其培训记录，不符合四(二)3 培训生活补贴条件".into());
+    }
+    let capped = days.min(pol.n.training_living_max_days);
+    let rate = pol.training_living_daily();
+    let amount = round2(rate * Decimal::from(capped));
+    Judgement {
+        eligible: true,
+        amount: Some(amount),
+        units: Some((capped, "天")),
+        why: format!(
+            "培训 {days} 天（最多 {} 天），日标准 {} × {} ÷ {} = {} 元，应享受 {} × {capped} = {} 元",
+            pol.n.training_living_max_days, yuan(pol.n.min_wage_monthly), pol.n.training_living_wage_share, pol.n.days_per_month, yuan(rate), yuan(rate), yuan(amount)
+        ),
+        ..Default::default()
+    }
+}
+
+/// B5 以工代训补贴: gate; 以工代训天数 ≥ 30; 1000 once.
+pub fn b5_work_training(p: &Person, facts: &Facts, pol: &Policy, date: NaiveDate) -> Judgement {
+    if let Err(j) = six_month_gate(p, facts, pol, date) {
+        return j;
+    }
+    let days = p.spells.iter().filter_map(|s| s.work_training_days).max().unwrap_or(0);
+    if days < pol.n.work_training_min_days {
+        return no(format!("以工代训 {days} 天，不足四(二)4 要求的 {} 天", pol.n.work_training_min_days));
+    }
+    Judgement {
+        eligible: true,
+        amount: Some(pol.n.work_training_amount),
+        why: format!("以工代训 {days} 天（≥{}），按四(二)4 一次性补贴 {} 元", pol.n.work_training_min_days, yuan(pol.n.work_training_amount)),
+        ..Default::default()
+    }
+}
+
+/// Distinct gated persons whose Jining spell is at the base (by 统一社会信用代码, else name).
+pub fn absorbed_by(ws: &Workshop, facts: &Facts, pol: &Policy, date: NaiveDate) -> i64 {
+    facts
+        .persons
+        .values()
+        .filter(|p| p.registered)
+        .filter(|p| match six_month_gate(p, facts, pol, date) {
+            Ok(s) => match (&ws.credit_code, &s.credit_code) {
+                (Some(a), Some(b)) => a == b,
+                _ => s.employer == ws.name,
+            },
+            Err(_) => false,
+        })
+        .count() as i64
+}
+
+/// B6 就业扶贫基地奖补: a 济宁 base absorbing ≥ 10, or ≥ 20% of its staff; 3000 × absorbed, once.
+pub fn b6_base(ws: Option<&Workshop>, facts: &Facts, pol: &Policy, date: NaiveDate) -> Judgement {
+    let Some(ws) = ws.filter(|w| w.region == "济宁") else {
+        return no("济宁市就业扶贫基地名册中没有该基地，不符合四(二)5 条件".into());
+    };
+    let n = absorbed_by(ws, facts, pol, date);
+    let staff = ws.staff_total.unwrap_or(0);
+    let share_ok = staff > 0 && Decimal::from(n) >= pol.n.base_min_share * Decimal::from(staff);
+    if n >= pol.n.base_min_absorbed || share_ok {
+        let amount = pol.n.base_per_person * Decimal::from(n);
+        return Judgement {
+            eligible: true,
+            amount: Some(amount),
+            why: format!("{}吸纳满足六个月条件的建档立卡劳动力 {n} 人（职工 {staff} 人），按四(二)5 每人 {} 元，应奖补 {} × {n} = {} 元", ws.name, yuan(pol.n.base_per_person), yuan(pol.n.base_per_person), yuan(amount)),
+            ..Default::default()
+        };
+    }
+    no(format!(
+        "{}吸纳满足六个月条件的建档立卡劳动力 {n} 人，职工 {staff} 人，既不足 {} 人也不足职工总数的 {}%，不符合四(二)5 条件",
+        ws.name, pol.n.base_min_absorbed, pol.n.base_min_share * Decimal::from(100)
+    ))
+}

@@ -1,0 +1,153 @@
+//! The world as of a month (rules.md, "As of M"): for each cumulative ledger the latest export
+//! at or before M, and every payment exported in months up to M. Everything downstream reads
+//! this, never the raw exports.
+//!
+//! Named tables for SQL (`queries/`):
+//!
+//! | name | rows |
+//! | --- | --- |
+//! | `registry` | 贫困劳动力名册 snapshot |
+//! | `registered` | its rows with 是否建档立卡 = 是 (the persons who count) |
+//! | `help` | 就业帮扶台账 snapshot |
+//! | `jining` | 来济就业台账 snapshot, plus `spell_end` (离职日期, else the as-of date), `full_months` (to `spell_end`) and `training_end` (培训开始日期 + 培训天数 − 1) |
+//! | `workshops` | 扶贫车间名册 snapshots of both regions |
+//! | `payments` | 补贴发放明细 rows of every export up to M, plus `export_month` |
+
+use chrono::NaiveDate;
+use polars::prelude::*;
+use polars::sql::SQLContext;
+
+use crate::cells::Month;
+use crate::dates;
+use crate::tables::Table;
+use crate::warehouse::{self, days_to_date, ExportRecord, Warehouse};
+
+pub struct Model {
+    pub as_of: Month,
+    /// The last day of the as-of month.
+    pub date: NaiveDate,
+    /// The current export of every (table, region, month ≤ M).
+    pub exports: Vec<ExportRecord>,
+    pub registry: DataFrame,
+    pub help: DataFrame,
+    pub jining: DataFrame,
+    pub workshops: DataFrame,
+    pub payments: DataFrame,
+    /// Whether the Jining snapshot has a 就业登记 column (without it the gate is unproven).
+    pub jining_has_registration: bool,
+    /// The snapshot exports used, per cumulative table.
+    pub snapshots: Vec<ExportRecord>,
+}
+
+pub type Error = Box<dyn std::error::Error>;
+
+impl Model {
+    pub fn load(wh: &Warehouse, as_of: Month) -> Result<Model, Error> {
+        let manifest = wh.manifest()?;
+        let exports: Vec<ExportRecord> =
+            Warehouse::current(&manifest, as_of).into_iter().cloned().collect();
+        let date = as_of.last_day();
+        let snap = |t: Table| Warehouse::snapshots(&manifest, t, as_of);
+        let registry = wh.read(Table::Registry, &snap(Table::Registry))?;
+        let help = wh.read(Table::Help, &snap(Table::Help))?;
+        let jining_exports = snap(Table::Jining);
+        let jining_has_registration = !jining_exports.is_empty()
+            && jining_exports
+                .iter()
+                .all(|e| e.columns_present.iter().any(|c| c == "employment_registered"));
+        let jining = with_spell_columns(wh.read(Table::Jining, &jining_exports)?, date)?;
+        let workshops = wh.read(Table::Workshops, &snap(Table::Workshops))?;
+        let payment_exports: Vec<&ExportRecord> =
+            exports.iter().filter(|e| e.table == Table::Payments).collect();
+        let mut payments = wh.read(Table::Payments, &payment_exports)?;
+        let export_month: Vec<String> = column_text(&payments, "export_id")?
+            .iter()
+            .map(|id| {
+                payment_exports
+                    .iter()
+                    .find(|e| Some(&e.id) == id.as_ref())
+                    .map(|e| e.month.to_string())
+                    .unwrap_or_default()
+            })
+            .collect();
+        payments.with_column(Column::new("export_month".into(), export_month))?;
+        let mut snapshots = Vec::new();
+        for t in [Table::Registry, Table::Help, Table::Jining, Table::Workshops] {
+            snapshots.extend(snap(t).into_iter().cloned());
+        }
+        Ok(Model {
+            as_of,
+            date,
+            exports,
+            registry,
+            help,
+            jining,
+            workshops,
+            payments,
+            jining_has_registration,
+            snapshots,
+        })
+    }
+
+    /// A SQL context with the named tables above.
+    pub fn sql(&self) -> SQLContext {
+        let ctx = SQLContext::new();
+        ctx.register("registry", self.registry.clone().lazy());
+        ctx.register(
+            "registered",
+            self.registry.clone().lazy().filter(col("registered").eq(lit(true))),
+        );
+        ctx.register("help", self.help.clone().lazy());
+        ctx.register("jining", self.jining.clone().lazy());
+        ctx.register("workshops", self.workshops.clone().lazy());
+        ctx.register("payments", self.payments.clone().lazy());
+        ctx
+    }
+}
+
+/// Adds `spell_end`, `full_months` and `training_end` to the Jining ledger.
+fn with_spell_columns(mut df: DataFrame, as_of: NaiveDate) -> Result<DataFrame, Error> {
+    let hire = column_dates(&df, "hire_date")?;
+    let leave = column_dates(&df, "leave_date")?;
+    let t_start = column_dates(&df, "training_start")?;
+    let t_days = column_ints(&df, "training_days")?;
+    let mut ends = Vec::with_capacity(hire.len());
+    let mut months = Vec::with_capacity(hire.len());
+    let mut t_end = Vec::with_capacity(hire.len());
+    for i in 0..hire.len() {
+        let end = leave[i].map_or(as_of, |l| l.min(as_of));
+        ends.push(Some(warehouse::date_to_days(end)));
+        months.push(hire[i].map(|h| dates::full_months(h, end)));
+        t_end.push(match (t_start[i], t_days[i]) {
+            (Some(s), Some(d)) if d >= 1 => Some(warehouse::date_to_days(s + chrono::Duration::days(d - 1))),
+            _ => None,
+        });
+    }
+    df.with_column(Column::new("spell_end".into(), ends).cast(&DataType::Date)?)?;
+    df.with_column(Column::new("full_months".into(), months))?;
+    df.with_column(Column::new("training_end".into(), t_end).cast(&DataType::Date)?)?;
+    Ok(df)
+}
+
+pub fn column_text(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<String>>> {
+    Ok(df.column(name)?.str()?.iter().map(|v| v.map(str::to_string)).collect())
+}
+
+pub fn column_dates(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<NaiveDate>>> {
+    Ok(df
+        .column(name)?
+        .date()?
+        .physical()
+        .iter()
+        .map(|v| v.map(days_to_date))
+        .collect())
+}
+
+pub fn column_ints(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<i64>>> {
+    let c = df.column(name)?.cast(&DataType::Int64)?;
+    Ok(c.i64()?.iter().collect())
+}
+
+pub fn column_bools(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<bool>>> {
+    Ok(df.column(name)?.bool()?.iter().collect())
+}

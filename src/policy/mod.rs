@@ -1,0 +1,343 @@
+//! The policy as data: targets, pools, items and parameters, each with its clause.
+//!
+//! The built-in policy is `jirenshezi-2020-47.toml` beside this file; `--policy FILE` loads
+//! another. A malformed or inconsistent file is an error naming the key.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::str::FromStr;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::Deserialize;
+
+pub const BUILTIN: &str = include_str!("jirenshezi-2020-47.toml");
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Document {
+    pub id: String,
+    pub number: String,
+    pub title: String,
+    pub issued: toml::value::Datetime,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct RawPeriod {
+    from: toml::value::Datetime,
+    to: toml::value::Datetime,
+    reference: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Plan {
+    pub year: i32,
+    pub reference: String,
+    pub helped: i64,
+    pub transferred: i64,
+    pub local: i64,
+    pub trained: i64,
+}
+
+impl Plan {
+    /// Targets in summary.json order: (key, Chinese name, target).
+    pub fn targets(&self) -> [(&'static str, &'static str, i64); 4] {
+        [
+            ("helped", "帮扶就业总数", self.helped),
+            ("transferred", "转移到济宁就业", self.transferred),
+            ("local", "就地就近就业", self.local),
+            ("trained", "帮扶培训", self.trained),
+        ]
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Pool {
+    pub name: String,
+    pub reference: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Payee {
+    Person,
+    Enterprise,
+    Workshop,
+    Base,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Item {
+    pub code: String,
+    pub name: String,
+    pub pool: String,
+    pub payee: Payee,
+    #[serde(default)]
+    pub once: bool,
+    #[serde(default)]
+    pub not_with: Vec<String>,
+    pub reference: String,
+}
+
+impl Item {
+    /// Paid for a labourer (a person, or a 单位 for a 关联身份证号): judged per person.
+    pub fn per_person(&self) -> bool {
+        matches!(self.payee, Payee::Person | Payee::Enterprise)
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Parameter {
+    pub value: Option<toml::Value>,
+    pub unit: String,
+    pub reference: String,
+    pub description: String,
+    pub from: Option<toml::value::Datetime>,
+    pub to: Option<toml::value::Datetime>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct PaceSection {
+    months: Parameter,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct RawPolicy {
+    document: Document,
+    period: RawPeriod,
+    plans: Vec<Plan>,
+    pace: PaceSection,
+    pools: Vec<Pool>,
+    items: Vec<Item>,
+    parameters: BTreeMap<String, Parameter>,
+}
+
+/// The numbers the rules use, read and checked from the parameters.
+#[derive(Debug, Clone)]
+pub struct Numbers {
+    pub pace_months: i64,
+    pub transfer_min_full_months: i64,
+    pub transport_meal_amount: Decimal,
+    pub cross_province_monthly: Decimal,
+    pub cross_province_max_months: i64,
+    pub local_post_amount: Decimal,
+    pub local_post_min_social_months: i64,
+    pub workshop_construction: Option<Decimal>,
+    pub public_post_monthly: Decimal,
+    pub training_subsidy_cap: Option<Decimal>,
+    pub training_living_daily_floor: Decimal,
+    pub gate_min_full_months: i64,
+    pub gate_min_contract_months: i64,
+    pub gate_min_social_months: i64,
+    pub social_insurance_monthly_cap: Option<Decimal>,
+    pub post_subsidy_monthly: Decimal,
+    pub vocational_training_cap: BTreeMap<String, Decimal>,
+    pub vocational_training_within_months: i64,
+    pub min_wage_monthly: Decimal,
+    pub training_living_wage_share: Decimal,
+    pub days_per_month: Decimal,
+    pub training_living_max_days: i64,
+    pub work_training_min_days: i64,
+    pub work_training_amount: Decimal,
+    pub base_min_absorbed: i64,
+    pub base_min_share: Decimal,
+    pub base_per_person: Decimal,
+}
+
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub document: Document,
+    pub period_from: NaiveDate,
+    pub period_to: NaiveDate,
+    pub period_reference: String,
+    pub plans: Vec<Plan>,
+    pub pools: Vec<Pool>,
+    pub items: Vec<Item>,
+    pub parameters: BTreeMap<String, Parameter>,
+    pub pace: Parameter,
+    pub n: Numbers,
+}
+
+fn date_of(d: &toml::value::Datetime, key: &str) -> Result<NaiveDate, String> {
+    let Some(date) = d.date else {
+        return Err(format!("政策文件中 {key} 应为日期（如 2020-01-01）"));
+    };
+    NaiveDate::from_ymd_opt(i32::from(date.year), u32::from(date.month), u32::from(date.day))
+        .ok_or_else(|| format!("政策文件中 {key} 不是有效日期"))
+}
+
+impl Policy {
+    pub fn builtin() -> Result<Policy, String> {
+        Policy::parse(BUILTIN)
+    }
+
+    pub fn load(path: Option<&Path>) -> Result<Policy, String> {
+        match path {
+            None => Policy::builtin(),
+            Some(p) => {
+                let text = std::fs::read_to_string(p)
+                    .map_err(|e| format!("无法读取政策文件 {}（{e}）", p.display()))?;
+                Policy::parse(&text).map_err(|e| format!("{}：{e}", p.display()))
+            }
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<Policy, String> {
+        let raw: RawPolicy = toml::from_str(text).map_err(|e| format!("政策文件格式错误：{e}"))?;
+        let pools: Vec<&str> = raw.pools.iter().map(|p| p.name.as_str()).collect();
+        for (i, item) in raw.items.iter().enumerate() {
+            if !pools.contains(&item.pool.as_str()) {
+                return Err(format!(
+                    "政策文件 items[{i}].pool：补贴项目“{}”的资金来源“{}”不在 pools 中",
+                    item.name, item.pool
+                ));
+            }
+            for other in &item.not_with {
+                if !raw.items.iter().any(|it| &it.code == other) {
+                    return Err(format!("政策文件 items[{i}].not_with：没有编号为 {other} 的补贴项目"));
+                }
+            }
+        }
+        if raw.plans.is_empty() {
+            return Err("政策文件 plans：至少要有一个计划年度的目标".into());
+        }
+        let p = &raw.parameters;
+        let get = |key: &str| -> Result<&Parameter, String> {
+            p.get(key).ok_or_else(|| format!("政策文件缺少参数 parameters.{key}"))
+        };
+        let text_of = |key: &str, v: &toml::Value| -> Result<String, String> {
+            match v {
+                toml::Value::String(s) => Ok(s.clone()),
+                toml::Value::Integer(i) => Ok(i.to_string()),
+                toml::Value::Float(f) => Ok(f.to_string()),
+                _ => Err(format!("政策文件参数 parameters.{key}.value 应为数值")),
+            }
+        };
+        let dec = |key: &str| -> Result<Option<Decimal>, String> {
+            match &get(key)?.value {
+                None => Ok(None),
+                Some(v) => Decimal::from_str(&text_of(key, v)?)
+                    .map(Some)
+                    .map_err(|_| format!("政策文件参数 parameters.{key}.value 不是有效的数")),
+            }
+        };
+        let req = |key: &str| -> Result<Decimal, String> {
+            dec(key)?.ok_or_else(|| format!("政策文件参数 parameters.{key} 必须有 value"))
+        };
+        let int = |key: &str| -> Result<i64, String> {
+            match &get(key)?.value {
+                Some(toml::Value::Integer(i)) => Ok(*i),
+                _ => Err(format!("政策文件参数 parameters.{key}.value 应为整数")),
+            }
+        };
+        let caps = match &get("vocational_training_cap")?.value {
+            Some(toml::Value::Table(t)) => {
+                let mut m = BTreeMap::new();
+                for (level, v) in t {
+                    let d = Decimal::from_str(&text_of("vocational_training_cap", v)?)
+                        .map_err(|_| format!("政策文件参数 parameters.vocational_training_cap.{level} 不是有效的数"))?;
+                    m.insert(level.clone(), d);
+                }
+                m
+            }
+            _ => return Err("政策文件参数 parameters.vocational_training_cap.value 应为“等级 = 金额”表".into()),
+        };
+        let pace_months = match &raw.pace.months.value {
+            Some(toml::Value::Integer(i)) if *i > 0 => *i,
+            _ => return Err("政策文件参数 pace.months.value 应为正整数".into()),
+        };
+        let n = Numbers {
+            pace_months,
+            transfer_min_full_months: int("transfer_min_full_months")?,
+            transport_meal_amount: req("transport_meal_amount")?,
+            cross_province_monthly: req("cross_province_monthly")?,
+            cross_province_max_months: int("cross_province_max_months")?,
+            local_post_amount: req("local_post_amount")?,
+            local_post_min_social_months: int("local_post_min_social_months")?,
+            workshop_construction: dec("workshop_construction")?,
+            public_post_monthly: req("public_post_monthly")?,
+            training_subsidy_cap: dec("training_subsidy_cap")?,
+            training_living_daily_floor: req("training_living_daily_floor")?,
+            gate_min_full_months: int("gate_min_full_months")?,
+            gate_min_contract_months: int("gate_min_contract_months")?,
+            gate_min_social_months: int("gate_min_social_months")?,
+            social_insurance_monthly_cap: dec("social_insurance_monthly_cap")?,
+            post_subsidy_monthly: req("post_subsidy_monthly")?,
+            vocational_training_cap: caps,
+            vocational_training_within_months: int("vocational_training_within_months")?,
+            min_wage_monthly: req("min_wage_monthly")?,
+            training_living_wage_share: req("training_living_wage_share")?,
+            days_per_month: req("days_per_month")?,
+            training_living_max_days: int("training_living_max_days")?,
+            work_training_min_days: int("work_training_min_days")?,
+            work_training_amount: req("work_training_amount")?,
+            base_min_absorbed: int("base_min_absorbed")?,
+            base_min_share: req("base_min_share")?,
+            base_per_person: req("base_per_person")?,
+        };
+        if n.days_per_month.is_zero() {
+            return Err("政策文件参数 parameters.days_per_month.value 不能为 0".into());
+        }
+        let needed = ["A1", "A2", "A3", "A4", "A5", "A6", "A7", "B1", "B2", "B3", "B4", "B5", "B6"];
+        for code in needed {
+            if !raw.items.iter().any(|i| i.code == code) {
+                return Err(format!("政策文件 items：缺少编号为 {code} 的补贴项目"));
+            }
+        }
+        Ok(Policy {
+            period_from: date_of(&raw.period.from, "period.from")?,
+            period_to: date_of(&raw.period.to, "period.to")?,
+            period_reference: raw.period.reference,
+            document: raw.document,
+            plans: raw.plans,
+            pools: raw.pools,
+            items: raw.items,
+            parameters: raw.parameters,
+            pace: raw.pace.months,
+            n,
+        })
+    }
+
+    pub fn plan(&self, year: i32) -> Option<&Plan> {
+        self.plans.iter().find(|p| p.year == year)
+    }
+
+    pub fn item_by_name(&self, name: &str) -> Option<&Item> {
+        self.items.iter().find(|i| i.name == name)
+    }
+
+    pub fn item(&self, code: &str) -> Option<&Item> {
+        self.items.iter().find(|i| i.code == code)
+    }
+
+    /// B4's daily standard: minimum wage × share ÷ days per month, to 0.01 (四舍五入).
+    pub fn training_living_daily(&self) -> Decimal {
+        crate::money::round2(self.n.min_wage_monthly * self.n.training_living_wage_share / self.n.days_per_month)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_policy_loads() {
+        let p = Policy::builtin().unwrap();
+        assert_eq!(p.plan(2020).unwrap().helped, 520);
+        assert_eq!(p.items.len(), 13);
+        assert_eq!(p.training_living_daily().to_string(), "47.72");
+    }
+
+    #[test]
+    fn a_missing_parameter_names_its_key() {
+        let text = BUILTIN.replace("[parameters.base_per_person]", "[parameters.base_per_persn]");
+        let e = Policy::parse(&text).unwrap_err();
+        assert!(e.contains("parameters.base_per_person"), "{e}");
+    }
+
+    #[test]
+    fn an_item_in_an_unknown_pool_is_an_error() {
+        let text = BUILTIN.replacen("pool = \"援助资金\"", "pool = \"扶贫资金\"", 1);
+        let e = Policy::parse(&text).unwrap_err();
+        assert!(e.contains("items[0].pool"), "{e}");
+    }
+}

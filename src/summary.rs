@@ -1,0 +1,65 @@
+//! `summary.json` (spec/summary.md): the machine-readable result of a run.
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Map, Value};
+
+use crate::audit::{Audit, RULES};
+use crate::model::Model;
+use crate::money::yuan;
+use crate::targets::Progress;
+
+pub fn build(model: &Model, progress: &Progress, audit: &Audit) -> Value {
+    let mut targets = Map::new();
+    for t in &progress.targets {
+        targets.insert(
+            t.key.to_string(),
+            json!({"target": t.target, "actual": t.actual, "expected": t.expected, "status": t.status, "projection": t.projection}),
+        );
+    }
+    let stable: BTreeMap<String, i64> = progress.stable.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+    let mut spend = Map::new();
+    for (pool, s) in &audit.spend {
+        let by_item: Map<String, Value> = s
+            .by_item
+            .iter()
+            .map(|(k, v)| (k.clone(), json!({"paid": yuan(v.paid), "payments": v.payments})))
+            .collect();
+        spend.insert(pool.clone(), json!({"paid": yuan(s.paid), "payments": s.payments, "by_item": by_item}));
+    }
+    let mut by_rule = Map::new();
+    for (rule, _) in RULES {
+        let n = if rule == "invalid_id" { invalid_ids(model) } else { audit.count(rule) };
+        by_rule.insert(rule.to_string(), json!(n));
+    }
+    let errors: usize = RULES
+        .iter()
+        .filter(|(_, s)| *s == crate::audit::ERROR)
+        .map(|(r, _)| by_rule.get(*r).and_then(Value::as_u64).unwrap_or(0) as usize)
+        .sum();
+    let notices: usize = RULES
+        .iter()
+        .filter(|(_, s)| *s == crate::audit::NOTICE)
+        .map(|(r, _)| by_rule.get(*r).and_then(Value::as_u64).unwrap_or(0) as usize)
+        .sum();
+    json!({
+        "plan_year": progress.plan_year,
+        "as_of": progress.as_of.to_string(),
+        "targets": targets,
+        "category_sum": progress.category_sum,
+        "overlap": progress.overlap,
+        "transferred_stable": stable,
+        "spend": spend,
+        "findings": {"errors": errors, "notices": notices, "by_rule": by_rule},
+        "data_quality": {
+            "files": model.exports.len(),
+            "rows_read": model.exports.iter().map(|e| e.rows_read).sum::<usize>(),
+            "rows_rejected": model.exports.iter().map(|e| e.rows_rejected).sum::<usize>(),
+        },
+    })
+}
+
+/// Rejected rows whose 身份证号 failed, in the current exports up to M (once per row).
+pub fn invalid_ids(model: &Model) -> usize {
+    model.exports.iter().map(|e| e.invalid_id_rows).sum()
+}

@@ -1,0 +1,260 @@
+//! Target progress (policy 一; rules.md "Targets"): the four indicators as distinct registered
+//! persons in the plan year's window, pace, status, projection, overlap, stability, breakdowns
+//! and the monthly cumulative series. The indicators themselves are the SQL in `queries/`.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::NaiveDate;
+use polars::prelude::*;
+use serde::Serialize;
+
+use crate::cells::Month;
+use crate::model::{column_ints, column_text, Model};
+use crate::policy::Policy;
+
+pub const TRANSFERRED_SQL: &str = include_str!("../queries/transferred.sql");
+pub const LOCAL_SQL: &str = include_str!("../queries/local.sql");
+pub const TRAINED_SQL: &str = include_str!("../queries/trained.sql");
+
+/// The window of plan year Y as of the model's date: Y-01-01 to the earlier of Y-12-31 and it.
+#[derive(Debug, Clone, Copy)]
+pub struct Window {
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+}
+
+impl Window {
+    pub fn of(plan_year: i32, as_of: NaiveDate) -> Window {
+        let start = NaiveDate::from_ymd_opt(plan_year, 1, 1).unwrap_or(NaiveDate::MIN);
+        let year_end = NaiveDate::from_ymd_opt(plan_year, 12, 31).unwrap_or(NaiveDate::MAX);
+        Window { start, end: year_end.min(as_of) }
+    }
+}
+
+/// Fills `{window_start}`, `{window_end}` and `{as_of}` in a query with date literals.
+pub fn bind(sql: &str, window: Window, as_of: NaiveDate) -> String {
+    let lit = |d: NaiveDate| format!("DATE('{}')", d.format("%Y-%m-%d"));
+    sql.replace("{window_start}", &lit(window.start))
+        .replace("{window_end}", &lit(window.end))
+        .replace("{as_of}", &lit(as_of))
+}
+
+pub fn run_sql(model: &Model, sql: &str, window: Window) -> PolarsResult<DataFrame> {
+    let mut ctx = model.sql();
+    ctx.execute(&bind(sql, window, model.date))?.collect()
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Target {
+    #[serde(skip)]
+    pub key: &'static str,
+    #[serde(skip)]
+    pub name: &'static str,
+    pub target: i64,
+    pub actual: i64,
+    pub expected: i64,
+    pub status: &'static str,
+    pub projection: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SeriesPoint {
+    pub month: String,
+    pub helped: i64,
+    pub transferred: i64,
+    pub local: i64,
+    pub trained: i64,
+    pub expected_helped: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct TownshipLine {
+    pub helped: i64,
+    pub transferred: i64,
+    pub local: i64,
+    pub trained: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Progress {
+    pub plan_year: i32,
+    pub as_of: Month,
+    /// Months of the plan year elapsed at the as-of month (0..=12).
+    pub months_elapsed: i64,
+    pub targets: Vec<Target>,
+    pub category_sum: i64,
+    pub overlap: i64,
+    pub stable: BTreeMap<i64, i64>,
+    pub by_county: BTreeMap<String, i64>,
+    pub by_township: BTreeMap<String, TownshipLine>,
+    pub by_mode: BTreeMap<String, i64>,
+    pub series: Vec<SeriesPoint>,
+    pub transferred_ids: BTreeSet<String>,
+    pub local_ids: BTreeSet<String>,
+    pub trained_ids: BTreeSet<String>,
+}
+
+impl Progress {
+    pub fn helped_ids(&self) -> BTreeSet<String> {
+        self.transferred_ids
+            .iter()
+            .chain(&self.local_ids)
+            .chain(&self.trained_ids)
+            .cloned()
+            .collect()
+    }
+}
+
+fn ids(df: &DataFrame) -> PolarsResult<BTreeSet<String>> {
+    Ok(column_text(df, "id_number")?.into_iter().flatten().collect())
+}
+
+/// ⌈target × m / months⌉: the expected figure by month m.
+pub fn expected(target: i64, m: i64, months: i64) -> i64 {
+    (target * m + months - 1).div_euclid(months)
+}
+
+pub fn status(actual: i64, target: i64, expected: i64) -> &'static str {
+    if actual >= target {
+        "已完成"
+    } else if actual >= expected {
+        "正常"
+    } else {
+        "滞后"
+    }
+}
+
+struct Sets {
+    transferred: DataFrame,
+    local: DataFrame,
+    trained: DataFrame,
+}
+
+fn sets(model: &Model, window: Window) -> PolarsResult<Sets> {
+    Ok(Sets {
+        transferred: run_sql(model, TRANSFERRED_SQL, window)?,
+        local: run_sql(model, LOCAL_SQL, window)?,
+        trained: run_sql(model, TRAINED_SQL, window)?,
+    })
+}
+
+pub fn compute(model: &Model, policy: &Policy, plan_year: i32) -> Result<Progress, String> {
+    let plan = policy
+        .plan(plan_year)
+        .ok_or_else(|| format!("政策文件中没有 {plan_year} 年度的目标（plans）"))?;
+    let months = policy.n.pace_months;
+    let window = Window::of(plan_year, model.date);
+    let months_elapsed = if model.as_of.year < plan_year {
+        0
+    } else if model.as_of.year > plan_year {
+        months
+    } else {
+        i64::from(model.as_of.month).min(months)
+    };
+    let e = |x: PolarsError| format!("指标查询失败：{x}");
+    let s = sets(model, window).map_err(e)?;
+    let transferred_ids = ids(&s.transferred).map_err(e)?;
+    let local_ids = ids(&s.local).map_err(e)?;
+    let trained_ids = ids(&s.trained).map_err(e)?;
+
+    let mut progress = Progress {
+        plan_year,
+        as_of: model.as_of,
+        months_elapsed,
+        targets: Vec::new(),
+        category_sum: (transferred_ids.len() + local_ids.len() + trained_ids.len()) as i64,
+        overlap: 0,
+        stable: BTreeMap::new(),
+        by_county: BTreeMap::new(),
+        by_township: BTreeMap::new(),
+        by_mode: BTreeMap::new(),
+        series: Vec::new(),
+        transferred_ids,
+        local_ids,
+        trained_ids,
+    };
+    let helped = progress.helped_ids();
+    progress.overlap = helped
+        .iter()
+        .filter(|id| {
+            [&progress.transferred_ids, &progress.local_ids, &progress.trained_ids]
+                .iter()
+                .filter(|s| s.contains(*id))
+                .count()
+                >= 2
+        })
+        .count() as i64;
+    for (key, name, target) in plan.targets() {
+        let actual = match key {
+            "helped" => helped.len(),
+            "transferred" => progress.transferred_ids.len(),
+            "local" => progress.local_ids.len(),
+            _ => progress.trained_ids.len(),
+        } as i64;
+        let exp = expected(target, months_elapsed, months);
+        let projection = if months_elapsed > 0 {
+            ((actual * months) as f64 / months_elapsed as f64 * 100.0).round() / 100.0
+        } else {
+            0.0
+        };
+        progress.targets.push(Target {
+            key,
+            name,
+            target,
+            actual,
+            expected: exp,
+            status: status(actual, target, exp),
+            projection,
+        });
+    }
+
+    // Stability beside `transferred`: who reached the A1 threshold and the six-month gate.
+    let full = column_ints(&s.transferred, "full_months").map_err(e)?;
+    for threshold in [policy.n.transfer_min_full_months, policy.n.gate_min_full_months] {
+        let n = full.iter().filter(|m| m.unwrap_or(0) >= threshold).count() as i64;
+        progress.stable.insert(threshold, n);
+    }
+    for c in column_text(&s.transferred, "county").map_err(e)? {
+        *progress.by_county.entry(c.unwrap_or_else(|| "（未填）".into())).or_default() += 1;
+    }
+    for df in [&s.local, &s.trained] {
+        for m in column_text(df, "help_mode").map_err(e)? {
+            *progress.by_mode.entry(m.unwrap_or_else(|| "（未填）".into())).or_default() += 1;
+        }
+    }
+
+    // By Wanzhou township, from the registry.
+    let reg_ids = column_text(&model.registry, "id_number").map_err(e)?;
+    let towns = column_text(&model.registry, "township").map_err(e)?;
+    let town_of: HashMap<String, String> = reg_ids
+        .into_iter()
+        .zip(towns)
+        .filter_map(|(id, t)| Some((id?, t.unwrap_or_else(|| "（未填）".into()))))
+        .collect();
+    let town = |id: &String| town_of.get(id).cloned().unwrap_or_else(|| "（未填）".into());
+    for id in &helped {
+        let line = progress.by_township.entry(town(id)).or_default();
+        line.helped += 1;
+        line.transferred += i64::from(progress.transferred_ids.contains(id));
+        line.local += i64::from(progress.local_ids.contains(id));
+        line.trained += i64::from(progress.trained_ids.contains(id));
+    }
+
+    // The monthly cumulative series, Jan..M, on the as-of snapshots.
+    for m in 1..=months_elapsed.min(12) as u32 {
+        let Some(month) = Month::new(plan_year, m) else { continue };
+        let w = Window::of(plan_year, month.last_day().min(model.date));
+        let s = sets(model, w).map_err(e)?;
+        let (t, l, r) = (ids(&s.transferred).map_err(e)?, ids(&s.local).map_err(e)?, ids(&s.trained).map_err(e)?);
+        let all: BTreeSet<&String> = t.iter().chain(&l).chain(&r).collect();
+        progress.series.push(SeriesPoint {
+            month: month.to_string(),
+            helped: all.len() as i64,
+            transferred: t.len() as i64,
+            local: l.len() as i64,
+            trained: r.len() as i64,
+            expected_helped: expected(plan.helped, i64::from(m), months),
+        });
+    }
+    Ok(progress)
+}
