@@ -40,7 +40,10 @@ pub const RULES: [(&str, &str); 16] = [
 ];
 
 pub fn severity(rule: &str) -> &'static str {
-    RULES.iter().find(|(r, _)| *r == rule).map_or(NOTICE, |(_, s)| *s)
+    RULES
+        .iter()
+        .find(|(r, _)| *r == rule)
+        .map_or(NOTICE, |(_, s)| *s)
 }
 
 /// One payment row as exported.
@@ -81,7 +84,8 @@ impl Payment {
 
     /// The labourer a per-person payment is for.
     pub fn person(&self) -> &str {
-        let to_person = self.payee_type == "个人" || (self.payee_type.is_empty() && self.linked_id.is_empty());
+        let to_person =
+            self.payee_type == "个人" || (self.payee_type.is_empty() && self.linked_id.is_empty());
         if to_person {
             &self.payee_id
         } else {
@@ -151,7 +155,12 @@ impl Audit {
             .flat_map(|f| &f.vouchers)
             .collect();
         let total: Decimal = self.payments.iter().map(Payment::amount).sum();
-        let clean: Decimal = self.payments.iter().filter(|p| !flagged.contains(&p.voucher)).map(Payment::amount).sum();
+        let clean: Decimal = self
+            .payments
+            .iter()
+            .filter(|p| !flagged.contains(&p.voucher))
+            .map(Payment::amount)
+            .sum();
         (clean, total)
     }
 }
@@ -160,11 +169,20 @@ fn load_payments(model: &Model) -> polars::prelude::PolarsResult<Vec<Payment>> {
     let df = &model.payments;
     let t = |n: &str| column_text(df, n);
     let (voucher, region, pool, item) = (t("voucher")?, t("region")?, t("pool")?, t("item")?);
-    let (ptype, pname, pid, linked) = (t("payee_type")?, t("payee_name")?, t("payee_id")?, t("linked_id")?);
+    let (ptype, pname, pid, linked) = (
+        t("payee_type")?,
+        t("payee_name")?,
+        t("payee_id")?,
+        t("linked_id")?,
+    );
     let (emonth, eid) = (t("export_month")?, t("export_id")?);
     let amount = column_ints(df, "amount_fen")?;
     let date = column_dates(df, "pay_date")?;
-    let (months, days, rows) = (column_ints(df, "months_paid")?, column_ints(df, "days_paid")?, column_ints(df, "row")?);
+    let (months, days, rows) = (
+        column_ints(df, "months_paid")?,
+        column_ints(df, "days_paid")?,
+        column_ints(df, "row")?,
+    );
     let s = |v: &Option<String>| v.clone().unwrap_or_default();
     let mut out: Vec<Payment> = (0..voucher.len())
         .map(|i| Payment {
@@ -185,7 +203,9 @@ fn load_payments(model: &Model) -> polars::prelude::PolarsResult<Vec<Payment>> {
             row: rows[i].unwrap_or(0),
         })
         .collect();
-    out.sort_by(|a, b| (&a.export_month, &a.export_id, a.row).cmp(&(&b.export_month, &b.export_id, b.row)));
+    out.sort_by(|a, b| {
+        (&a.export_month, &a.export_id, a.row).cmp(&(&b.export_month, &b.export_id, b.row))
+    });
     Ok(out)
 }
 
@@ -240,13 +260,25 @@ fn label_person(id: &str, facts: &Facts, fallback_name: &str) -> (String, String
         .person(id)
         .and_then(|p| p.names.first().cloned())
         .unwrap_or_else(|| fallback_name.to_string());
-    (if id.is_empty() { "（未填身份证号）".into() } else { mask_id(id) }, mask_name(&name))
+    (
+        if id.is_empty() {
+            "（未填身份证号）".into()
+        } else {
+            mask_id(id)
+        },
+        mask_name(&name),
+    )
 }
 
 fn find_workshop<'a>(facts: &'a Facts, p: &Payment, region: &str) -> Option<&'a Workshop> {
-    facts.workshops.iter().filter(|w| w.region == region).find(|w| {
-        (!p.payee_id.is_empty() && w.credit_code.as_deref() == Some(p.payee_id.as_str())) || w.name == p.payee_name
-    })
+    facts
+        .workshops
+        .iter()
+        .filter(|w| w.region == region)
+        .find(|w| {
+            (!p.payee_id.is_empty() && w.credit_code.as_deref() == Some(p.payee_id.as_str()))
+                || w.name == p.payee_name
+        })
 }
 
 fn judge(code: &str, p: &Payment, ctx: &Ctx, date: NaiveDate) -> Judgement {
@@ -272,11 +304,22 @@ fn judge(code: &str, p: &Payment, ctx: &Ctx, date: NaiveDate) -> Judgement {
 
 /// Runs every check as of the model's month. `progress` gives the counted persons (for
 /// `unregistered_person` on ledger rows).
-pub fn audit(model: &Model, policy: &Policy, facts: &Facts, window: Window) -> Result<Audit, String> {
+pub fn audit(
+    model: &Model,
+    policy: &Policy,
+    facts: &Facts,
+    window: Window,
+) -> Result<Audit, String> {
     let e = |x: polars::prelude::PolarsError| format!("读取补贴发放明细失败：{x}");
     let rows = load_payments(model).map_err(e)?;
     let export_end = |m: &str| m.parse::<Month>().map(|m| m.last_day()).ok();
-    let mut ctx = Ctx { policy, facts, date: model.date, findings: Vec::new(), once: BTreeSet::new() };
+    let mut ctx = Ctx {
+        policy,
+        facts,
+        date: model.date,
+        findings: Vec::new(),
+        once: BTreeSet::new(),
+    };
 
     // Vouchers: one payment each; the version in the latest export counts (rows are sorted by
     // export month, so the last export's first row).
@@ -287,15 +330,42 @@ pub fn audit(model: &Model, policy: &Policy, facts: &Facts, window: Window) -> R
     let mut payments: Vec<Payment> = Vec::new();
     for (voucher, versions) in &by_voucher {
         let last_export = &versions[versions.len() - 1].export_id;
-        let chosen = versions.iter().find(|v| &v.export_id == last_export).copied().unwrap_or(versions[0]);
+        let chosen = versions
+            .iter()
+            .find(|v| &v.export_id == last_export)
+            .copied()
+            .unwrap_or(versions[0]);
         if versions.len() > 1 {
             let same = versions.iter().all(|v| v.content() == chosen.content());
             let (rule, msg) = if same {
-                ("duplicate_voucher", format!("凭证号 {voucher} 被重复导出 {} 次，内容相同，只计一次", versions.len()))
+                (
+                    "duplicate_voucher",
+                    format!(
+                        "凭证号 {voucher} 被重复导出 {} 次，内容相同，只计一次",
+                        versions.len()
+                    ),
+                )
             } else {
-                ("voucher_conflict", format!("凭证号 {voucher} 出现 {} 次且内容不一致，按最新一期导出的版本计：{} {} 元", versions.len(), chosen.item, yuan(chosen.amount())))
+                (
+                    "voucher_conflict",
+                    format!(
+                        "凭证号 {voucher} 出现 {} 次且内容不一致，按最新一期导出的版本计：{} {} 元",
+                        versions.len(),
+                        chosen.item,
+                        yuan(chosen.amount())
+                    ),
+                )
             };
-            ctx.add(rule, (voucher.to_string(), String::new()), "四", (voucher.to_string(), String::new()), &chosen.item, (Some(chosen.amount()), None), vec![voucher.to_string()], msg);
+            ctx.add(
+                rule,
+                (voucher.to_string(), String::new()),
+                "四",
+                (voucher.to_string(), String::new()),
+                &chosen.item,
+                (Some(chosen.amount()), None),
+                vec![voucher.to_string()],
+                msg,
+            );
         }
         payments.push(chosen.clone());
     }
@@ -310,7 +380,11 @@ pub fn audit(model: &Model, policy: &Policy, facts: &Facts, window: Window) -> R
         let s = spend.entry(p.pool.clone()).or_default();
         s.paid += p.amount();
         s.payments += 1;
-        for entry in [s.by_item.entry(p.item.clone()), s.by_region.entry(p.region.clone()), s.by_month.entry(p.export_month.clone())] {
+        for entry in [
+            s.by_item.entry(p.item.clone()),
+            s.by_region.entry(p.region.clone()),
+            s.by_month.entry(p.export_month.clone()),
+        ] {
             let it = entry.or_default();
             it.paid += p.amount();
             it.payments += 1;
@@ -322,13 +396,41 @@ pub fn audit(model: &Model, policy: &Policy, facts: &Facts, window: Window) -> R
     let mut unregistered: BTreeSet<String> = BTreeSet::new();
     for p in &payments {
         let Some(item) = policy.item_by_name(&p.item) else {
-            ctx.add("unknown_item", (payee_key(p, None), p.item.clone()), "四", payee_label(p, None, facts), &p.item, (Some(p.amount()), None), vec![p.voucher.clone()], format!("补贴项目“{}”不是济人社字〔2020〕47号规定的项目，已计入{}支出但无法核对", p.item, p.pool));
+            ctx.add(
+                "unknown_item",
+                (payee_key(p, None), p.item.clone()),
+                "四",
+                payee_label(p, None, facts),
+                &p.item,
+                (Some(p.amount()), None),
+                vec![p.voucher.clone()],
+                format!(
+                    "补贴项目“{}”不是济人社字〔2020〕47号规定的项目，已计入{}支出但无法核对",
+                    p.item, p.pool
+                ),
+            );
             continue;
         };
         let key = payee_key(p, Some(item.payee));
         let label = payee_label(p, Some(item.payee), facts);
         if item.pool != p.pool {
-            ctx.add("wrong_pool", (key.clone(), item.code.clone()), &item.reference, label.clone(), &p.item, (Some(p.amount()), None), vec![p.voucher.clone()], format!("{}按{}应从{}列支，实际从{}发放 {} 元", item.name, item.reference, item.pool, p.pool, yuan(p.amount())));
+            ctx.add(
+                "wrong_pool",
+                (key.clone(), item.code.clone()),
+                &item.reference,
+                label.clone(),
+                &p.item,
+                (Some(p.amount()), None),
+                vec![p.voucher.clone()],
+                format!(
+                    "{}按{}应从{}列支，实际从{}发放 {} 元",
+                    item.name,
+                    item.reference,
+                    item.pool,
+                    p.pool,
+                    yuan(p.amount())
+                ),
+            );
         }
         if item.code == "A7" {
             if let Some(days) = p.days_paid.filter(|d| *d > 0) {
@@ -341,12 +443,27 @@ pub fn audit(model: &Model, policy: &Policy, facts: &Facts, window: Window) -> R
         let end = export_end(&p.export_month);
         let out = match p.pay_date {
             None => Some("没有发放日期".to_string()),
-            Some(d) if d < policy.period_from || d > policy.period_to => Some(format!("发放日期 {} 不在政策执行期限 {} 至 {} 内（{}）", d, policy.period_from, policy.period_to, policy.period_reference)),
-            Some(d) if end.is_some_and(|e| d > e) => Some(format!("发放日期 {} 晚于所在报表月份 {}", d, p.export_month)),
+            Some(d) if d < policy.period_from || d > policy.period_to => Some(format!(
+                "发放日期 {} 不在政策执行期限 {} 至 {} 内（{}）",
+                d, policy.period_from, policy.period_to, policy.period_reference
+            )),
+            Some(d) if end.is_some_and(|e| d > e) => Some(format!(
+                "发放日期 {} 晚于所在报表月份 {}",
+                d, p.export_month
+            )),
             _ => None,
         };
         if let Some(why) = out {
-            ctx.add("out_of_period", (key.clone(), item.code.clone()), "五", label.clone(), &p.item, (Some(p.amount()), None), vec![p.voucher.clone()], why);
+            ctx.add(
+                "out_of_period",
+                (key.clone(), item.code.clone()),
+                "五",
+                label.clone(),
+                &p.item,
+                (Some(p.amount()), None),
+                vec![p.voucher.clone()],
+                why,
+            );
             continue;
         }
         if item.per_person() && !facts.registered(p.person()) {
@@ -355,7 +472,19 @@ pub fn audit(model: &Model, policy: &Policy, facts: &Facts, window: Window) -> R
                 Some(x) if x.in_registry => "在贫困劳动力名册中“是否建档立卡”为否",
                 _ => "不在贫困劳动力名册中",
             };
-            ctx.add("unregistered_person", (p.person().to_string(), String::new()), "一", label_person(p.person(), facts, &p.payee_name), &p.item, (Some(p.amount()), None), vec![p.voucher.clone()], format!("{}（凭证号 {}）的对象{}，不能享受按人补贴", p.item, p.voucher, why));
+            ctx.add(
+                "unregistered_person",
+                (p.person().to_string(), String::new()),
+                "一",
+                label_person(p.person(), facts, &p.payee_name),
+                &p.item,
+                (Some(p.amount()), None),
+                vec![p.voucher.clone()],
+                format!(
+                    "{}（凭证号 {}）的对象{}，不能享受按人补贴",
+                    p.item, p.voucher, why
+                ),
+            );
             continue;
         }
         judged.entry((key, item.code.clone())).or_default().push(p);
@@ -364,7 +493,9 @@ pub fn audit(model: &Model, policy: &Policy, facts: &Facts, window: Window) -> R
     // Eligibility at each payment date; over-entitlement as of M; stacking.
     let mut b3_b5: HashMap<String, BTreeSet<String>> = HashMap::new();
     for ((key, code), pays) in &judged {
-        let Some(item) = policy.item(code) else { continue };
+        let Some(item) = policy.item(code) else {
+            continue;
+        };
         let first = pays[0];
         let label = payee_label(first, Some(item.payee), facts);
         if code == "B3" || code == "B5" {
@@ -375,9 +506,33 @@ pub fn audit(model: &Model, policy: &Policy, facts: &Facts, window: Window) -> R
             let date = p.pay_date.unwrap_or(ctx.date);
             let j = judge(code, p, &ctx, date);
             if j.unproven {
-                ctx.add("gate_unproven", (key.clone(), code.clone()), &item.reference, label.clone(), &item.name, (Some(p.amount()), None), vec![p.voucher.clone()], j.why.clone());
+                ctx.add(
+                    "gate_unproven",
+                    (key.clone(), code.clone()),
+                    &item.reference,
+                    label.clone(),
+                    &item.name,
+                    (Some(p.amount()), None),
+                    vec![p.voucher.clone()],
+                    j.why.clone(),
+                );
             } else if !j.eligible {
-                ctx.add("not_eligible", (key.clone(), code.clone()), &item.reference, label.clone(), &item.name, (Some(p.amount()), Some(Decimal::ZERO)), vec![p.voucher.clone()], format!("{}：{}；发放日 {} 已发 {} 元", item.name, j.why, date, yuan(p.amount())));
+                ctx.add(
+                    "not_eligible",
+                    (key.clone(), code.clone()),
+                    &item.reference,
+                    label.clone(),
+                    &item.name,
+                    (Some(p.amount()), Some(Decimal::ZERO)),
+                    vec![p.voucher.clone()],
+                    format!(
+                        "{}：{}；发放日 {} 已发 {} 元",
+                        item.name,
+                        j.why,
+                        date,
+                        yuan(p.amount())
+                    ),
+                );
             }
         }
         // Over entitlement: paid up to M beyond the entitlement as of M.
@@ -387,23 +542,54 @@ pub fn audit(model: &Model, policy: &Policy, facts: &Facts, window: Window) -> R
         }
         let paid: Decimal = pays.iter().map(|p| p.amount()).sum();
         let vouchers: Vec<String> = pays.iter().map(|p| p.voucher.clone()).collect();
-        let units_paid: i64 = pays.iter().map(|p| if j.units.is_some_and(|u| u.1 == "天") { p.days_paid.unwrap_or(0) } else { p.months_paid.unwrap_or(0) }).sum();
+        let units_paid: i64 = pays
+            .iter()
+            .map(|p| {
+                if j.units.is_some_and(|u| u.1 == "天") {
+                    p.days_paid.unwrap_or(0)
+                } else {
+                    p.months_paid.unwrap_or(0)
+                }
+            })
+            .sum();
         let mut over = None;
         if item.once && pays.len() > 1 {
-            over = Some(format!("{}每人（每个单位）仅限一次，已发 {} 次共 {} 元", item.name, pays.len(), yuan(paid)));
+            over = Some(format!(
+                "{}每人（每个单位）仅限一次，已发 {} 次共 {} 元",
+                item.name,
+                pays.len(),
+                yuan(paid)
+            ));
         }
         if let Some(amount) = j.amount.filter(|a| *a > Decimal::ZERO) {
             if paid > amount {
-                over = Some(format!("{}；已发 {} 元，超出 {} 元", j.why, yuan(paid), yuan(paid - amount)));
+                over = Some(format!(
+                    "{}；已发 {} 元，超出 {} 元",
+                    j.why,
+                    yuan(paid),
+                    yuan(paid - amount)
+                ));
             }
         }
         if let Some((cap, unit)) = j.units {
             if cap > 0 && units_paid > cap {
-                over = Some(format!("{}；已发 {units_paid} {unit}，超过上限 {cap} {unit}", j.why));
+                over = Some(format!(
+                    "{}；已发 {units_paid} {unit}，超过上限 {cap} {unit}",
+                    j.why
+                ));
             }
         }
         if let Some(msg) = over {
-            ctx.add("over_entitlement", (key.clone(), code.clone()), &item.reference, label, &item.name, (Some(paid), j.amount), vouchers, msg);
+            ctx.add(
+                "over_entitlement",
+                (key.clone(), code.clone()),
+                &item.reference,
+                label,
+                &item.name,
+                (Some(paid), j.amount),
+                vouchers,
+                msg,
+            );
         }
     }
     for (person, codes) in &b3_b5 {
@@ -414,7 +600,11 @@ pub fn audit(model: &Model, policy: &Policy, facts: &Facts, window: Window) -> R
     }
 
     ledger_findings(model, &mut ctx, window, &mut unregistered)?;
-    Ok(Audit { payments, spend, findings: ctx.findings })
+    Ok(Audit {
+        payments,
+        spend,
+        findings: ctx.findings,
+    })
 }
 
 fn payee_key(p: &Payment, payee: Option<Payee>) -> String {
@@ -435,7 +625,12 @@ fn payee_label(p: &Payment, payee: Option<Payee>, facts: &Facts) -> (String, Str
 
 /// Findings from the ledgers themselves: unregistered persons in counted rows, invalid credit
 /// codes, one-sided transfers, roster mismatches, eligible but unpaid.
-fn ledger_findings(model: &Model, ctx: &mut Ctx, window: Window, unregistered: &mut BTreeSet<String>) -> Result<(), String> {
+fn ledger_findings(
+    model: &Model,
+    ctx: &mut Ctx,
+    window: Window,
+    unregistered: &mut BTreeSet<String>,
+) -> Result<(), String> {
     let facts = ctx.facts;
     let in_window = |d: Option<NaiveDate>| d.is_some_and(|d| d >= window.start && d <= window.end);
     let mut ids: Vec<&String> = facts.persons.keys().collect();
@@ -445,12 +640,34 @@ fn ledger_findings(model: &Model, ctx: &mut Ctx, window: Window, unregistered: &
         if p.registered {
             continue;
         }
-        let counted = p.spells.iter().any(|s| in_window(s.hire) || (s.training_days.unwrap_or(0) >= 1 && in_window(s.training_start.map(|t| t + chrono::Duration::days(s.training_days.unwrap_or(1) - 1)))))
-            || p.help.iter().any(|h| (h.help_type == "就地就近就业" && in_window(h.start)) || (h.help_type == "技能培训" && in_window(h.end)));
+        let counted = p.spells.iter().any(|s| {
+            in_window(s.hire)
+                || (s.training_days.unwrap_or(0) >= 1
+                    && in_window(
+                        s.training_start
+                            .map(|t| t + chrono::Duration::days(s.training_days.unwrap_or(1) - 1)),
+                    ))
+        }) || p.help.iter().any(|h| {
+            (h.help_type == "就地就近就业" && in_window(h.start))
+                || (h.help_type == "技能培训" && in_window(h.end))
+        });
         if counted && unregistered.insert(id.clone()) {
-            let why = if p.in_registry { "在贫困劳动力名册中“是否建档立卡”为否" } else { "不在贫困劳动力名册中" };
+            let why = if p.in_registry {
+                "在贫困劳动力名册中“是否建档立卡”为否"
+            } else {
+                "不在贫困劳动力名册中"
+            };
             let name = p.names.first().cloned().unwrap_or_default();
-            ctx.add("unregistered_person", (id.clone(), String::new()), "一", (mask_id(id), mask_name(&name)), "", (None, None), Vec::new(), format!("台账中有其帮扶记录，但{why}，不计入目标"));
+            ctx.add(
+                "unregistered_person",
+                (id.clone(), String::new()),
+                "一",
+                (mask_id(id), mask_name(&name)),
+                "",
+                (None, None),
+                Vec::new(),
+                format!("台账中有其帮扶记录，但{why}，不计入目标"),
+            );
         }
     }
 
@@ -467,7 +684,10 @@ fn ledger_findings(model: &Model, ctx: &mut Ctx, window: Window, unregistered: &
         let names = column_text(df, name_col).map_err(e)?;
         for i in 0..codes.len() {
             if let (Some(code), Some(false)) = (&codes[i], ok[i]) {
-                if col == "payee_id" && code.len() == 18 && code[..17].bytes().all(|b| b.is_ascii_digit()) {
+                if col == "payee_id"
+                    && code.len() == 18
+                    && code[..17].bytes().all(|b| b.is_ascii_digit())
+                {
                     continue;
                 }
                 let name = names[i].clone().unwrap_or_default();
@@ -481,12 +701,28 @@ fn ledger_findings(model: &Model, ctx: &mut Ctx, window: Window, unregistered: &
     ids.sort();
     for id in ids {
         let p = &facts.persons[id];
-        let wz = p.help.iter().any(|h| h.help_type == "转移就业" && h.help_mode == "济宁");
+        let wz = p
+            .help
+            .iter()
+            .any(|h| h.help_type == "转移就业" && h.help_mode == "济宁");
         let jn = !p.spells.is_empty();
         if wz != jn && (p.registered || wz) {
             let name = p.names.first().cloned().unwrap_or_default();
-            let msg = if wz { "万州帮扶台账记为转移到济宁就业，济宁来济就业台账中没有此人" } else { "济宁来济就业台账有此人，万州帮扶台账中没有转移就业（济宁）记录" };
-            ctx.add("one_sided_transfer", (id.clone(), String::new()), "二", (mask_id(id), mask_name(&name)), "", (None, None), Vec::new(), msg.into());
+            let msg = if wz {
+                "万州帮扶台账记为转移到济宁就业，济宁来济就业台账中没有此人"
+            } else {
+                "济宁来济就业台账有此人，万州帮扶台账中没有转移就业（济宁）记录"
+            };
+            ctx.add(
+                "one_sided_transfer",
+                (id.clone(), String::new()),
+                "二",
+                (mask_id(id), mask_name(&name)),
+                "",
+                (None, None),
+                Vec::new(),
+                msg.into(),
+            );
         }
     }
 
@@ -497,15 +733,38 @@ fn ledger_findings(model: &Model, ctx: &mut Ctx, window: Window, unregistered: &
         }
         let n = entitle::absorbed_by(ws, facts, ctx.policy, ctx.date);
         if let Some(r) = ws.absorbed.filter(|r| *r != n) {
-            ctx.add("roster_mismatch", (ws.name.clone(), String::new()), "四(二)5", (ws.name.clone(), ws.name.clone()), "", (None, None), Vec::new(), format!("{}名册填报吸纳建档立卡 {r} 人，来济就业台账中满足六个月条件的为 {n} 人", ws.name));
+            ctx.add(
+                "roster_mismatch",
+                (ws.name.clone(), String::new()),
+                "四(二)5",
+                (ws.name.clone(), ws.name.clone()),
+                "",
+                (None, None),
+                Vec::new(),
+                format!(
+                    "{}名册填报吸纳建档立卡 {r} 人，来济就业台账中满足六个月条件的为 {n} 人",
+                    ws.name
+                ),
+            );
         }
     }
     Ok(())
 }
 
 /// Persons entitled as of M to A1 with nothing paid (a reminder, not an error).
-pub fn eligible_unpaid(audit: &mut Audit, policy: &Policy, facts: &Facts, progress: &Progress, date: NaiveDate) {
-    let paid: BTreeSet<&str> = audit.payments.iter().filter(|p| p.item == "一次性交通伙食补助").map(|p| p.person()).collect();
+pub fn eligible_unpaid(
+    audit: &mut Audit,
+    policy: &Policy,
+    facts: &Facts,
+    progress: &Progress,
+    date: NaiveDate,
+) {
+    let paid: BTreeSet<&str> = audit
+        .payments
+        .iter()
+        .filter(|p| p.item == "一次性交通伙食补助")
+        .map(|p| p.person())
+        .collect();
     let mut new = Vec::new();
     for id in &progress.transferred_ids {
         let Some(p) = facts.person(id) else { continue };

@@ -108,22 +108,37 @@ impl Month {
 
     pub fn next(self) -> Month {
         if self.month == 12 {
-            Month { year: self.year + 1, month: 1 }
+            Month {
+                year: self.year + 1,
+                month: 1,
+            }
         } else {
-            Month { year: self.year, month: self.month + 1 }
+            Month {
+                year: self.year,
+                month: self.month + 1,
+            }
         }
     }
 
     pub fn prev(self) -> Month {
         if self.month == 1 {
-            Month { year: self.year - 1, month: 12 }
+            Month {
+                year: self.year - 1,
+                month: 12,
+            }
         } else {
-            Month { year: self.year, month: self.month - 1 }
+            Month {
+                year: self.year,
+                month: self.month - 1,
+            }
         }
     }
 
     pub fn of(d: NaiveDate) -> Month {
-        Month { year: d.year(), month: d.month() }
+        Month {
+            year: d.year(),
+            month: d.month(),
+        }
     }
 }
 
@@ -208,9 +223,9 @@ fn parse_date_text(s: &str) -> Result<Option<NaiveDate>, String> {
             _ => return Err(bad()),
         }
     };
-    let date = i32::try_from(y).ok().and_then(|y| {
-        NaiveDate::from_ymd_opt(y, u32::try_from(m).ok()?, u32::try_from(d).ok()?)
-    });
+    let date = i32::try_from(y)
+        .ok()
+        .and_then(|y| NaiveDate::from_ymd_opt(y, u32::try_from(m).ok()?, u32::try_from(d).ok()?));
     match date {
         Some(d) => Ok(Some(d)),
         None => Err(format!("日期“{s}”不存在（{y}年{m}月没有{d}日）")),
@@ -232,13 +247,20 @@ pub fn date(raw: &Raw) -> Result<Option<NaiveDate>, String> {
 
 /// A month: `2020-03`, `2020/3`, `2020年3月`, `202003`, or an xlsx date/serial.
 pub fn month(raw: &Raw) -> Result<Option<Month>, String> {
-    let bad = || format!("无法识别的月份“{}”（应为 2020-03 这样的年月）", raw.display());
+    let bad = || {
+        format!(
+            "无法识别的月份“{}”（应为 2020-03 这样的年月）",
+            raw.display()
+        )
+    };
     match raw {
         Raw::Empty => Ok(None),
         Raw::Date(d) => Ok(Some(Month::of(*d))),
         Raw::Number(n) => {
             if n.fract() == 0.0 && (190001.0..=220012.0).contains(n) {
-                return parse_month_text(&format_number(*n)).map(Some).ok_or_else(bad);
+                return parse_month_text(&format_number(*n))
+                    .map(Some)
+                    .ok_or_else(bad);
             }
             excel_serial(*n).map(|d| Some(Month::of(d))).ok_or_else(bad)
         }
@@ -266,8 +288,12 @@ pub fn money_fen(raw: &Raw) -> Result<Option<i64>, String> {
     if cleaned.is_empty() {
         return Ok(None);
     }
-    let value = Decimal::from_str(&cleaned)
-        .map_err(|_| format!("无法识别的金额“{}”（应为 1500 或 1,500.00 这样的数）", text.trim()))?;
+    let value = Decimal::from_str(&cleaned).map_err(|_| {
+        format!(
+            "无法识别的金额“{}”（应为 1500 或 1,500.00 这样的数）",
+            text.trim()
+        )
+    })?;
     if value.scale() > 2 && value.normalize().scale() > 2 {
         return Err(format!("金额“{}”超过两位小数", text.trim()));
     }
@@ -354,11 +380,22 @@ mod tests {
 
     #[test]
     fn dates_in_every_form() {
-        for s in ["2020-03-15", "2020/3/15", "2020.3.15", "2020年3月15日", "20200315", "２０２０-０３-１５", "2020-03-15 00:00:00"] {
+        for s in [
+            "2020-03-15",
+            "2020/3/15",
+            "2020.3.15",
+            "2020年3月15日",
+            "20200315",
+            "２０２０-０３-１５",
+            "2020-03-15 00:00:00",
+        ] {
             assert_eq!(date(&t(s)).unwrap(), Some(d(2020, 3, 15)), "{s}");
         }
         assert_eq!(date(&Raw::Number(43905.0)).unwrap(), Some(d(2020, 3, 15)));
-        assert_eq!(date(&Raw::Date(d(2020, 3, 15))).unwrap(), Some(d(2020, 3, 15)));
+        assert_eq!(
+            date(&Raw::Date(d(2020, 3, 15))).unwrap(),
+            Some(d(2020, 3, 15))
+        );
         assert_eq!(date(&t("")).unwrap(), None);
         assert!(date(&t("2020-02-30")).unwrap_err().contains("不存在"));
         assert!(date(&t("三月十五")).is_err());
@@ -372,7 +409,10 @@ mod tests {
         }
         assert_eq!(month(&Raw::Number(43891.0)).unwrap(), Month::new(2020, 3));
         assert_eq!(month(&Raw::Number(202003.0)).unwrap(), Month::new(2020, 3));
-        assert_eq!(month(&Raw::Date(d(2020, 3, 1))).unwrap(), Month::new(2020, 3));
+        assert_eq!(
+            month(&Raw::Date(d(2020, 3, 1))).unwrap(),
+            Month::new(2020, 3)
+        );
         assert!(month(&t("2020-13")).is_err());
         assert_eq!(Month::new(2020, 2).unwrap().last_day(), d(2020, 2, 29));
         assert_eq!(Month::new(2020, 12).unwrap().to_string(), "2020-12");
@@ -400,7 +440,15 @@ mod tests {
         assert_eq!(count(&t("30天")).unwrap(), Some(30));
         assert_eq!(count(&Raw::Number(12.0)).unwrap(), Some(12));
         assert!(count(&t("3.5")).is_err());
-        for (s, b) in [("是", true), ("否", false), ("Y", true), ("N", false), ("1", true), ("0", false), ("√", true)] {
+        for (s, b) in [
+            ("是", true),
+            ("否", false),
+            ("Y", true),
+            ("N", false),
+            ("1", true),
+            ("0", false),
+            ("√", true),
+        ] {
             assert_eq!(yes_no(&t(s), false).unwrap(), Some(b), "{s}");
         }
         assert_eq!(yes_no(&Raw::Empty, true).unwrap(), Some(false));
@@ -410,8 +458,13 @@ mod tests {
 
     #[test]
     fn id_cells() {
-        assert_eq!(id_number(&t(" 11010519491231002x ")).unwrap().as_deref(), Some("11010519491231002X"));
-        assert!(id_number(&Raw::Number(5.00101e17)).unwrap_err().contains("5.00101E+17"));
+        assert_eq!(
+            id_number(&t(" 11010519491231002x ")).unwrap().as_deref(),
+            Some("11010519491231002X")
+        );
+        assert!(id_number(&Raw::Number(5.00101e17))
+            .unwrap_err()
+            .contains("5.00101E+17"));
         assert!(id_number(&t("5.00101E+17")).is_err());
         assert!(id_number(&t("110105194912310021")).is_err());
     }

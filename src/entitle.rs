@@ -24,7 +24,11 @@ pub struct Judgement {
 }
 
 fn no(why: String) -> Judgement {
-    Judgement { eligible: false, why, ..Default::default() }
+    Judgement {
+        eligible: false,
+        why,
+        ..Default::default()
+    }
 }
 
 fn d(date: NaiveDate) -> String {
@@ -33,7 +37,10 @@ fn d(date: NaiveDate) -> String {
 
 /// The longest Jining spell as of `date` and its full months.
 fn best_spell(p: &Person, date: NaiveDate) -> Option<(&Spell, i64)> {
-    p.spells.iter().map(|s| (s, s.full_months_at(date))).max_by_key(|(_, m)| *m)
+    p.spells
+        .iter()
+        .map(|s| (s, s.full_months_at(date)))
+        .max_by_key(|(_, m)| *m)
 }
 
 /// 四(一)1: 来济稳定就业 3 个月以上 — the condition of A1 and A2.
@@ -56,7 +63,11 @@ pub fn a1_transport_meal(p: &Person, pol: &Policy, date: NaiveDate) -> Judgement
         Ok(m) => Judgement {
             eligible: true,
             amount: Some(pol.n.transport_meal_amount),
-            why: format!("在济稳定就业 {m} 个整月（≥{}），应享受一次性交通伙食补助 {} 元", pol.n.transfer_min_full_months, yuan(pol.n.transport_meal_amount)),
+            why: format!(
+                "在济稳定就业 {m} 个整月（≥{}），应享受一次性交通伙食补助 {} 元",
+                pol.n.transfer_min_full_months,
+                yuan(pol.n.transport_meal_amount)
+            ),
             ..Default::default()
         },
     }
@@ -85,7 +96,11 @@ pub fn a2_cross_province(p: &Person, pol: &Policy, date: NaiveDate) -> Judgement
 /// A3 一次性岗位补贴: a 企业吸纳 row with a contract, ≥ 12 months of social insurance, still employed.
 pub fn a3_local_post(p: &Person, pol: &Policy, date: NaiveDate) -> Judgement {
     let min = pol.n.local_post_min_social_months;
-    let rows: Vec<_> = p.help.iter().filter(|h| h.help_type == "就地就近就业" && h.help_mode == "企业吸纳").collect();
+    let rows: Vec<_> = p
+        .help
+        .iter()
+        .filter(|h| h.help_type == "就地就近就业" && h.help_mode == "企业吸纳")
+        .collect();
     if rows.is_empty() {
         return no("就业帮扶台账中没有其就地就近就业（企业吸纳）的记录，不符合四(一)2 条件".into());
     }
@@ -119,11 +134,23 @@ pub fn a4_workshop(ws: Option<&Workshop>, pol: &Policy, date: NaiveDate) -> Judg
         Some(r) if r <= date => Judgement {
             eligible: true,
             amount: pol.n.workshop_construction,
-            why: format!("{}于 {} 认定为扶贫车间，可享受一次性建设补助（每个车间一次）", ws.name, d(r)),
+            why: format!(
+                "{}于 {} 认定为扶贫车间，可享受一次性建设补助（每个车间一次）",
+                ws.name,
+                d(r)
+            ),
             ..Default::default()
         },
-        Some(r) => no(format!("{}于 {} 才认定为扶贫车间，发放日 {} 时尚未认定，不符合四(一)3 条件", ws.name, d(r), d(date))),
-        None => no(format!("{}在名册中没有认定日期，无法确认已认定为扶贫车间", ws.name)),
+        Some(r) => no(format!(
+            "{}于 {} 才认定为扶贫车间，发放日 {} 时尚未认定，不符合四(一)3 条件",
+            ws.name,
+            d(r),
+            d(date)
+        )),
+        None => no(format!(
+            "{}在名册中没有认定日期，无法确认已认定为扶贫车间",
+            ws.name
+        )),
     }
 }
 
@@ -131,7 +158,11 @@ pub fn a4_workshop(ws: Option<&Workshop>, pol: &Policy, date: NaiveDate) -> Judg
 pub fn a5_public_post(p: &Person, pol: &Policy, date: NaiveDate) -> Judgement {
     let mut months = 0;
     let mut seen = false;
-    for h in p.help.iter().filter(|h| h.help_type == "就地就近就业" && h.help_mode == "公益性岗位") {
+    for h in p
+        .help
+        .iter()
+        .filter(|h| h.help_type == "就地就近就业" && h.help_mode == "公益性岗位")
+    {
         seen = true;
         if let Some(s) = h.start.filter(|s| *s <= date) {
             months += months_held(s, h.end.map_or(date, |e| e.min(date)));
@@ -141,20 +172,31 @@ pub fn a5_public_post(p: &Person, pol: &Policy, date: NaiveDate) -> Judgement {
         return no("就业帮扶台账中没有其公益性岗位安置记录，不符合四(一)4 条件".into());
     }
     if months == 0 {
-        return no(format!("截至 {} 尚未在公益性岗位上岗，不符合四(一)4 条件", d(date)));
+        return no(format!(
+            "截至 {} 尚未在公益性岗位上岗，不符合四(一)4 条件",
+            d(date)
+        ));
     }
     let amount = pol.n.public_post_monthly * Decimal::from(months);
     Judgement {
         eligible: true,
         amount: Some(amount),
         units: Some((months, "月")),
-        why: format!("公益性岗位在岗 {months} 个月，按四(一)4 每月 {} 元，应享受 {} × {months} = {} 元", yuan(pol.n.public_post_monthly), yuan(pol.n.public_post_monthly), yuan(amount)),
+        why: format!(
+            "公益性岗位在岗 {months} 个月，按四(一)4 每月 {} 元，应享受 {} × {months} = {} 元",
+            yuan(pol.n.public_post_monthly),
+            yuan(pol.n.public_post_monthly),
+            yuan(amount)
+        ),
         ..Default::default()
     }
 }
 
 fn training_rows(p: &Person) -> Vec<&crate::facts::HelpRow> {
-    p.help.iter().filter(|h| h.help_type == "技能培训").collect()
+    p.help
+        .iter()
+        .filter(|h| h.help_type == "技能培训")
+        .collect()
 }
 
 /// A6 培训补贴: a 技能培训 row; amount 按规定 (parameter, default no cap).
@@ -166,7 +208,10 @@ pub fn a6_training(p: &Person, pol: &Policy, _date: NaiveDate) -> Judgement {
     Judgement {
         eligible: true,
         amount: pol.n.training_subsidy_cap,
-        why: format!("参加{}（{}），可享受培训补贴", rows[0].help_mode, rows[0].employer),
+        why: format!(
+            "参加{}（{}），可享受培训补贴",
+            rows[0].help_mode, rows[0].employer
+        ),
         ..Default::default()
     }
 }
@@ -182,17 +227,28 @@ pub fn a7_training_living(p: &Person, pol: &Policy, _date: NaiveDate) -> Judgeme
         eligible: true,
         amount: None,
         units: Some((days, "天")),
-        why: format!("培训 {days} 天，四(一)5 每天不低于 {} 元，最多 {days} 天", yuan(pol.n.training_living_daily_floor)),
+        why: format!(
+            "培训 {days} 天，四(一)5 每天不低于 {} 元，最多 {days} 天",
+            yuan(pol.n.training_living_daily_floor)
+        ),
         ..Default::default()
     }
 }
 
 /// 四(二): the six-month gate — a Jining spell of ≥ 6 full months, contract ≥ 6 months,
 /// social insurance ≥ 1 month and 就业登记 = 是. Returns the spell that passes.
-pub fn six_month_gate<'a>(p: &'a Person, facts: &Facts, pol: &Policy, date: NaiveDate) -> Result<&'a Spell, Judgement> {
+pub fn six_month_gate<'a>(
+    p: &'a Person,
+    facts: &Facts,
+    pol: &Policy,
+    date: NaiveDate,
+) -> Result<&'a Spell, Judgement> {
     let n = &pol.n;
     if p.spells.is_empty() {
-        return Err(no("来济就业台账中没有其在济宁就业的记录，不满足四(二) 在济稳定就业 6 个月以上的条件".into()));
+        return Err(no(
+            "来济就业台账中没有其在济宁就业的记录，不满足四(二) 在济稳定就业 6 个月以上的条件"
+                .into(),
+        ));
     }
     let mut reasons = Vec::new();
     let mut unproven: Option<&Spell> = None;
@@ -200,10 +256,18 @@ pub fn six_month_gate<'a>(p: &'a Person, facts: &Facts, pol: &Policy, date: Naiv
         let m = s.full_months_at(date);
         let mut fails = Vec::new();
         if m < n.gate_min_full_months {
-            fails.push(format!("截至 {} 在济稳定就业 {m} 个整月，不足 {} 个月", d(date), n.gate_min_full_months));
+            fails.push(format!(
+                "截至 {} 在济稳定就业 {m} 个整月，不足 {} 个月",
+                d(date),
+                n.gate_min_full_months
+            ));
         }
         if s.contract_months.unwrap_or(0) < n.gate_min_contract_months {
-            fails.push(format!("劳动合同期限 {} 个月，不足 {} 个月", s.contract_months.unwrap_or(0), n.gate_min_contract_months));
+            fails.push(format!(
+                "劳动合同期限 {} 个月，不足 {} 个月",
+                s.contract_months.unwrap_or(0),
+                n.gate_min_contract_months
+            ));
         }
         if s.social_months.unwrap_or(0) < n.gate_min_social_months {
             fails.push(format!("社保缴纳 {} 个月", s.social_months.unwrap_or(0)));
@@ -221,7 +285,11 @@ pub fn six_month_gate<'a>(p: &'a Person, facts: &Facts, pol: &Policy, date: Naiv
         }
     }
     if unproven.is_some() {
-        let why = if facts.jining_has_registration { "就业登记未填" } else { "来济就业台账没有“就业登记”列" };
+        let why = if facts.jining_has_registration {
+            "就业登记未填"
+        } else {
+            "来济就业台账没有“就业登记”列"
+        };
         return Err(Judgement {
             eligible: false,
             unproven: true,
@@ -229,7 +297,10 @@ pub fn six_month_gate<'a>(p: &'a Person, facts: &Facts, pol: &Policy, date: Naiv
             ..Default::default()
         });
     }
-    Err(no(format!("{}，不满足四(二) 六个月条件", reasons.join("；"))))
+    Err(no(format!(
+        "{}，不满足四(二) 六个月条件",
+        reasons.join("；")
+    )))
 }
 
 /// B1 社会保险补贴: gate; months paid ≤ 社保缴纳月数; monthly amount parameter (default no cap).
@@ -241,9 +312,14 @@ pub fn b1_social_insurance(p: &Person, facts: &Facts, pol: &Policy, date: NaiveD
     let months = s.social_months.unwrap_or(0);
     Judgement {
         eligible: true,
-        amount: pol.n.social_insurance_monthly_cap.map(|c| c * Decimal::from(months)),
+        amount: pol
+            .n
+            .social_insurance_monthly_cap
+            .map(|c| c * Decimal::from(months)),
         units: Some((months, "月")),
-        why: format!("满足六个月条件，社保缴纳 {months} 个月，按四(二)1 补贴月数不超过 {months} 个月"),
+        why: format!(
+            "满足六个月条件，社保缴纳 {months} 个月，按四(二)1 补贴月数不超过 {months} 个月"
+        ),
         ..Default::default()
     }
 }
@@ -266,7 +342,12 @@ pub fn b2_post(p: &Person, facts: &Facts, pol: &Policy, date: NaiveDate) -> Judg
 }
 
 /// B3 职业培训补贴: gate; training within 12 months of hire; certificate; cap by level; once.
-pub fn b3_vocational_training(p: &Person, facts: &Facts, pol: &Policy, date: NaiveDate) -> Judgement {
+pub fn b3_vocational_training(
+    p: &Person,
+    facts: &Facts,
+    pol: &Policy,
+    date: NaiveDate,
+) -> Judgement {
     if let Err(j) = six_month_gate(p, facts, pol, date) {
         return j;
     }
@@ -278,7 +359,11 @@ pub fn b3_vocational_training(p: &Person, facts: &Facts, pol: &Policy, date: Nai
             continue;
         };
         if start > add_months(hire, within) {
-            why.push(format!("培训开始于 {}，已超过入职（{}）后 {within} 个月", d(start), d(hire)));
+            why.push(format!(
+                "培训开始于 {}，已超过入职（{}）后 {within} 个月",
+                d(start),
+                d(hire)
+            ));
             continue;
         }
         if s.certificate != Some(true) {
@@ -297,7 +382,10 @@ pub fn b3_vocational_training(p: &Person, facts: &Facts, pol: &Policy, date: Nai
             ..Default::default()
         };
     }
-    no(format!("{}，不符合四(二)3 职业培训补贴条件", why.join("；")))
+    no(format!(
+        "{}，不符合四(二)3 职业培训补贴条件",
+        why.join("；")
+    ))
 }
 
 /// B4 培训生活补贴: gate; a training record; 60% of the minimum wage ÷ 21.75 per day, days ≤
@@ -306,7 +394,12 @@ pub fn b4_training_living(p: &Person, facts: &Facts, pol: &Policy, date: NaiveDa
     if let Err(j) = six_month_gate(p, facts, pol, date) {
         return j;
     }
-    let days: i64 = p.spells.iter().filter(|s| s.training_start.is_some()).map(|s| s.training_days.unwrap_or(0)).sum();
+    let days: i64 = p
+        .spells
+        .iter()
+        .filter(|s| s.training_start.is_some())
+        .map(|s| s.training_days.unwrap_or(0))
+        .sum();
     if days <= 0 {
         return no("来济就业台账中没有其培训记录，不符合四(二)3 培训生活补贴条件".into());
     }
@@ -330,14 +423,26 @@ pub fn b5_work_training(p: &Person, facts: &Facts, pol: &Policy, date: NaiveDate
     if let Err(j) = six_month_gate(p, facts, pol, date) {
         return j;
     }
-    let days = p.spells.iter().filter_map(|s| s.work_training_days).max().unwrap_or(0);
+    let days = p
+        .spells
+        .iter()
+        .filter_map(|s| s.work_training_days)
+        .max()
+        .unwrap_or(0);
     if days < pol.n.work_training_min_days {
-        return no(format!("以工代训 {days} 天，不足四(二)4 要求的 {} 天", pol.n.work_training_min_days));
+        return no(format!(
+            "以工代训 {days} 天，不足四(二)4 要求的 {} 天",
+            pol.n.work_training_min_days
+        ));
     }
     Judgement {
         eligible: true,
         amount: Some(pol.n.work_training_amount),
-        why: format!("以工代训 {days} 天（≥{}），按四(二)4 一次性补贴 {} 元", pol.n.work_training_min_days, yuan(pol.n.work_training_amount)),
+        why: format!(
+            "以工代训 {days} 天（≥{}），按四(二)4 一次性补贴 {} 元",
+            pol.n.work_training_min_days,
+            yuan(pol.n.work_training_amount)
+        ),
         ..Default::default()
     }
 }

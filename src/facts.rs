@@ -102,7 +102,11 @@ impl Facts {
         let h = &model.help;
         let ids = column_text(h, "id_number")?;
         let names = column_text(h, "name")?;
-        let (types, modes, employers) = (column_text(h, "help_type")?, column_text(h, "help_mode")?, column_text(h, "employer")?);
+        let (types, modes, employers) = (
+            column_text(h, "help_type")?,
+            column_text(h, "help_mode")?,
+            column_text(h, "employer")?,
+        );
         let (starts, ends) = (column_dates(h, "start_date")?, column_dates(h, "end_date")?);
         let contracts = column_bools(h, "contract")?;
         let social = column_ints(h, "social_months")?;
@@ -126,9 +130,19 @@ impl Facts {
         let j = &model.jining;
         let ids = column_text(j, "id_number")?;
         let names = column_text(j, "name")?;
-        let (counties, employers, codes) = (column_text(j, "county")?, column_text(j, "employer")?, column_text(j, "credit_code")?);
-        let (hires, leaves) = (column_dates(j, "hire_date")?, column_dates(j, "leave_date")?);
-        let (contract, social) = (column_ints(j, "contract_months")?, column_ints(j, "social_months")?);
+        let (counties, employers, codes) = (
+            column_text(j, "county")?,
+            column_text(j, "employer")?,
+            column_text(j, "credit_code")?,
+        );
+        let (hires, leaves) = (
+            column_dates(j, "hire_date")?,
+            column_dates(j, "leave_date")?,
+        );
+        let (contract, social) = (
+            column_ints(j, "contract_months")?,
+            column_ints(j, "social_months")?,
+        );
         let registration = column_bools(j, "employment_registered")?;
         let levels = column_text(j, "training_level")?;
         let tstart = column_dates(j, "training_start")?;
@@ -161,7 +175,11 @@ impl Facts {
         }
 
         let w = &model.workshops;
-        let (regions, wnames, codes) = (column_text(w, "region")?, column_text(w, "name")?, column_text(w, "credit_code")?);
+        let (regions, wnames, codes) = (
+            column_text(w, "region")?,
+            column_text(w, "name")?,
+            column_text(w, "credit_code")?,
+        );
         let recognised = column_dates(w, "recognised_date")?;
         let (staff, absorbed) = (column_ints(w, "staff_total")?, column_ints(w, "absorbed")?);
         let workshops = (0..regions.len())
@@ -174,6 +192,10 @@ impl Facts {
                 absorbed: absorbed[i],
             })
             .collect();
-        Ok(Facts { persons, workshops, jining_has_registration: model.jining_has_registration })
+        Ok(Facts {
+            persons,
+            workshops,
+            jining_has_registration: model.jining_has_registration,
+        })
     }
 }

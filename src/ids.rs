@@ -43,7 +43,9 @@ pub fn check_id(s: &str) -> Result<String, String> {
 }
 
 const CREDIT_CHARS: &str = "0123456789ABCDEFGHJKLMNPQRTUWXY";
-const CREDIT_WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+const CREDIT_WEIGHTS: [u32; 17] = [
+    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+];
 
 /// Whether an upper-cased 统一社会信用代码 passes its GB 32100-2015 check.
 pub fn credit_code_ok(code: &str) -> bool {
@@ -55,7 +57,11 @@ pub fn credit_code_ok(code: &str) -> bool {
     if values.len() != 18 {
         return false;
     }
-    let sum: u32 = values[..17].iter().zip(CREDIT_WEIGHTS).map(|(v, w)| v * w).sum();
+    let sum: u32 = values[..17]
+        .iter()
+        .zip(CREDIT_WEIGHTS)
+        .map(|(v, w)| v * w)
+        .sum();
     let check = (31 - sum % 31) % 31;
     values[17] == check
 }
@@ -89,10 +95,15 @@ mod tests {
     #[test]
     fn id_checksums() {
         // The standard's own example, and IDs from the acceptance exports.
-        assert_eq!(check_id("11010519491231002x").unwrap(), "11010519491231002X");
+        assert_eq!(
+            check_id("11010519491231002x").unwrap(),
+            "11010519491231002X"
+        );
         assert!(check_id("50010119900726131X").is_ok());
         assert!(check_id("500101198009018597").is_ok());
-        assert!(check_id("500101198009018598").unwrap_err().contains("校验位"));
+        assert!(check_id("500101198009018598")
+            .unwrap_err()
+            .contains("校验位"));
         assert!(check_id("50010119800901859").unwrap_err().contains("17 位"));
         assert!(check_id("5001011980090185A7").unwrap_err().contains("数字"));
         assert!(check_id("5.00101E+17").unwrap_err().contains("科学计数法"));

@@ -55,7 +55,10 @@ pub struct Report {
 
 impl Report {
     pub fn failed(&self) -> usize {
-        self.files.iter().filter(|f| matches!(f.outcome, Outcome::Failed(_))).count()
+        self.files
+            .iter()
+            .filter(|f| matches!(f.outcome, Outcome::Failed(_)))
+            .count()
     }
 }
 
@@ -87,11 +90,16 @@ pub fn collect_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<FileOutcome>) {
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = fs::read_dir(dir) else { return };
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
     let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
     paths.sort();
     for p in paths {
-        let hidden = p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.') || n.starts_with("~$"));
+        let hidden = p
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with('.') || n.starts_with("~$"));
         if hidden {
             continue;
         }
@@ -115,7 +123,10 @@ struct Candidate {
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fn now() -> String {
@@ -151,14 +162,25 @@ pub fn ingest(
         let bytes = match fs::read(path) {
             Ok(b) => b,
             Err(e) => {
-                file_outcomes.push(FileOutcome { path: path.clone(), outcome: Outcome::Failed(format!("无法读取文件（{e}）")) });
+                file_outcomes.push(FileOutcome {
+                    path: path.clone(),
+                    outcome: Outcome::Failed(format!("无法读取文件（{e}）")),
+                });
                 continue;
             }
         };
         let hash = sha256_hex(&bytes);
         if seen.contains(&hash) {
-            let prior = manifest.files.iter().find(|f| f.sha256 == hash && f.error.is_none());
-            let exports = manifest.exports.iter().filter(|e| e.file_sha256 == hash).map(|e| e.id.clone()).collect();
+            let prior = manifest
+                .files
+                .iter()
+                .find(|f| f.sha256 == hash && f.error.is_none());
+            let exports = manifest
+                .exports
+                .iter()
+                .filter(|e| e.file_sha256 == hash)
+                .map(|e| e.id.clone())
+                .collect();
             file_outcomes.push(FileOutcome {
                 path: path.clone(),
                 outcome: Outcome::AlreadyReceived {
@@ -169,8 +191,14 @@ pub fn ingest(
             continue;
         }
         seen.insert(hash.clone());
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let ext = path.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_else(|| "bin".into());
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let ext = path
+            .extension()
+            .map(|e| e.to_string_lossy().to_lowercase())
+            .unwrap_or_else(|| "bin".into());
         let modified = fs::metadata(path).and_then(|m| m.modified()).ok();
         let mut record = FileRecord {
             sha256: hash.clone(),
@@ -196,11 +224,17 @@ pub fn ingest(
                         modified,
                     });
                 }
-                file_outcomes.push(FileOutcome { path: path.clone(), outcome: Outcome::Ingested(Vec::new()) });
+                file_outcomes.push(FileOutcome {
+                    path: path.clone(),
+                    outcome: Outcome::Ingested(Vec::new()),
+                });
             }
             Err(e) => {
                 record.error = Some(e.clone());
-                file_outcomes.push(FileOutcome { path: path.clone(), outcome: Outcome::Failed(e) });
+                file_outcomes.push(FileOutcome {
+                    path: path.clone(),
+                    outcome: Outcome::Failed(e),
+                });
             }
         }
         new_files.push((idx, record, bytes));
@@ -210,7 +244,10 @@ pub fn ingest(
     // later modification time, is the current one.
     let mut groups: BTreeMap<(Table, Region, Month), Vec<usize>> = BTreeMap::new();
     for (i, c) in candidates.iter().enumerate() {
-        groups.entry((c.table, c.export.region, c.export.month)).or_default().push(i);
+        groups
+            .entry((c.table, c.export.region, c.export.month))
+            .or_default()
+            .push(i);
     }
     let mut taken: Vec<bool> = vec![true; candidates.len()];
     let mut winner_of: Vec<Option<usize>> = vec![None; candidates.len()];
@@ -226,7 +263,12 @@ pub fn ingest(
         if key(&best) == key(&second) {
             let names: Vec<String> = members
                 .iter()
-                .map(|i| file_outcomes[candidates[*i].file].path.display().to_string())
+                .map(|i| {
+                    file_outcomes[candidates[*i].file]
+                        .path
+                        .display()
+                        .to_string()
+                })
                 .collect();
             for i in &members {
                 taken[*i] = false;
@@ -249,10 +291,20 @@ pub fn ingest(
     // Write each export's rows and rejects, then the raw files, then the manifest.
     let ingested_at = now();
     let id_of = |c: &Candidate, hash: &str| {
-        format!("{}-{}-{}-{}", c.table.code(), c.export.region.code(), c.export.month, &hash[..12])
+        format!(
+            "{}-{}-{}-{}",
+            c.table.code(),
+            c.export.region.code(),
+            c.export.month,
+            &hash[..12]
+        )
     };
     let hash_of = |file: usize| -> String {
-        new_files.iter().find(|(i, _, _)| *i == file).map(|(_, r, _)| r.sha256.clone()).unwrap_or_default()
+        new_files
+            .iter()
+            .find(|(i, _, _)| *i == file)
+            .map(|(_, r, _)| r.sha256.clone())
+            .unwrap_or_default()
     };
     let mut records: Vec<(usize, ExportRecord)> = Vec::new();
     for (i, c) in candidates.iter().enumerate() {
@@ -261,12 +313,19 @@ pub fn ingest(
         }
         let hash = hash_of(c.file);
         let id = id_of(c, &hash);
-        let part = format!("{}/region={}/month={}", c.table.code(), c.export.region.code(), c.export.month);
+        let part = format!(
+            "{}/region={}/month={}",
+            c.table.code(),
+            c.export.region.code(),
+            c.export.month
+        );
         let data = format!("tables/{part}/{id}.parquet");
         let rejects = format!("rejects/{part}/{id}.parquet");
-        let mut df = warehouse::frame(&c.export).map_err(|e| warehouse::Error::Parquet(e.to_string()))?;
+        let mut df =
+            warehouse::frame(&c.export).map_err(|e| warehouse::Error::Parquet(e.to_string()))?;
         wh.write_frame(&data, &mut df)?;
-        let mut rj = warehouse::rejects_frame(&c.export.rejects).map_err(|e| warehouse::Error::Parquet(e.to_string()))?;
+        let mut rj = warehouse::rejects_frame(&c.export.rejects)
+            .map_err(|e| warehouse::Error::Parquet(e.to_string()))?;
         wh.write_frame(&rejects, &mut rj)?;
         let file = &file_outcomes[c.file];
         records.push((
@@ -277,11 +336,19 @@ pub fn ingest(
                 region: c.export.region,
                 month: c.export.month,
                 file_sha256: hash,
-                file_name: file.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+                file_name: file
+                    .path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
                 format: c.format.clone(),
                 sheet: c.sheet.clone(),
                 fill_date: c.fill_date,
-                file_modified: c.modified.map(|t| DateTime::<Local>::from(t).format("%Y-%m-%d %H:%M:%S").to_string()),
+                file_modified: c.modified.map(|t| {
+                    DateTime::<Local>::from(t)
+                        .format("%Y-%m-%d %H:%M:%S")
+                        .to_string()
+                }),
                 ingested_at: ingested_at.clone(),
                 batch,
                 rows_read: c.export.rows_read,
@@ -304,7 +371,8 @@ pub fn ingest(
 
     // Link corrections: in-batch losers are replaced by their winner; a winner replaces the
     // export that was current before this batch.
-    let id_by_candidate: BTreeMap<usize, String> = records.iter().map(|(i, r)| (*i, r.id.clone())).collect();
+    let id_by_candidate: BTreeMap<usize, String> =
+        records.iter().map(|(i, r)| (*i, r.id.clone())).collect();
     for (i, record) in records.iter_mut() {
         if let Some(w) = winner_of[*i] {
             record.replaced_by = id_by_candidate.get(&w).cloned();
@@ -315,7 +383,10 @@ pub fn ingest(
             continue;
         }
         if let Some(prev) = manifest.exports.iter_mut().find(|e| {
-            e.is_current() && e.table == record.table && e.region == record.region && e.month == record.month
+            e.is_current()
+                && e.table == record.table
+                && e.region == record.region
+                && e.month == record.month
         }) {
             prev.replaced_by = Some(record.id.clone());
             record.replaces = Some(prev.id.clone());

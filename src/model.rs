@@ -44,21 +44,27 @@ pub type Error = Box<dyn std::error::Error>;
 impl Model {
     pub fn load(wh: &Warehouse, as_of: Month) -> Result<Model, Error> {
         let manifest = wh.manifest()?;
-        let exports: Vec<ExportRecord> =
-            Warehouse::current(&manifest, as_of).into_iter().cloned().collect();
+        let exports: Vec<ExportRecord> = Warehouse::current(&manifest, as_of)
+            .into_iter()
+            .cloned()
+            .collect();
         let date = as_of.last_day();
         let snap = |t: Table| Warehouse::snapshots(&manifest, t, as_of);
         let registry = wh.read(Table::Registry, &snap(Table::Registry))?;
         let help = wh.read(Table::Help, &snap(Table::Help))?;
         let jining_exports = snap(Table::Jining);
         let jining_has_registration = !jining_exports.is_empty()
-            && jining_exports
-                .iter()
-                .all(|e| e.columns_present.iter().any(|c| c == "employment_registered"));
+            && jining_exports.iter().all(|e| {
+                e.columns_present
+                    .iter()
+                    .any(|c| c == "employment_registered")
+            });
         let jining = with_spell_columns(wh.read(Table::Jining, &jining_exports)?, date)?;
         let workshops = wh.read(Table::Workshops, &snap(Table::Workshops))?;
-        let payment_exports: Vec<&ExportRecord> =
-            exports.iter().filter(|e| e.table == Table::Payments).collect();
+        let payment_exports: Vec<&ExportRecord> = exports
+            .iter()
+            .filter(|e| e.table == Table::Payments)
+            .collect();
         let mut payments = wh.read(Table::Payments, &payment_exports)?;
         let export_month: Vec<String> = column_text(&payments, "export_id")?
             .iter()
@@ -72,7 +78,12 @@ impl Model {
             .collect();
         payments.with_column(Column::new("export_month".into(), export_month))?;
         let mut snapshots = Vec::new();
-        for t in [Table::Registry, Table::Help, Table::Jining, Table::Workshops] {
+        for t in [
+            Table::Registry,
+            Table::Help,
+            Table::Jining,
+            Table::Workshops,
+        ] {
             snapshots.extend(snap(t).into_iter().cloned());
         }
         Ok(Model {
@@ -95,7 +106,10 @@ impl Model {
         ctx.register("registry", self.registry.clone().lazy());
         ctx.register(
             "registered",
-            self.registry.clone().lazy().filter(col("registered").eq(lit(true))),
+            self.registry
+                .clone()
+                .lazy()
+                .filter(col("registered").eq(lit(true))),
         );
         ctx.register("help", self.help.clone().lazy());
         ctx.register("jining", self.jining.clone().lazy());
@@ -119,7 +133,9 @@ fn with_spell_columns(mut df: DataFrame, as_of: NaiveDate) -> Result<DataFrame, 
         ends.push(Some(warehouse::date_to_days(end)));
         months.push(hire[i].map(|h| dates::full_months(h, end)));
         t_end.push(match (t_start[i], t_days[i]) {
-            (Some(s), Some(d)) if d >= 1 => Some(warehouse::date_to_days(s + chrono::Duration::days(d - 1))),
+            (Some(s), Some(d)) if d >= 1 => {
+                Some(warehouse::date_to_days(s + chrono::Duration::days(d - 1)))
+            }
             _ => None,
         });
     }
@@ -130,7 +146,12 @@ fn with_spell_columns(mut df: DataFrame, as_of: NaiveDate) -> Result<DataFrame, 
 }
 
 pub fn column_text(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<String>>> {
-    Ok(df.column(name)?.str()?.iter().map(|v| v.map(str::to_string)).collect())
+    Ok(df
+        .column(name)?
+        .str()?
+        .iter()
+        .map(|v| v.map(str::to_string))
+        .collect())
 }
 
 pub fn column_dates(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<NaiveDate>>> {

@@ -106,7 +106,13 @@ pub fn empty_columns(table: Table) -> Vec<(String, Values)> {
 
 impl Export {
     fn new(table: Table, region: Region, month: Month) -> Export {
-        Export { region, month, rows_read: 0, columns: empty_columns(table), rejects: Vec::new() }
+        Export {
+            region,
+            month,
+            rows_read: 0,
+            columns: empty_columns(table),
+            rejects: Vec::new(),
+        }
     }
 
     pub fn rows_accepted(&self) -> usize {
@@ -120,7 +126,12 @@ impl Export {
     }
 
     pub fn invalid_id_rows(&self) -> usize {
-        let mut rows: Vec<usize> = self.rejects.iter().filter(|r| r.rule == "invalid_id").map(|r| r.row).collect();
+        let mut rows: Vec<usize> = self
+            .rejects
+            .iter()
+            .filter(|r| r.rule == "invalid_id")
+            .map(|r| r.row)
+            .collect();
         rows.dedup();
         rows.len()
     }
@@ -169,16 +180,27 @@ fn find_header(sheet: &Sheet) -> Result<Option<Header>, String> {
     for (index, (_, cells)) in head.iter().enumerate() {
         let names: Vec<String> = cells
             .iter()
-            .map(|c| cells::text(c).map(|t| normalise_header(&t)).unwrap_or_default())
+            .map(|c| {
+                cells::text(c)
+                    .map(|t| normalise_header(&t))
+                    .unwrap_or_default()
+            })
             .collect();
         for table in ALL {
-            if !table.signature().iter().all(|s| names.iter().any(|n| n == s)) {
+            if !table
+                .signature()
+                .iter()
+                .all(|s| names.iter().any(|n| n == s))
+            {
                 continue;
             }
             let mut seen: HashSet<&str> = HashSet::new();
             for n in names.iter().filter(|n| !n.is_empty()) {
                 if !seen.insert(n) {
-                    return Err(format!("{}表头中“{n}”列出现了两次，无法判断用哪一列", where_(sheet)));
+                    return Err(format!(
+                        "{}表头中“{n}”列出现了两次，无法判断用哪一列",
+                        where_(sheet)
+                    ));
                 }
             }
             let positions: Vec<Option<usize>> = table
@@ -205,7 +227,12 @@ fn find_header(sheet: &Sheet) -> Result<Option<Header>, String> {
                 .iter()
                 .flat_map(|(_, cells)| cells.iter().filter_map(cells::text))
                 .collect();
-            return Ok(Some(Header { table, index, positions, title }));
+            return Ok(Some(Header {
+                table,
+                index,
+                positions,
+                title,
+            }));
         }
     }
     Ok(None)
@@ -253,7 +280,10 @@ fn month_in_text(s: &str) -> Option<Month> {
             continue;
         }
         let year: String = chars[i - 4..i].iter().collect();
-        let month: String = chars[i + 1..].iter().take_while(|c| c.is_ascii_digit()).collect();
+        let month: String = chars[i + 1..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .collect();
         let after = chars.get(i + 1 + month.chars().count());
         if after == Some(&'月') {
             if let (Ok(y), Ok(m)) = (year.parse(), month.parse()) {
@@ -274,7 +304,8 @@ fn is_data(cells: &[Raw], serial_col: Option<usize>) -> bool {
         let Some(t) = cells::text(c) else { continue };
         if first {
             let t: String = t.chars().filter(|c| !c.is_whitespace()).collect();
-            if t == "合计" || t == "总计" || t.starts_with("合计") || t.starts_with("总计") {
+            if t == "合计" || t == "总计" || t.starts_with("合计") || t.starts_with("总计")
+            {
                 return false;
             }
             first = false;
@@ -293,13 +324,16 @@ fn read_sheet(format: Format, sheet: &Sheet, header: Header) -> Result<Parsed, S
     let serial_col = {
         let head = sheet.head(header.index + 1);
         head.last().and_then(|(_, cells)| {
-            cells
-                .iter()
-                .position(|c| cells::text(c).map(|t| normalise_header(&t)).as_deref() == Some("序号"))
+            cells.iter().position(|c| {
+                cells::text(c).map(|t| normalise_header(&t)).as_deref() == Some("序号")
+            })
         })
     };
     let cell = |cells: &'_ [Raw], i: usize| -> Raw {
-        header.positions[i].and_then(|p| cells.get(p)).cloned().unwrap_or(Raw::Empty)
+        header.positions[i]
+            .and_then(|p| cells.get(p))
+            .cloned()
+            .unwrap_or(Raw::Empty)
     };
     let month_col = columns.iter().position(|c| c.kind == Kind::Month);
     let region_col = columns.iter().position(|c| c.kind == Kind::Region);
@@ -316,7 +350,10 @@ fn read_sheet(format: Format, sheet: &Sheet, header: Header) -> Result<Parsed, S
         if let Some(Ok(Some(m))) = month_col.map(|i| cells::month(&cell(cells, i))) {
             *month_votes.entry(m).or_default() += 1;
         }
-        if let Some(r) = region_col.and_then(|i| cells::text(&cell(cells, i))).and_then(|t| Region::parse(&t)) {
+        if let Some(r) = region_col
+            .and_then(|i| cells::text(&cell(cells, i)))
+            .and_then(|t| Region::parse(&t))
+        {
             *region_votes.entry(r).or_default() += 1;
         }
         for (i, c) in columns.iter().enumerate() {
@@ -332,14 +369,21 @@ fn read_sheet(format: Format, sheet: &Sheet, header: Header) -> Result<Parsed, S
         .max_by_key(|(m, n)| (**n, **m))
         .map(|(m, _)| *m);
     let Some(month) = title_month.or(voted_month) else {
-        return Err("文件没有数据行，标题中也没有写明月份（如“2020年6月”），无法判断是哪个月的报表，已跳过".into());
+        return Err(
+            "文件没有数据行，标题中也没有写明月份（如“2020年6月”），无法判断是哪个月的报表，已跳过"
+                .into(),
+        );
     };
-    let default_region = table
-        .fixed_region()
-        .or(title_region)
-        .or_else(|| region_votes.iter().max_by_key(|(_, n)| **n).map(|(r, _)| *r));
+    let default_region = table.fixed_region().or(title_region).or_else(|| {
+        region_votes
+            .iter()
+            .max_by_key(|(_, n)| **n)
+            .map(|(r, _)| *r)
+    });
     let Some(default_region) = default_region else {
-        return Err("文件没有数据行，标题和填报单位中也没有写明是济宁还是万州，无法归档，已跳过".into());
+        return Err(
+            "文件没有数据行，标题和填报单位中也没有写明是济宁还是万州，无法归档，已跳过".into(),
+        );
     };
 
     let mut exports: BTreeMap<Region, Export> = BTreeMap::new();
@@ -423,7 +467,9 @@ fn read_sheet(format: Format, sheet: &Sheet, header: Header) -> Result<Parsed, S
                     Ok(Some(m)) => {
                         if table.cumulative() && m != month {
                             reject(
-                                format!("所属月份与本期不符：本表是 {month} 的报表，此行写的是 {m}"),
+                                format!(
+                                    "所属月份与本期不符：本表是 {month} 的报表，此行写的是 {m}"
+                                ),
                                 "invalid_value",
                             );
                         }

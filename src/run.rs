@@ -18,13 +18,28 @@ pub struct Results {
     pub summary: serde_json::Value,
 }
 
-pub fn compute(wh: &Warehouse, policy: Policy, as_of: Month, plan_year: Option<i32>) -> Result<Results, Box<dyn std::error::Error>> {
+pub fn compute(
+    wh: &Warehouse,
+    policy: Policy,
+    as_of: Month,
+    plan_year: Option<i32>,
+) -> Result<Results, Box<dyn std::error::Error>> {
     if !wh.exists() {
-        return Err(format!("仓库 {} 还没有数据：请先运行 luyu ingest 导入报表", wh.dir.display()).into());
+        return Err(format!(
+            "仓库 {} 还没有数据：请先运行 luyu ingest 导入报表",
+            wh.dir.display()
+        )
+        .into());
     }
     let model = Model::load(wh, as_of)?;
     let plan_year = plan_year.unwrap_or_else(|| {
-        policy.plans.iter().map(|p| p.year).filter(|y| *y <= as_of.year).max().unwrap_or(as_of.year)
+        policy
+            .plans
+            .iter()
+            .map(|p| p.year)
+            .filter(|y| *y <= as_of.year)
+            .max()
+            .unwrap_or(as_of.year)
     });
     let progress = targets::compute(&model, &policy, plan_year)?;
     let facts = Facts::build(&model)?;
@@ -32,5 +47,12 @@ pub fn compute(wh: &Warehouse, policy: Policy, as_of: Month, plan_year: Option<i
     let mut audit = audit::audit(&model, &policy, &facts, window)?;
     audit::eligible_unpaid(&mut audit, &policy, &facts, &progress, model.date);
     let summary = crate::summary::build(&model, &progress, &audit);
-    Ok(Results { model, policy, facts, progress, audit, summary })
+    Ok(Results {
+        model,
+        policy,
+        facts,
+        progress,
+        audit,
+        summary,
+    })
 }

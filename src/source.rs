@@ -13,8 +13,13 @@ use crate::cells::Raw;
 
 /// Cells of one sheet, row by row, each row with the row number a clerk sees in Excel.
 pub enum Sheet {
-    Grid { name: String, rows: Vec<(usize, Vec<Raw>)> },
-    Csv { text: String },
+    Grid {
+        name: String,
+        rows: Vec<(usize, Vec<Raw>)>,
+    },
+    Csv {
+        text: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,7 +74,10 @@ fn decode(bytes: &[u8]) -> Result<(Encoding, String), String> {
     }
     let (text, _, had_errors) = encoding_rs::GB18030.decode(bytes);
     if had_errors {
-        return Err("无法识别文件编码（既不是 UTF-8 也不是 GB18030/GBK），请用 Excel 另存为 CSV 或 xlsx".into());
+        return Err(
+            "无法识别文件编码（既不是 UTF-8 也不是 GB18030/GBK），请用 Excel 另存为 CSV 或 xlsx"
+                .into(),
+        );
     }
     Ok((Encoding::Gb18030, text.into_owned()))
 }
@@ -163,9 +171,9 @@ impl Sheet {
                 let mut cells: Vec<Raw> = Vec::new();
                 let mut index = 0usize;
                 loop {
-                    let more = reader.read_record(&mut record).map_err(|e| {
-                        format!("CSV 第 {} 行格式错误（{e}）", index + 1)
-                    })?;
+                    let more = reader
+                        .read_record(&mut record)
+                        .map_err(|e| format!("CSV 第 {} 行格式错误（{e}）", index + 1))?;
                     if !more {
                         return Ok(());
                     }

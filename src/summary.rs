@@ -17,19 +17,35 @@ pub fn build(model: &Model, progress: &Progress, audit: &Audit) -> Value {
             json!({"target": t.target, "actual": t.actual, "expected": t.expected, "status": t.status, "projection": t.projection}),
         );
     }
-    let stable: BTreeMap<String, i64> = progress.stable.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+    let stable: BTreeMap<String, i64> = progress
+        .stable
+        .iter()
+        .map(|(k, v)| (k.to_string(), *v))
+        .collect();
     let mut spend = Map::new();
     for (pool, s) in &audit.spend {
         let by_item: Map<String, Value> = s
             .by_item
             .iter()
-            .map(|(k, v)| (k.clone(), json!({"paid": yuan(v.paid), "payments": v.payments})))
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    json!({"paid": yuan(v.paid), "payments": v.payments}),
+                )
+            })
             .collect();
-        spend.insert(pool.clone(), json!({"paid": yuan(s.paid), "payments": s.payments, "by_item": by_item}));
+        spend.insert(
+            pool.clone(),
+            json!({"paid": yuan(s.paid), "payments": s.payments, "by_item": by_item}),
+        );
     }
     let mut by_rule = Map::new();
     for (rule, _) in RULES {
-        let n = if rule == "invalid_id" { invalid_ids(model) } else { audit.count(rule) };
+        let n = if rule == "invalid_id" {
+            invalid_ids(model)
+        } else {
+            audit.count(rule)
+        };
         by_rule.insert(rule.to_string(), json!(n));
     }
     let errors: usize = RULES

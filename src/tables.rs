@@ -43,7 +43,12 @@ pub struct Column {
 }
 
 const fn col(name: &'static str, header: &'static str, kind: Kind, key: bool) -> Column {
-    Column { name, header, kind, key }
+    Column {
+        name,
+        header,
+        kind,
+        key,
+    }
 }
 
 use Kind::*;
@@ -164,8 +169,7 @@ impl Table {
     }
 
     pub fn from_code(s: &str) -> Option<Table> {
-        ALL.into_iter()
-            .find(|t| t.code() == s || t.chinese() == s)
+        ALL.into_iter().find(|t| t.code() == s || t.chinese() == s)
     }
 
     pub fn chinese(self) -> &'static str {

@@ -27,7 +27,10 @@ impl Window {
     pub fn of(plan_year: i32, as_of: NaiveDate) -> Window {
         let start = NaiveDate::from_ymd_opt(plan_year, 1, 1).unwrap_or(NaiveDate::MIN);
         let year_end = NaiveDate::from_ymd_opt(plan_year, 12, 31).unwrap_or(NaiveDate::MAX);
-        Window { start, end: year_end.min(as_of) }
+        Window {
+            start,
+            end: year_end.min(as_of),
+        }
     }
 }
 
@@ -106,7 +109,10 @@ impl Progress {
 }
 
 fn ids(df: &DataFrame) -> PolarsResult<BTreeSet<String>> {
-    Ok(column_text(df, "id_number")?.into_iter().flatten().collect())
+    Ok(column_text(df, "id_number")?
+        .into_iter()
+        .flatten()
+        .collect())
 }
 
 /// ⌈target × m / months⌉: the expected figure by month m.
@@ -177,10 +183,14 @@ pub fn compute(model: &Model, policy: &Policy, plan_year: i32) -> Result<Progres
     progress.overlap = helped
         .iter()
         .filter(|id| {
-            [&progress.transferred_ids, &progress.local_ids, &progress.trained_ids]
-                .iter()
-                .filter(|s| s.contains(*id))
-                .count()
+            [
+                &progress.transferred_ids,
+                &progress.local_ids,
+                &progress.trained_ids,
+            ]
+            .iter()
+            .filter(|s| s.contains(*id))
+            .count()
                 >= 2
         })
         .count() as i64;
@@ -210,16 +220,25 @@ pub fn compute(model: &Model, policy: &Policy, plan_year: i32) -> Result<Progres
 
     // Stability beside `transferred`: who reached the A1 threshold and the six-month gate.
     let full = column_ints(&s.transferred, "full_months").map_err(e)?;
-    for threshold in [policy.n.transfer_min_full_months, policy.n.gate_min_full_months] {
+    for threshold in [
+        policy.n.transfer_min_full_months,
+        policy.n.gate_min_full_months,
+    ] {
         let n = full.iter().filter(|m| m.unwrap_or(0) >= threshold).count() as i64;
         progress.stable.insert(threshold, n);
     }
     for c in column_text(&s.transferred, "county").map_err(e)? {
-        *progress.by_county.entry(c.unwrap_or_else(|| "（未填）".into())).or_default() += 1;
+        *progress
+            .by_county
+            .entry(c.unwrap_or_else(|| "（未填）".into()))
+            .or_default() += 1;
     }
     for df in [&s.local, &s.trained] {
         for m in column_text(df, "help_mode").map_err(e)? {
-            *progress.by_mode.entry(m.unwrap_or_else(|| "（未填）".into())).or_default() += 1;
+            *progress
+                .by_mode
+                .entry(m.unwrap_or_else(|| "（未填）".into()))
+                .or_default() += 1;
         }
     }
 
@@ -231,7 +250,12 @@ pub fn compute(model: &Model, policy: &Policy, plan_year: i32) -> Result<Progres
         .zip(towns)
         .filter_map(|(id, t)| Some((id?, t.unwrap_or_else(|| "（未填）".into()))))
         .collect();
-    let town = |id: &String| town_of.get(id).cloned().unwrap_or_else(|| "（未填）".into());
+    let town = |id: &String| {
+        town_of
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| "（未填）".into())
+    };
     for id in &helped {
         let line = progress.by_township.entry(town(id)).or_default();
         line.helped += 1;
@@ -242,10 +266,16 @@ pub fn compute(model: &Model, policy: &Policy, plan_year: i32) -> Result<Progres
 
     // The monthly cumulative series, Jan..M, on the as-of snapshots.
     for m in 1..=months_elapsed.min(12) as u32 {
-        let Some(month) = Month::new(plan_year, m) else { continue };
+        let Some(month) = Month::new(plan_year, m) else {
+            continue;
+        };
         let w = Window::of(plan_year, month.last_day().min(model.date));
         let s = sets(model, w).map_err(e)?;
-        let (t, l, r) = (ids(&s.transferred).map_err(e)?, ids(&s.local).map_err(e)?, ids(&s.trained).map_err(e)?);
+        let (t, l, r) = (
+            ids(&s.transferred).map_err(e)?,
+            ids(&s.local).map_err(e)?,
+            ids(&s.trained).map_err(e)?,
+        );
         let all: BTreeSet<&String> = t.iter().chain(&l).chain(&r).collect();
         progress.series.push(SeriesPoint {
             month: month.to_string(),

@@ -149,7 +149,11 @@ pub enum Error {
 }
 
 fn io<'a>(path: &'a Path, what: &'static str) -> impl FnOnce(std::io::Error) -> Error + 'a {
-    move |source| Error::Io { path: path.display().to_string(), what, source }
+    move |source| Error::Io {
+        path: path.display().to_string(),
+        what,
+        source,
+    }
 }
 
 pub struct Warehouse {
@@ -169,7 +173,9 @@ impl Drop for Lock {
 
 impl Warehouse {
     pub fn open(dir: &Path) -> Warehouse {
-        Warehouse { dir: dir.to_path_buf() }
+        Warehouse {
+            dir: dir.to_path_buf(),
+        }
     }
 
     pub fn manifest_path(&self) -> PathBuf {
@@ -187,7 +193,10 @@ impl Warehouse {
                 path: path.display().to_string(),
                 message: e.to_string(),
             }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Manifest { version: 1, ..Default::default() }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Manifest {
+                version: 1,
+                ..Default::default()
+            }),
             Err(e) => Err(io(&path, "无法读取清单")(e)),
         }
     }
@@ -198,23 +207,36 @@ impl Warehouse {
         fs::create_dir_all(&self.dir).map_err(io(&self.dir, "无法创建仓库目录"))?;
         let path = self.dir.join(".lock");
         for _ in 0..2 {
-            match fs::OpenOptions::new().write(true).create_new(true).open(&path) {
+            match fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+            {
                 Ok(mut f) => {
                     let _ = write!(f, "{}", std::process::id());
                     return Ok(Lock { path });
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    let pid = fs::read_to_string(&path).unwrap_or_default().trim().to_string();
+                    let pid = fs::read_to_string(&path)
+                        .unwrap_or_default()
+                        .trim()
+                        .to_string();
                     let alive = !pid.is_empty() && Path::new("/proc").join(&pid).exists();
                     if alive {
-                        return Err(Error::Locked { path: self.dir.display().to_string(), pid });
+                        return Err(Error::Locked {
+                            path: self.dir.display().to_string(),
+                            pid,
+                        });
                     }
                     let _ = fs::remove_file(&path);
                 }
                 Err(e) => return Err(io(&path, "无法创建锁文件")(e)),
             }
         }
-        Err(Error::Locked { path: self.dir.display().to_string(), pid: "?".into() })
+        Err(Error::Locked {
+            path: self.dir.display().to_string(),
+            pid: "?".into(),
+        })
     }
 
     /// Writes `bytes` to `rel` under the warehouse: temporary file, fsync, rename.
@@ -237,8 +259,8 @@ impl Warehouse {
     }
 
     pub fn save_manifest(&self, manifest: &Manifest) -> Result<(), Error> {
-        let bytes = serde_json::to_vec_pretty(manifest)
-            .map_err(|e| Error::Parquet(e.to_string()))?;
+        let bytes =
+            serde_json::to_vec_pretty(manifest).map_err(|e| Error::Parquet(e.to_string()))?;
         self.write_atomic("manifest.json", &bytes)?;
         if let Ok(d) = fs::File::open(&self.dir) {
             let _ = d.sync_all();
@@ -270,7 +292,10 @@ impl Warehouse {
     /// For a cumulative table: the latest current export at or before `as_of`, per region.
     pub fn snapshots(manifest: &Manifest, table: Table, as_of: Month) -> Vec<&ExportRecord> {
         let mut latest: BTreeMap<Region, &ExportRecord> = BTreeMap::new();
-        for e in Self::current(manifest, as_of).into_iter().filter(|e| e.table == table) {
+        for e in Self::current(manifest, as_of)
+            .into_iter()
+            .filter(|e| e.table == table)
+        {
             let slot = latest.entry(e.region).or_insert(e);
             if e.month > slot.month {
                 *slot = e;
@@ -296,7 +321,8 @@ impl Warehouse {
         }
         match frames.len() {
             0 => {
-                let mut df = frame(&empty_export(table)).map_err(|e| Error::Parquet(e.to_string()))?;
+                let mut df =
+                    frame(&empty_export(table)).map_err(|e| Error::Parquet(e.to_string()))?;
                 df.with_column(Column::new("export_id".into(), Vec::<String>::new()))
                     .map_err(|err| Error::Parquet(err.to_string()))?;
                 Ok(df)
@@ -305,7 +331,9 @@ impl Warehouse {
                 let mut it = frames.into_iter();
                 let mut first = it.next().unwrap_or_default();
                 for df in it {
-                    first.vstack_mut(&df).map_err(|e| Error::Parquet(e.to_string()))?;
+                    first
+                        .vstack_mut(&df)
+                        .map_err(|e| Error::Parquet(e.to_string()))?;
                 }
                 Ok(first)
             }
@@ -321,9 +349,17 @@ impl Warehouse {
             let df = ParquetReader::new(file)
                 .finish()
                 .map_err(|err| Error::Parquet(format!("{}：{err}", path.display())))?;
-            let get = |name: &str| df.column(name).and_then(|c| c.str().cloned()).map_err(|e| Error::Parquet(e.to_string()));
-            let rows = df.column("row").and_then(|c| c.i64().cloned()).map_err(|e| Error::Parquet(e.to_string()))?;
-            let (col, val, why, rule) = (get("column")?, get("value")?, get("reason")?, get("rule")?);
+            let get = |name: &str| {
+                df.column(name)
+                    .and_then(|c| c.str().cloned())
+                    .map_err(|e| Error::Parquet(e.to_string()))
+            };
+            let rows = df
+                .column("row")
+                .and_then(|c| c.i64().cloned())
+                .map_err(|e| Error::Parquet(e.to_string()))?;
+            let (col, val, why, rule) =
+                (get("column")?, get("value")?, get("reason")?, get("rule")?);
             for i in 0..df.height() {
                 out.push((
                     e.id.clone(),
@@ -332,7 +368,11 @@ impl Warehouse {
                         column: col.get(i).unwrap_or("").to_string(),
                         value: val.get(i).unwrap_or("").to_string(),
                         reason: why.get(i).unwrap_or("").to_string(),
-                        rule: if rule.get(i) == Some("invalid_id") { "invalid_id" } else { "invalid_value" },
+                        rule: if rule.get(i) == Some("invalid_id") {
+                            "invalid_id"
+                        } else {
+                            "invalid_value"
+                        },
                     },
                 ));
             }
@@ -344,7 +384,10 @@ impl Warehouse {
 fn empty_export(table: Table) -> Export {
     Export {
         region: Region::Jining,
-        month: Month { year: 2020, month: 1 },
+        month: Month {
+            year: 2020,
+            month: 1,
+        },
         rows_read: 0,
         columns: crate::parse::empty_columns(table),
         rejects: Vec::new(),
@@ -373,11 +416,32 @@ pub fn frame(export: &Export) -> PolarsResult<DataFrame> {
 /// The rejected cells of an export as a frame.
 pub fn rejects_frame(rejects: &[Reject]) -> PolarsResult<DataFrame> {
     DataFrame::new_infer_height(vec![
-        Column::new("row".into(), rejects.iter().map(|r| r.row as i64).collect::<Vec<_>>()),
-        Column::new("column".into(), rejects.iter().map(|r| r.column.as_str()).collect::<Vec<_>>()),
-        Column::new("value".into(), rejects.iter().map(|r| r.value.as_str()).collect::<Vec<_>>()),
-        Column::new("reason".into(), rejects.iter().map(|r| r.reason.as_str()).collect::<Vec<_>>()),
-        Column::new("rule".into(), rejects.iter().map(|r| r.rule).collect::<Vec<_>>()),
+        Column::new(
+            "row".into(),
+            rejects.iter().map(|r| r.row as i64).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "column".into(),
+            rejects
+                .iter()
+                .map(|r| r.column.as_str())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "value".into(),
+            rejects.iter().map(|r| r.value.as_str()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "reason".into(),
+            rejects
+                .iter()
+                .map(|r| r.reason.as_str())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "rule".into(),
+            rejects.iter().map(|r| r.rule).collect::<Vec<_>>(),
+        ),
     ])
 }
 

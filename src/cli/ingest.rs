@@ -29,7 +29,11 @@ pub fn run(args: Args) -> Result<i32> {
     let bar = ProgressBar::new(files.len() as u64);
     bar.set_style(ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}")?);
     let report = ingest::ingest(&wh, &args.paths, |p| {
-        bar.set_message(p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
+        bar.set_message(
+            p.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        );
         bar.inc(1);
     })?;
     bar.finish_and_clear();
@@ -63,7 +67,9 @@ pub fn render(report: &ingest::Report) -> String {
             }
             Outcome::AlreadyReceived { when, .. } => {
                 skipped += 1;
-                out.push_str(&format!("= {name}\n    已于 {when} 接收过相同内容的文件，跳过\n"));
+                out.push_str(&format!(
+                    "= {name}\n    已于 {when} 接收过相同内容的文件，跳过\n"
+                ));
             }
             Outcome::Failed(why) => {
                 failed += 1;

@@ -4,8 +4,16 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+mod audit;
+pub use audit::neutralise;
+mod diff;
+mod history;
 mod ingest;
+mod policy;
+mod progress;
+mod query;
 mod rejects;
+mod spend;
 mod summary;
 
 #[derive(Parser)]
@@ -50,6 +58,20 @@ enum Command {
     Rejects(rejects::Args),
     /// 写出 summary.json（目标、资金、问题、数据质量）
     Summary(summary::Args),
+    /// 目标进度：帮扶、转移、就地就近、培训，按月、县、乡镇
+    Progress(progress::Args),
+    /// 资金支出：按资金来源、补贴项目、地区、月份
+    Spend(spend::Args),
+    /// 问题清单：每笔补贴按政策核对，逐条说明条款与算式
+    Audit(audit::Args),
+    /// 已接收的报表、更正记录与缺报情况
+    History(history::Args),
+    /// 两个月份之间台账的新增、修改、撤回
+    Diff(diff::Args),
+    /// 对截至某月的数据运行 SQL 查询
+    Query(query::Args),
+    /// 显示政策参数及其条款
+    Policy(policy::Args),
 }
 
 /// Runs the command line; returns the process exit code.
@@ -59,6 +81,13 @@ pub fn run() -> i32 {
         Command::Ingest(a) => ingest::run(a),
         Command::Rejects(a) => rejects::run(a),
         Command::Summary(a) => summary::run(a),
+        Command::Progress(a) => progress::run(a),
+        Command::Spend(a) => spend::run(a),
+        Command::Audit(a) => audit::run(a),
+        Command::History(a) => history::run(a),
+        Command::Diff(a) => diff::run(a),
+        Command::Query(a) => query::run(a),
+        Command::Policy(a) => policy::run(a),
     };
     match result {
         Ok(code) => code,

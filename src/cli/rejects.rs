@@ -23,7 +23,10 @@ pub struct Args {
 pub fn run(args: Args) -> Result<i32> {
     let wh = Warehouse::open(&resolve_dir(args.warehouse.warehouse));
     let manifest = wh.manifest()?;
-    let as_of = args.as_of.unwrap_or(Month { year: 9999, month: 12 });
+    let as_of = args.as_of.unwrap_or(Month {
+        year: 9999,
+        month: 12,
+    });
     let exports: Vec<_> = manifest
         .exports
         .iter()
@@ -32,7 +35,9 @@ pub fn run(args: Args) -> Result<i32> {
     let rejects = wh.read_rejects(&exports)?;
     println!("文件\t表\t月份\t行\t列\t值\t原因");
     for (id, r) in &rejects {
-        let Some(e) = exports.iter().find(|e| &e.id == id) else { continue };
+        let Some(e) = exports.iter().find(|e| &e.id == id) else {
+            continue;
+        };
         println!(
             "{}\t{}\t{}\t{}\t{}\t{}\t{}",
             e.file_name, e.table, e.month, r.row, r.column, r.value, r.reason

@@ -161,8 +161,12 @@ fn date_of(d: &toml::value::Datetime, key: &str) -> Result<NaiveDate, String> {
     let Some(date) = d.date else {
         return Err(format!("政策文件中 {key} 应为日期（如 2020-01-01）"));
     };
-    NaiveDate::from_ymd_opt(i32::from(date.year), u32::from(date.month), u32::from(date.day))
-        .ok_or_else(|| format!("政策文件中 {key} 不是有效日期"))
+    NaiveDate::from_ymd_opt(
+        i32::from(date.year),
+        u32::from(date.month),
+        u32::from(date.day),
+    )
+    .ok_or_else(|| format!("政策文件中 {key} 不是有效日期"))
 }
 
 impl Policy {
@@ -193,7 +197,9 @@ impl Policy {
             }
             for other in &item.not_with {
                 if !raw.items.iter().any(|it| &it.code == other) {
-                    return Err(format!("政策文件 items[{i}].not_with：没有编号为 {other} 的补贴项目"));
+                    return Err(format!(
+                        "政策文件 items[{i}].not_with：没有编号为 {other} 的补贴项目"
+                    ));
                 }
             }
         }
@@ -202,7 +208,8 @@ impl Policy {
         }
         let p = &raw.parameters;
         let get = |key: &str| -> Result<&Parameter, String> {
-            p.get(key).ok_or_else(|| format!("政策文件缺少参数 parameters.{key}"))
+            p.get(key)
+                .ok_or_else(|| format!("政策文件缺少参数 parameters.{key}"))
         };
         let text_of = |key: &str, v: &toml::Value| -> Result<String, String> {
             match v {
@@ -239,7 +246,12 @@ impl Policy {
                 }
                 m
             }
-            _ => return Err("政策文件参数 parameters.vocational_training_cap.value 应为“等级 = 金额”表".into()),
+            _ => {
+                return Err(
+                    "政策文件参数 parameters.vocational_training_cap.value 应为“等级 = 金额”表"
+                        .into(),
+                )
+            }
         };
         let pace_months = match &raw.pace.months.value {
             Some(toml::Value::Integer(i)) if *i > 0 => *i,
@@ -277,7 +289,9 @@ impl Policy {
         if n.days_per_month.is_zero() {
             return Err("政策文件参数 parameters.days_per_month.value 不能为 0".into());
         }
-        let needed = ["A1", "A2", "A3", "A4", "A5", "A6", "A7", "B1", "B2", "B3", "B4", "B5", "B6"];
+        let needed = [
+            "A1", "A2", "A3", "A4", "A5", "A6", "A7", "B1", "B2", "B3", "B4", "B5", "B6",
+        ];
         for code in needed {
             if !raw.items.iter().any(|i| i.code == code) {
                 return Err(format!("政策文件 items：缺少编号为 {code} 的补贴项目"));
@@ -311,7 +325,9 @@ impl Policy {
 
     /// B4's daily standard: minimum wage × share ÷ days per month, to 0.01 (四舍五入).
     pub fn training_living_daily(&self) -> Decimal {
-        crate::money::round2(self.n.min_wage_monthly * self.n.training_living_wage_share / self.n.days_per_month)
+        crate::money::round2(
+            self.n.min_wage_monthly * self.n.training_living_wage_share / self.n.days_per_month,
+        )
     }
 }
 
@@ -329,7 +345,10 @@ mod tests {
 
     #[test]
     fn a_missing_parameter_names_its_key() {
-        let text = BUILTIN.replace("[parameters.base_per_person]", "[parameters.base_per_persn]");
+        let text = BUILTIN.replace(
+            "[parameters.base_per_person]",
+            "[parameters.base_per_persn]",
+        );
         let e = Policy::parse(&text).unwrap_err();
         assert!(e.contains("parameters.base_per_person"), "{e}");
     }

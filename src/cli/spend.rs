@@ -1,0 +1,75 @@
+//! `luyu spend --as-of M [--json] [--policy FILE] [--warehouse DIR]`
+//!
+//! Spend per funding pool as of month M: distinct payments (by 凭证号), paid and number of
+//! payments, by item, by region and by export month. `--json` prints the `spend` part of
+//! summary.md with the region and month splits added.
+
+use serde_json::json;
+
+use super::{PolicyArg, Result, WarehouseArg};
+use crate::cells::Month;
+use crate::money::{yuan, yuan_grouped};
+use crate::warehouse::{resolve_dir, Warehouse};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// 截至月份，如 2020-12
+    #[arg(long, value_name = "YYYY-MM")]
+    pub as_of: Month,
+    /// 输出 JSON
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub policy: PolicyArg,
+    #[command(flatten)]
+    pub warehouse: WarehouseArg,
+}
+
+pub fn run(args: Args) -> Result<i32> {
+    let wh = Warehouse::open(&resolve_dir(args.warehouse.warehouse));
+    let r = crate::run::compute(&wh, args.policy.load()?, args.as_of, None)?;
+    if args.json {
+        let mut out = serde_json::Map::new();
+        for (pool, s) in &r.audit.spend {
+            let split = |m: &std::collections::BTreeMap<String, crate::audit::ItemSpend>| -> serde_json::Value {
+                m.iter().map(|(k, v)| (k.clone(), json!({"paid": yuan(v.paid), "payments": v.payments}))).collect::<serde_json::Map<_, _>>().into()
+            };
+            out.insert(pool.clone(), json!({
+                "paid": yuan(s.paid), "payments": s.payments,
+                "by_item": split(&s.by_item), "by_region": split(&s.by_region), "by_month": split(&s.by_month),
+            }));
+        }
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json!({"as_of": args.as_of.to_string(), "spend": out}))?
+        );
+        return Ok(0);
+    }
+    println!("资金支出（截至 {}，按凭证号去重）", args.as_of);
+    for (pool, s) in &r.audit.spend {
+        println!("\n{pool}：{} 元，{} 笔", yuan_grouped(s.paid), s.payments);
+        for (item, v) in &s.by_item {
+            let known = if r.policy.item_by_name(item).is_some() {
+                ""
+            } else {
+                "（政策外项目）"
+            };
+            println!(
+                "  {item}{known}\t{} 元\t{} 笔",
+                yuan_grouped(v.paid),
+                v.payments
+            );
+        }
+        for (region, v) in &s.by_region {
+            println!(
+                "  发放地区 {region}\t{} 元\t{} 笔",
+                yuan_grouped(v.paid),
+                v.payments
+            );
+        }
+        for (month, v) in &s.by_month {
+            println!("  {month}\t{} 元\t{} 笔", yuan_grouped(v.paid), v.payments);
+        }
+    }
+    Ok(0)
+}
