@@ -12,6 +12,7 @@ mod ingest;
 mod policy;
 mod progress;
 mod query;
+mod reconcile;
 mod rejects;
 mod spend;
 mod summary;
@@ -60,6 +61,8 @@ enum Command {
     Summary(summary::Args),
     /// 目标进度：帮扶、转移、就地就近、培训，按月、县、乡镇
     Progress(progress::Args),
+    /// 跨地区核对：单方转移、未建档立卡、姓名不一致、重复计入
+    Reconcile(reconcile::Args),
     /// 资金支出：按资金来源、补贴项目、地区、月份
     Spend(spend::Args),
     /// 问题清单：每笔补贴按政策核对，逐条说明条款与算式
@@ -82,6 +85,7 @@ pub fn run() -> i32 {
         Command::Rejects(a) => rejects::run(a),
         Command::Summary(a) => summary::run(a),
         Command::Progress(a) => progress::run(a),
+        Command::Reconcile(a) => reconcile::run(a),
         Command::Spend(a) => spend::run(a),
         Command::Audit(a) => audit::run(a),
         Command::History(a) => history::run(a),

@@ -60,28 +60,42 @@ fn progress_json_matches_summary() {
     );
 }
 
+/// A second route to each indicator, written without the shipped queries: `IN` sub-queries
+/// instead of joins, and the training completion computed in SQL from the raw columns.
+const INDEPENDENT: [(&str, &str); 3] = [
+    ("transferred", "SELECT COUNT(DISTINCT jining.id_number) AS n FROM jining WHERE jining.id_number IN (SELECT id_number FROM registry WHERE registered = true) AND jining.hire_date >= {window_start} AND jining.hire_date <= {window_end}"),
+    ("local", "SELECT COUNT(DISTINCT help.id_number) AS n FROM help WHERE help.help_type = '就地就近就业' AND help.id_number IN (SELECT id_number FROM registry WHERE registered = true) AND help.start_date BETWEEN {window_start} AND {window_end}"),
+    ("trained", "SELECT COUNT(DISTINCT id_number) AS n FROM (SELECT id_number FROM help WHERE help_type = '技能培训' AND end_date BETWEEN {window_start} AND {window_end} UNION SELECT id_number FROM jining WHERE training_days >= 1 AND training_start + INTERVAL '1 day' * (training_days - 1) BETWEEN {window_start} AND {window_end}) AS t WHERE id_number IN (SELECT id_number FROM registry WHERE registered = true)"),
+];
+
 #[test]
-fn transferred_by_an_independent_query_agrees() {
+fn indicators_by_an_independent_query_agree() {
     let wh = warehouse();
     let tmp = tempfile::tempdir().unwrap();
-    let sql = tmp.path().join("t.sql");
-    // A second route to `transferred`: distinct IDs in the Jining ledger hired in 2020 that
-    // are in the registry as 建档立卡, written without the shipped query.
-    std::fs::write(&sql, "SELECT COUNT(DISTINCT jining.id_number) AS n FROM jining WHERE jining.id_number IN (SELECT id_number FROM registry WHERE registered = true) AND jining.hire_date >= {window_start} AND jining.hire_date <= {window_end}").unwrap();
-    let o = luyu(&[
-        "query",
-        sql.to_str().unwrap(),
-        "--as-of",
-        "2020-12",
-        "--warehouse",
-        wh,
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let n: i64 = stdout(&o).lines().nth(1).unwrap().trim().parse().unwrap();
-    let s: serde_json::Value =
-        serde_json::from_slice(&luyu(&["summary", "--as-of", "2020-12", "--warehouse", wh]).stdout)
-            .unwrap();
-    assert_eq!(n, s["targets"]["transferred"]["actual"].as_i64().unwrap());
+    for month in ["2020-06", "2020-12"] {
+        let s: serde_json::Value =
+            serde_json::from_slice(&luyu(&["summary", "--as-of", month, "--warehouse", wh]).stdout)
+                .unwrap();
+        for (key, sql) in INDEPENDENT {
+            let file = tmp.path().join(format!("{key}.sql"));
+            std::fs::write(&file, sql).unwrap();
+            let o = luyu(&[
+                "query",
+                file.to_str().unwrap(),
+                "--as-of",
+                month,
+                "--warehouse",
+                wh,
+            ]);
+            assert!(o.status.success(), "{key}: {}", stderr(&o));
+            let n: i64 = stdout(&o).lines().nth(1).unwrap().trim().parse().unwrap();
+            assert_eq!(
+                n,
+                s["targets"][key]["actual"].as_i64().unwrap(),
+                "{key} as of {month}"
+            );
+        }
+    }
 }
 
 #[test]

@@ -3,6 +3,7 @@
 mod acceptance;
 mod commands;
 mod ingest;
+mod targets;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
