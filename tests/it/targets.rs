@@ -35,13 +35,10 @@ fn registry(month: &str) -> String {
     let mut s = format!(
         "万州区{month}贫困劳动力名册\n序号,所属月份,身份证号,姓名,性别,乡镇（街道）,是否建档立卡\n"
     );
-    for i in 1..=7 {
+    for (i, id) in P.iter().enumerate().take(8).skip(1) {
         let yes = if i == 5 { "否" } else { "是" };
         let gender = if i % 2 == 0 { "女" } else { "男" };
-        s.push_str(&format!(
-            "{i},{month},{},人员{i},{gender},龙沙镇,{yes}\n",
-            P[i]
-        ));
+        s.push_str(&format!("{i},{month},{id},人员{i},{gender},龙沙镇,{yes}\n"));
     }
     s
 }
