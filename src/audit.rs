@@ -282,7 +282,17 @@ fn find_workshop<'a>(facts: &'a Facts, p: &Payment, region: &str) -> Option<&'a 
 }
 
 fn judge(code: &str, p: &Payment, ctx: &Ctx, date: NaiveDate) -> Judgement {
-    let (pol, facts) = (ctx.policy, ctx.facts);
+    judge_for(code, p, ctx.facts, ctx.policy, date)
+}
+
+/// The entitlement of a payment's payee to item `code` on `date`.
+pub fn judge_for(
+    code: &str,
+    p: &Payment,
+    facts: &Facts,
+    pol: &Policy,
+    date: NaiveDate,
+) -> Judgement {
     let empty = crate::facts::Person::default();
     let person = facts.person(p.person()).unwrap_or(&empty);
     match code {

@@ -84,7 +84,7 @@ pub fn a2_cross_province(p: &Person, pol: &Policy, date: NaiveDate) -> Judgement
     Judgement {
         eligible: true,
         amount: Some(amount),
-        units: Some((capped, "月")),
+        units: Some((capped, "个月")),
         why: format!(
             "在济就业 {months} 个整月，按四(一)1 每月 {} 元、最多 {} 个月，应享受 {} × {capped} = {} 元",
             yuan(pol.n.cross_province_monthly), pol.n.cross_province_max_months, yuan(pol.n.cross_province_monthly), yuan(amount)
@@ -181,7 +181,7 @@ pub fn a5_public_post(p: &Person, pol: &Policy, date: NaiveDate) -> Judgement {
     Judgement {
         eligible: true,
         amount: Some(amount),
-        units: Some((months, "月")),
+        units: Some((months, "个月")),
         why: format!(
             "公益性岗位在岗 {months} 个月，按四(一)4 每月 {} 元，应享受 {} × {months} = {} 元",
             yuan(pol.n.public_post_monthly),
@@ -316,7 +316,7 @@ pub fn b1_social_insurance(p: &Person, facts: &Facts, pol: &Policy, date: NaiveD
             .n
             .social_insurance_monthly_cap
             .map(|c| c * Decimal::from(months)),
-        units: Some((months, "月")),
+        units: Some((months, "个月")),
         why: format!(
             "满足六个月条件，社保缴纳 {months} 个月，按四(二)1 补贴月数不超过 {months} 个月"
         ),
@@ -335,7 +335,7 @@ pub fn b2_post(p: &Person, facts: &Facts, pol: &Policy, date: NaiveDate) -> Judg
     Judgement {
         eligible: true,
         amount: Some(amount),
-        units: Some((months, "月")),
+        units: Some((months, "个月")),
         why: format!("满足六个月条件，在济就业 {months} 个整月，按四(二)2 每月 {} 元，应享受 {} × {months} = {} 元", yuan(pol.n.post_subsidy_monthly), yuan(pol.n.post_subsidy_monthly), yuan(amount)),
         ..Default::default()
     }

@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 mod audit;
 pub use audit::neutralise;
 mod diff;
+mod explain;
 mod history;
 mod ingest;
 mod policy;
@@ -67,6 +68,8 @@ enum Command {
     Spend(spend::Args),
     /// 问题清单：每笔补贴按政策核对，逐条说明条款与算式
     Audit(audit::Args),
+    /// 一个人的全部情况：名册、台账、计入哪些目标、每笔补贴为何合规或有问题
+    Explain(explain::Args),
     /// 已接收的报表、更正记录与缺报情况
     History(history::Args),
     /// 两个月份之间台账的新增、修改、撤回
@@ -89,6 +92,7 @@ pub fn run() -> i32 {
         Command::Spend(a) => spend::run(a),
         Command::Audit(a) => audit::run(a),
         Command::History(a) => history::run(a),
+        Command::Explain(a) => explain::run(a),
         Command::Diff(a) => diff::run(a),
         Command::Query(a) => query::run(a),
         Command::Policy(a) => policy::run(a),

@@ -187,3 +187,31 @@ fn formula_cells_are_neutralised() {
 fn luyu_neutralise(s: &str) -> String {
     luyu::cli::neutralise(s)
 }
+
+#[test]
+fn explain_tells_one_persons_story() {
+    let wh = warehouse();
+    let o = luyu(&[
+        "explain",
+        "500101197912195261",
+        "--as-of",
+        "2020-12",
+        "--warehouse",
+        wh,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("转移到济宁就业：计入"), "{out}");
+    assert!(out.contains("稳定就业 11 个整月"), "{out}");
+    assert!(out.contains("over_entitlement"), "{out}");
+    let o = luyu(&[
+        "explain",
+        "500101197912195262",
+        "--as-of",
+        "2020-12",
+        "--warehouse",
+        wh,
+    ]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("校验位错误"), "{}", stderr(&o));
+}

@@ -1,0 +1,128 @@
+//! `luyu explain 身份证号 --as-of M [--plan-year Y] [--policy FILE] [--warehouse DIR]`
+//!
+//! One person's story as of month M, for the clerk asked "why was he not counted?" or "why is
+//! this payment flagged?": registry status, ledger rows, which indicators count the person,
+//! full months in Jining, the six-month gate, each payment with its entitlement at the payment
+//! date, and the findings. Unmasked: it is for the office, not for circulation.
+
+use super::{PolicyArg, Result, WarehouseArg};
+use crate::cells::Month;
+use crate::entitle;
+use crate::ids::check_id;
+use crate::money::yuan;
+use crate::warehouse::{resolve_dir, Warehouse};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// 身份证号
+    #[arg(value_name = "身份证号")]
+    pub id: String,
+    /// 截至月份，如 2020-12
+    #[arg(long, value_name = "YYYY-MM")]
+    pub as_of: Month,
+    /// 计划年度
+    #[arg(long, value_name = "YEAR")]
+    pub plan_year: Option<i32>,
+    #[command(flatten)]
+    pub policy: PolicyArg,
+    #[command(flatten)]
+    pub warehouse: WarehouseArg,
+}
+
+pub fn run(args: Args) -> Result<i32> {
+    let id = check_id(&args.id)?;
+    let wh = Warehouse::open(&resolve_dir(args.warehouse.warehouse));
+    let r = crate::run::compute(&wh, args.policy.load()?, args.as_of, args.plan_year)?;
+    let date = r.model.date;
+    let Some(p) = r.facts.person(&id) else {
+        println!(
+            "{id}：截至 {} 的名册、帮扶台账和来济就业台账中都没有此人",
+            args.as_of
+        );
+        return Ok(0);
+    };
+    println!("{id} {}（截至 {}）", p.names.join(" / "), args.as_of);
+    println!(
+        "\n名册：{}",
+        match (p.in_registry, p.registered) {
+            (true, true) => format!("在册，建档立卡，{}", p.township.clone().unwrap_or_default()),
+            (true, false) =>
+                "在册，但“是否建档立卡”为否：不计入目标，不能享受按人补贴（一）".into(),
+            _ => "不在贫困劳动力名册中：不计入目标，不能享受按人补贴（一）".into(),
+        }
+    );
+    println!("\n就业帮扶台账：");
+    for h in &p.help {
+        let d =
+            |x: Option<chrono::NaiveDate>| x.map(|d| d.to_string()).unwrap_or_else(|| "—".into());
+        println!(
+            "  {}/{} {} {} 至 {}",
+            h.help_type,
+            h.help_mode,
+            h.employer,
+            d(h.start),
+            d(h.end)
+        );
+    }
+    println!("\n来济就业台账：");
+    for s in &p.spells {
+        let d =
+            |x: Option<chrono::NaiveDate>| x.map(|d| d.to_string()).unwrap_or_else(|| "—".into());
+        println!(
+            "  {} {} 入职 {} 离职 {}，截至 {date} 稳定就业 {} 个整月；合同 {} 个月，社保 {} 个月，就业登记 {}",
+            s.county, s.employer, d(s.hire), d(s.leave), s.full_months_at(date),
+            s.contract_months.unwrap_or(0), s.social_months.unwrap_or(0),
+            match s.registration { Some(true) => "是", Some(false) => "否", None => "未填" }
+        );
+    }
+    let pr = &r.progress;
+    println!("\n{} 年度目标计入情况（一）：", pr.plan_year);
+    for (set, name, rule) in [
+        (
+            &pr.transferred_ids,
+            "转移到济宁就业",
+            "来济就业台账入职日期在年度内",
+        ),
+        (
+            &pr.local_ids,
+            "就地就近就业",
+            "帮扶台账就地就近就业开始日期在年度内",
+        ),
+        (&pr.trained_ids, "帮扶培训", "培训在年度内结业"),
+    ] {
+        let yes = if set.contains(&id) {
+            "计入"
+        } else {
+            "不计入"
+        };
+        println!("  {name}：{yes}（条件：建档立卡且{rule}）");
+    }
+    match entitle::six_month_gate(p, &r.facts, &r.policy, date) {
+        Ok(s) => println!("\n四(二) 六个月条件：满足（{}）", s.employer),
+        Err(j) => println!("\n四(二) 六个月条件：{}", j.why),
+    }
+    println!("\n补贴发放：");
+    for pay in r.audit.payments.iter().filter(|x| x.person() == id) {
+        let when = pay.pay_date.unwrap_or(date);
+        let why = match r.policy.item_by_name(&pay.item) {
+            None => "政策外项目".to_string(),
+            Some(item) => {
+                let j = crate::audit::judge_for(&item.code, pay, &r.facts, &r.policy, when);
+                format!("{}：{}", item.reference, j.why)
+            }
+        };
+        println!(
+            "  {} {} {} {} 元（凭证号 {}）— {why}",
+            when,
+            pay.pool,
+            pay.item,
+            yuan(pay.amount()),
+            pay.voucher
+        );
+    }
+    println!("\n问题：");
+    for f in r.audit.findings.iter().filter(|f| f.payee_key == id) {
+        println!("  [{}] {} {}：{}", f.severity, f.rule, f.item, f.message);
+    }
+    Ok(0)
+}
