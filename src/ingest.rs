@@ -375,6 +375,7 @@ pub fn ingest(
         records.iter().map(|(i, r)| (*i, r.id.clone())).collect();
     for (i, record) in records.iter_mut() {
         if let Some(w) = winner_of[*i] {
+            // An in-batch loser is the older version of the winner: history, not current.
             record.replaced_by = id_by_candidate.get(&w).cloned();
         }
     }
@@ -390,12 +391,6 @@ pub fn ingest(
         }) {
             prev.replaced_by = Some(record.id.clone());
             record.replaces = Some(prev.id.clone());
-        }
-    }
-    for (i, record) in records.iter_mut() {
-        if let Some(w) = winner_of[*i].and_then(|w| id_by_candidate.get(&w)) {
-            // An in-batch loser is the older version of the winner: history, not current.
-            record.replaced_by = Some(w.clone());
         }
     }
 

@@ -10,17 +10,14 @@ use std::path::PathBuf;
 use rust_xlsxwriter::Workbook;
 use serde_json::json;
 
-use super::{PolicyArg, Result, WarehouseArg};
+use super::{AsOfArgs, Result};
 use crate::audit::{Finding, ERROR, NOTICE};
-use crate::cells::Month;
 use crate::money::yuan;
-use crate::warehouse::{resolve_dir, Warehouse};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// 截至月份，如 2020-12
-    #[arg(long, value_name = "YYYY-MM")]
-    pub as_of: Month,
+    #[command(flatten)]
+    pub at: AsOfArgs,
     /// 输出 JSON（summary.md 的 findings 部分，附明细）
     #[arg(long)]
     pub json: bool,
@@ -30,10 +27,6 @@ pub struct Args {
     /// 不遮蔽身份证号和姓名（仅限内部核查使用，勿外传）
     #[arg(long)]
     pub unmasked: bool,
-    #[command(flatten)]
-    pub policy: PolicyArg,
-    #[command(flatten)]
-    pub warehouse: WarehouseArg,
 }
 
 /// Findings sorted by severity, then amount (largest first).
@@ -58,8 +51,7 @@ pub fn neutralise(s: &str) -> String {
 }
 
 pub fn run(args: Args) -> Result<i32> {
-    let wh = Warehouse::open(&resolve_dir(args.warehouse.warehouse));
-    let r = crate::run::compute(&wh, args.policy.load()?, args.as_of, None)?;
+    let r = args.at.compute()?;
     let findings = sorted(&r.audit.findings);
     let who = |f: &Finding| -> (String, String) {
         if args.unmasked {
@@ -137,14 +129,14 @@ pub fn run(args: Args) -> Result<i32> {
         println!(
             "{}",
             serde_json::to_string_pretty(
-                &json!({"as_of": args.as_of.to_string(), "findings": r.summary["findings"], "list": list})
+                &json!({"as_of": args.at.as_of.to_string(), "findings": r.summary["findings"], "list": list})
             )?
         );
         return Ok(0);
     }
     println!(
         "问题清单（截至 {}）：错误 {} 条，提示 {} 条",
-        args.as_of, r.summary["findings"]["errors"], r.summary["findings"]["notices"]
+        args.at.as_of, r.summary["findings"]["errors"], r.summary["findings"]["notices"]
     );
     for f in findings {
         let (id, name) = who(f);

@@ -5,43 +5,32 @@
 //! full months in Jining, the six-month gate, each payment with its entitlement at the payment
 //! date, and the findings. Unmasked: it is for the office, not for circulation.
 
-use super::{PolicyArg, Result, WarehouseArg};
-use crate::cells::Month;
+use super::{AsOfArgs, Result};
 use crate::entitle;
 use crate::ids::check_id;
 use crate::money::yuan;
-use crate::warehouse::{resolve_dir, Warehouse};
 
 #[derive(clap::Args)]
 pub struct Args {
     /// 身份证号
     #[arg(value_name = "身份证号")]
     pub id: String,
-    /// 截至月份，如 2020-12
-    #[arg(long, value_name = "YYYY-MM")]
-    pub as_of: Month,
-    /// 计划年度
-    #[arg(long, value_name = "YEAR")]
-    pub plan_year: Option<i32>,
     #[command(flatten)]
-    pub policy: PolicyArg,
-    #[command(flatten)]
-    pub warehouse: WarehouseArg,
+    pub at: AsOfArgs,
 }
 
 pub fn run(args: Args) -> Result<i32> {
     let id = check_id(&args.id)?;
-    let wh = Warehouse::open(&resolve_dir(args.warehouse.warehouse));
-    let r = crate::run::compute(&wh, args.policy.load()?, args.as_of, args.plan_year)?;
+    let r = args.at.compute()?;
     let date = r.model.date;
     let Some(p) = r.facts.person(&id) else {
         println!(
             "{id}：截至 {} 的名册、帮扶台账和来济就业台账中都没有此人",
-            args.as_of
+            args.at.as_of
         );
         return Ok(0);
     };
-    println!("{id} {}（截至 {}）", p.names.join(" / "), args.as_of);
+    println!("{id} {}（截至 {}）", p.names.join(" / "), args.at.as_of);
     println!(
         "\n名册：{}",
         match (p.in_registry, p.registered) {

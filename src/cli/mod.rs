@@ -52,6 +52,31 @@ impl PolicyArg {
     }
 }
 
+/// What a computing command works on: the month, the plan year, the policy and the warehouse.
+#[derive(clap::Args, Clone)]
+pub struct AsOfArgs {
+    /// 截至月份，如 2020-12
+    #[arg(long, value_name = "YYYY-MM")]
+    pub as_of: crate::cells::Month,
+    /// 计划年度（默认：截至月份所在的、政策文件中有目标的年度）
+    #[arg(long, value_name = "YEAR")]
+    pub plan_year: Option<i32>,
+    #[command(flatten)]
+    pub policy: PolicyArg,
+    #[command(flatten)]
+    pub warehouse: WarehouseArg,
+}
+
+impl AsOfArgs {
+    /// Every figure as of the month, from the one shared computation.
+    pub fn compute(&self) -> Result<crate::run::Results> {
+        let wh = crate::warehouse::Warehouse::open(&crate::warehouse::resolve_dir(
+            self.warehouse.warehouse.clone(),
+        ));
+        crate::run::compute(&wh, self.policy.load()?, self.as_of, self.plan_year)
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// 导入月度报表（文件或文件夹，xlsx/csv）到仓库

@@ -7,8 +7,7 @@
 
 use std::path::PathBuf;
 
-use super::{PolicyArg, Result, WarehouseArg};
-use crate::cells::Month;
+use super::{AsOfArgs, Result};
 use crate::model::Model;
 use crate::targets::{run_sql, Window};
 use crate::warehouse::{resolve_dir, Warehouse};
@@ -18,27 +17,19 @@ pub struct Args {
     /// SQL 文件
     #[arg(value_name = "FILE.sql")]
     pub file: PathBuf,
-    /// 截至月份
-    #[arg(long, value_name = "YYYY-MM")]
-    pub as_of: Month,
-    /// 计划年度（默认截至月份所在年度）
-    #[arg(long, value_name = "YEAR")]
-    pub plan_year: Option<i32>,
+    #[command(flatten)]
+    pub at: AsOfArgs,
     /// 写出 CSV（UTF-8 带 BOM，Excel 可直接打开）
     #[arg(long, value_name = "OUT")]
     pub csv: Option<PathBuf>,
-    #[command(flatten)]
-    pub policy: PolicyArg,
-    #[command(flatten)]
-    pub warehouse: WarehouseArg,
 }
 
 pub fn run(args: Args) -> Result<i32> {
     let sql = std::fs::read_to_string(&args.file)
         .map_err(|e| format!("无法读取 {}（{e}）", args.file.display()))?;
-    let wh = Warehouse::open(&resolve_dir(args.warehouse.warehouse));
-    let model = Model::load(&wh, args.as_of)?;
-    let window = Window::of(args.plan_year.unwrap_or(args.as_of.year), model.date);
+    let wh = Warehouse::open(&resolve_dir(args.at.warehouse.warehouse.clone()));
+    let model = Model::load(&wh, args.at.as_of)?;
+    let window = Window::of(args.at.plan_year.unwrap_or(args.at.as_of.year), model.date);
     let df = run_sql(&model, &sql, window)
         .map_err(|e| format!("{} 执行失败：{e}", args.file.display()))?;
     let cell = |c: &polars::prelude::Column, i: usize| -> String {

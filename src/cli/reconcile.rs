@@ -5,29 +5,18 @@
 //! not registered as 建档立卡; persons whose name differs between files; persons counted in two
 //! or three categories. IDs and names are masked.
 
-use super::{PolicyArg, Result, WarehouseArg};
-use crate::cells::Month;
+use super::{AsOfArgs, Result};
 use crate::ids::{mask_id, mask_name};
-use crate::warehouse::{resolve_dir, Warehouse};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// 截至月份，如 2020-12
-    #[arg(long, value_name = "YYYY-MM")]
-    pub as_of: Month,
-    /// 计划年度
-    #[arg(long, value_name = "YEAR")]
-    pub plan_year: Option<i32>,
     #[command(flatten)]
-    pub policy: PolicyArg,
-    #[command(flatten)]
-    pub warehouse: WarehouseArg,
+    pub at: AsOfArgs,
 }
 
 pub fn run(args: Args) -> Result<i32> {
-    let wh = Warehouse::open(&resolve_dir(args.warehouse.warehouse));
-    let r = crate::run::compute(&wh, args.policy.load()?, args.as_of, args.plan_year)?;
-    println!("跨地区核对（截至 {}）", args.as_of);
+    let r = args.at.compute()?;
+    println!("跨地区核对（截至 {}）", args.at.as_of);
     for (rule, title) in [
         ("one_sided_transfer", "一、只有一方记录的转移就业"),
         ("unregistered_person", "二、不在名册或未建档立卡的人员"),

@@ -6,28 +6,20 @@
 
 use serde_json::json;
 
-use super::{PolicyArg, Result, WarehouseArg};
-use crate::cells::Month;
+use super::{AsOfArgs, Result};
 use crate::money::{yuan, yuan_grouped};
-use crate::warehouse::{resolve_dir, Warehouse};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// 截至月份，如 2020-12
-    #[arg(long, value_name = "YYYY-MM")]
-    pub as_of: Month,
+    #[command(flatten)]
+    pub at: AsOfArgs,
     /// 输出 JSON
     #[arg(long)]
     pub json: bool,
-    #[command(flatten)]
-    pub policy: PolicyArg,
-    #[command(flatten)]
-    pub warehouse: WarehouseArg,
 }
 
 pub fn run(args: Args) -> Result<i32> {
-    let wh = Warehouse::open(&resolve_dir(args.warehouse.warehouse));
-    let r = crate::run::compute(&wh, args.policy.load()?, args.as_of, None)?;
+    let r = args.at.compute()?;
     if args.json {
         let mut out = serde_json::Map::new();
         for (pool, s) in &r.audit.spend {
@@ -41,11 +33,13 @@ pub fn run(args: Args) -> Result<i32> {
         }
         println!(
             "{}",
-            serde_json::to_string_pretty(&json!({"as_of": args.as_of.to_string(), "spend": out}))?
+            serde_json::to_string_pretty(
+                &json!({"as_of": args.at.as_of.to_string(), "spend": out})
+            )?
         );
         return Ok(0);
     }
-    println!("资金支出（截至 {}，按凭证号去重）", args.as_of);
+    println!("资金支出（截至 {}，按凭证号去重）", args.at.as_of);
     for (pool, s) in &r.audit.spend {
         println!("\n{pool}：{} 元，{} 笔", yuan_grouped(s.paid), s.payments);
         for (item, v) in &s.by_item {

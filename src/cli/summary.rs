@@ -5,30 +5,19 @@
 
 use std::path::PathBuf;
 
-use super::{PolicyArg, Result, WarehouseArg};
-use crate::cells::Month;
-use crate::warehouse::{resolve_dir, Warehouse};
+use super::{AsOfArgs, Result};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// 截至月份，如 2020-12
-    #[arg(long, value_name = "YYYY-MM")]
-    pub as_of: Month,
-    /// 计划年度（默认：截至月份所在的、政策文件中有目标的年度）
-    #[arg(long, value_name = "YEAR")]
-    pub plan_year: Option<i32>,
+    #[command(flatten)]
+    pub at: AsOfArgs,
     /// 输出文件（默认打印到屏幕）
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
-    #[command(flatten)]
-    pub policy: PolicyArg,
-    #[command(flatten)]
-    pub warehouse: WarehouseArg,
 }
 
 pub fn run(args: Args) -> Result<i32> {
-    let wh = Warehouse::open(&resolve_dir(args.warehouse.warehouse));
-    let r = crate::run::compute(&wh, args.policy.load()?, args.as_of, args.plan_year)?;
+    let r = args.at.compute()?;
     let text = serde_json::to_string_pretty(&r.summary)?;
     match args.out {
         Some(path) => {
