@@ -130,8 +130,6 @@ pub struct PoolSpend {
     pub by_item: BTreeMap<String, ItemSpend>,
     pub by_region: BTreeMap<String, ItemSpend>,
     pub by_month: BTreeMap<String, ItemSpend>,
-    /// Entitled total where the policy fixes the amount.
-    pub entitled: Decimal,
 }
 
 #[derive(Debug, Default)]
