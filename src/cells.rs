@@ -294,7 +294,7 @@ pub fn money_fen(raw: &Raw) -> Result<Option<i64>, String> {
             text.trim()
         )
     })?;
-    if value.scale() > 2 && value.normalize().scale() > 2 {
+    if value.normalize().scale() > 2 {
         return Err(format!("金额“{}”超过两位小数", text.trim()));
     }
     let fen = (value * Decimal::from(100)).trunc();

@@ -3,7 +3,7 @@
 
 use std::sync::OnceLock;
 
-use super::{luyu, repo, stderr, stdout};
+use super::{json, luyu, repo, stderr, stdout};
 
 /// data-samples/ ingested once for all tests of this module.
 fn warehouse() -> &'static str {
@@ -26,21 +26,15 @@ fn warehouse() -> &'static str {
 #[test]
 fn progress_json_matches_summary() {
     let wh = warehouse();
-    let p: serde_json::Value = serde_json::from_slice(
-        &luyu(&[
-            "progress",
-            "--as-of",
-            "2020-12",
-            "--json",
-            "--warehouse",
-            wh,
-        ])
-        .stdout,
-    )
-    .unwrap();
-    let s: serde_json::Value =
-        serde_json::from_slice(&luyu(&["summary", "--as-of", "2020-12", "--warehouse", wh]).stdout)
-            .unwrap();
+    let p = json(&[
+        "progress",
+        "--as-of",
+        "2020-12",
+        "--json",
+        "--warehouse",
+        wh,
+    ]);
+    let s = json(&["summary", "--as-of", "2020-12", "--warehouse", wh]);
     assert_eq!(p["targets"], s["targets"]);
     assert_eq!(p["overlap"], s["overlap"]);
     // helped = |T ∪ L ∪ R| ≤ category sum; the series ends at the year's actuals.
@@ -73,9 +67,7 @@ fn indicators_by_an_independent_query_agree() {
     let wh = warehouse();
     let tmp = tempfile::tempdir().unwrap();
     for month in ["2020-06", "2020-12"] {
-        let s: serde_json::Value =
-            serde_json::from_slice(&luyu(&["summary", "--as-of", month, "--warehouse", wh]).stdout)
-                .unwrap();
+        let s = json(&["summary", "--as-of", month, "--warehouse", wh]);
         for (key, sql) in INDEPENDENT {
             let file = tmp.path().join(format!("{key}.sql"));
             std::fs::write(&file, sql).unwrap();

@@ -24,6 +24,18 @@ pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// Runs luyu and parses what it prints as JSON (the command must succeed).
+pub fn json(args: &[&str]) -> serde_json::Value {
+    let o = luyu(args);
+    assert!(
+        o.status.success(),
+        "luyu {}: {}",
+        args.join(" "),
+        stderr(&o)
+    );
+    serde_json::from_slice(&o.stdout).expect("JSON on stdout")
+}
+
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }

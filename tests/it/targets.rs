@@ -17,7 +17,7 @@
 //! As of 2020-11 (no Jining snapshot yet): local {P1,P2} = 2; trained {P7} = 1 (P3's training
 //! ends after the window's end 11-30); helped 3; expected helped ⌈520 × 11 / 12⌉ = 477.
 
-use super::{luyu, stderr, stdout, write};
+use super::{json, luyu, stderr, stdout, write};
 
 const P: [&str; 9] = [
     "",
@@ -104,9 +104,7 @@ fn jining(fill_date: &str, with_p7: bool) -> String {
 }
 
 fn summary(wh: &str, month: &str) -> serde_json::Value {
-    let o = luyu(&["summary", "--as-of", month, "--warehouse", wh]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    serde_json::from_slice(&o.stdout).unwrap()
+    json(&["summary", "--as-of", month, "--warehouse", wh])
 }
 
 #[test]
@@ -151,7 +149,7 @@ fn counting_rules_on_hand_computed_fixtures() {
     assert_eq!(t["helped"]["projection"], 3.27); // 3 × 12 / 11 = 3.2727…
 
     // The series as of 2020-12 uses the December snapshots with each month's window end.
-    let o = luyu(&[
+    let p = json(&[
         "progress",
         "--as-of",
         "2020-12",
@@ -159,7 +157,6 @@ fn counting_rules_on_hand_computed_fixtures() {
         "--warehouse",
         wh,
     ]);
-    let p: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(p["series"][0]["trained"], 1); // January: P7 (ended 01-01)
     assert_eq!(p["series"][0]["transferred"], 3); // P1, P3, P4 hired in January
     assert_eq!(p["series"][5]["transferred"], 4); // June: P6 too
