@@ -130,6 +130,15 @@ pub struct PoolSpend {
     pub by_item: BTreeMap<String, ItemSpend>,
     pub by_region: BTreeMap<String, ItemSpend>,
     pub by_month: BTreeMap<String, ItemSpend>,
+    /// Entitled as of M, per item of the policy's pool, summed over the payees paid, where the
+    /// policy fixes the amount (items without a fixed amount are absent).
+    pub entitled_by_item: BTreeMap<String, Decimal>,
+}
+
+impl PoolSpend {
+    pub fn entitled(&self) -> Decimal {
+        self.entitled_by_item.values().copied().sum()
+    }
 }
 
 #[derive(Debug, Default)]
@@ -547,6 +556,10 @@ pub fn audit(
         let j = judge(code, first, &ctx, ctx.date);
         if !j.eligible {
             continue;
+        }
+        if let Some(amount) = j.amount {
+            let pool = spend.entry(item.pool.clone()).or_default();
+            *pool.entitled_by_item.entry(item.name.clone()).or_default() += amount;
         }
         let paid: Decimal = pays.iter().map(|p| p.amount()).sum();
         let vouchers: Vec<String> = pays.iter().map(|p| p.voucher.clone()).collect();

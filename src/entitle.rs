@@ -485,3 +485,275 @@ pub fn b6_base(ws: Option<&Workshop>, facts: &Facts, pol: &Policy, date: NaiveDa
         ws.name, pol.n.base_min_absorbed, pol.n.base_min_share * Decimal::from(100)
     ))
 }
+
+/// One test per item, amounts worked out by hand in each.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::HelpRow;
+    use std::collections::HashMap;
+    use std::str::FromStr;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+    fn yuan_of(s: &str) -> Option<Decimal> {
+        Some(Decimal::from_str(s).unwrap())
+    }
+    fn pol() -> Policy {
+        Policy::builtin().unwrap()
+    }
+    fn spell(hire: NaiveDate) -> Spell {
+        Spell {
+            employer: "济宁某公司".into(),
+            credit_code: Some("91370812MADJPGD78U".into()),
+            hire: Some(hire),
+            contract_months: Some(12),
+            social_months: Some(6),
+            registration: Some(true),
+            ..Default::default()
+        }
+    }
+    fn person(spells: Vec<Spell>, help: Vec<HelpRow>) -> Person {
+        Person {
+            registered: true,
+            in_registry: true,
+            spells,
+            help,
+            ..Default::default()
+        }
+    }
+    fn facts_of(persons: Vec<Person>, jining_has_registration: bool) -> Facts {
+        let persons: HashMap<String, Person> = persons
+            .into_iter()
+            .enumerate()
+            .map(|(i, p)| (format!("P{i}"), p))
+            .collect();
+        Facts {
+            persons,
+            workshops: Vec::new(),
+            jining_has_registration,
+        }
+    }
+    fn row(help_type: &str, mode: &str, start: NaiveDate) -> HelpRow {
+        HelpRow {
+            help_type: help_type.into(),
+            help_mode: mode.into(),
+            employer: "万州某单位".into(),
+            start: Some(start),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a1_needs_three_full_months() {
+        let p = person(vec![spell(d(2020, 1, 31))], vec![]);
+        // 01-31 + 3 months = 04-30, so 04-29 (e + 1 = 04-30) is the first day with 3 full months.
+        assert!(!a1_transport_meal(&p, &pol(), d(2020, 4, 28)).eligible);
+        let j = a1_transport_meal(&p, &pol(), d(2020, 4, 29));
+        assert!(j.eligible);
+        assert_eq!(j.amount, yuan_of("1500"));
+    }
+
+    #[test]
+    fn a2_is_1000_a_month_capped_at_six() {
+        let p = person(vec![spell(d(2020, 1, 1))], vec![]);
+        // 01-01 .. 05-31: 5 full months → 5 × 1000.
+        let j = a2_cross_province(&p, &pol(), d(2020, 5, 31));
+        assert_eq!((j.amount, j.units), (yuan_of("5000"), Some((5, "个月"))));
+        // 01-01 .. 09-30: 9 full months, capped at 6 → 6000.
+        let j = a2_cross_province(&p, &pol(), d(2020, 9, 30));
+        assert_eq!((j.amount, j.units), (yuan_of("6000"), Some((6, "个月"))));
+        assert!(!a2_cross_province(&p, &pol(), d(2020, 3, 30)).eligible);
+    }
+
+    #[test]
+    fn a3_needs_contract_twelve_months_and_still_employed() {
+        let mut r = row("就地就近就业", "企业吸纳", d(2019, 1, 1));
+        r.contract = Some(true);
+        r.social_months = Some(12);
+        let j = a3_local_post(&person(vec![], vec![r.clone()]), &pol(), d(2020, 6, 1));
+        assert_eq!((j.eligible, j.amount), (true, yuan_of("6000")));
+        let mut short = r.clone();
+        short.social_months = Some(11);
+        assert!(!a3_local_post(&person(vec![], vec![short]), &pol(), d(2020, 6, 1)).eligible);
+        let mut left = r;
+        left.end = Some(d(2020, 5, 31));
+        assert!(!a3_local_post(&person(vec![], vec![left]), &pol(), d(2020, 6, 1)).eligible);
+    }
+
+    #[test]
+    fn a4_needs_a_recognised_wanzhou_workshop() {
+        let ws = Workshop {
+            region: "万州".into(),
+            name: "某车间".into(),
+            recognised: Some(d(2020, 3, 20)),
+            ..Default::default()
+        };
+        assert!(!a4_workshop(Some(&ws), &pol(), d(2020, 3, 19)).eligible);
+        let j = a4_workshop(Some(&ws), &pol(), d(2020, 3, 20));
+        assert!(j.eligible);
+        assert_eq!(j.amount, None, "no cap by default");
+        assert!(!a4_workshop(None, &pol(), d(2020, 3, 20)).eligible);
+    }
+
+    #[test]
+    fn a5_is_990_per_month_held() {
+        let mut r = row("就地就近就业", "公益性岗位", d(2020, 1, 31));
+        r.end = Some(d(2020, 4, 1));
+        // Months held: January, February, March, April → 4 × 990 = 3960.
+        let j = a5_public_post(&person(vec![], vec![r]), &pol(), d(2020, 12, 31));
+        assert_eq!((j.amount, j.units), (yuan_of("3960"), Some((4, "个月"))));
+        assert!(!a5_public_post(&person(vec![], vec![]), &pol(), d(2020, 12, 31)).eligible);
+    }
+
+    #[test]
+    fn a6_needs_a_training_row_and_has_no_cap() {
+        let r = row("技能培训", "岗前培训", d(2020, 1, 6));
+        let j = a6_training(&person(vec![], vec![r]), &pol(), d(2020, 2, 1));
+        assert_eq!((j.eligible, j.amount), (true, None));
+        assert!(!a6_training(&person(vec![], vec![]), &pol(), d(2020, 2, 1)).eligible);
+    }
+
+    #[test]
+    fn a7_caps_days_at_the_training_days() {
+        let mut r = row("技能培训", "岗前培训", d(2020, 1, 6));
+        r.training_days = Some(20);
+        let j = a7_training_living(&person(vec![], vec![r]), &pol(), d(2020, 2, 1));
+        assert_eq!((j.eligible, j.units), (true, Some((20, "天"))));
+        assert_eq!(pol().n.training_living_daily_floor, Decimal::from(50));
+    }
+
+    #[test]
+    fn the_six_month_gate() {
+        let f = facts_of(vec![], true);
+        let p = person(vec![spell(d(2020, 1, 1))], vec![]);
+        assert!(six_month_gate(&p, &f, &pol(), d(2020, 6, 29)).is_err());
+        assert!(six_month_gate(&p, &f, &pol(), d(2020, 6, 30)).is_ok());
+        let mut s = spell(d(2020, 1, 1));
+        s.contract_months = Some(5);
+        assert!(six_month_gate(&person(vec![s], vec![]), &f, &pol(), d(2020, 12, 31)).is_err());
+        let mut s = spell(d(2020, 1, 1));
+        s.registration = None;
+        let j = six_month_gate(&person(vec![s], vec![]), &f, &pol(), d(2020, 12, 31)).unwrap_err();
+        assert!(
+            j.unproven,
+            "a missing 就业登记 leaves the gate unproven, not failed"
+        );
+    }
+
+    #[test]
+    fn b1_months_up_to_social_insurance_months() {
+        let f = facts_of(vec![], true);
+        let j = b1_social_insurance(
+            &person(vec![spell(d(2020, 1, 1))], vec![]),
+            &f,
+            &pol(),
+            d(2020, 8, 1),
+        );
+        assert_eq!(
+            (j.eligible, j.units, j.amount),
+            (true, Some((6, "个月")), None)
+        );
+    }
+
+    #[test]
+    fn b2_is_990_per_full_month() {
+        let f = facts_of(vec![], true);
+        // 01-01 .. 08-15: 7 full months → 7 × 990 = 6930.
+        let j = b2_post(
+            &person(vec![spell(d(2020, 1, 1))], vec![]),
+            &f,
+            &pol(),
+            d(2020, 8, 15),
+        );
+        assert_eq!((j.amount, j.units), (yuan_of("6930"), Some((7, "个月"))));
+    }
+
+    #[test]
+    fn b3_caps_by_level_within_twelve_months_with_certificate() {
+        let f = facts_of(vec![], true);
+        let mut s = spell(d(2020, 1, 1));
+        s.level = Some("中级".into());
+        s.training_start = Some(d(2021, 1, 1));
+        s.certificate = Some(true);
+        let j = b3_vocational_training(&person(vec![s.clone()], vec![]), &f, &pol(), d(2021, 3, 1));
+        assert_eq!((j.eligible, j.amount), (true, yuan_of("1500")));
+        let mut late = s.clone();
+        late.training_start = Some(d(2021, 1, 2));
+        assert!(
+            !b3_vocational_training(&person(vec![late], vec![]), &f, &pol(), d(2021, 3, 1))
+                .eligible
+        );
+        let mut no_cert = s;
+        no_cert.certificate = Some(false);
+        assert!(
+            !b3_vocational_training(&person(vec![no_cert], vec![]), &f, &pol(), d(2021, 3, 1))
+                .eligible
+        );
+    }
+
+    #[test]
+    fn b4_is_60_percent_of_minimum_wage_per_day_up_to_60_days() {
+        let f = facts_of(vec![], true);
+        let mut s = spell(d(2020, 1, 1));
+        s.training_start = Some(d(2020, 2, 1));
+        s.training_days = Some(61);
+        // 1730 × 0.6 ÷ 21.75 = 47.7241… → 47.72 a day; 61 days capped at 60 → 2863.20.
+        let j = b4_training_living(&person(vec![s.clone()], vec![]), &f, &pol(), d(2020, 9, 1));
+        assert_eq!((j.amount, j.units), (yuan_of("2863.20"), Some((60, "天"))));
+        s.training_days = Some(7);
+        let j = b4_training_living(&person(vec![s], vec![]), &f, &pol(), d(2020, 9, 1));
+        assert_eq!(j.amount, yuan_of("334.04"));
+    }
+
+    #[test]
+    fn b5_needs_thirty_days_of_work_training() {
+        let f = facts_of(vec![], true);
+        let mut s = spell(d(2020, 1, 1));
+        s.work_training_days = Some(29);
+        assert!(
+            !b5_work_training(&person(vec![s.clone()], vec![]), &f, &pol(), d(2020, 9, 1)).eligible
+        );
+        s.work_training_days = Some(30);
+        let j = b5_work_training(&person(vec![s], vec![]), &f, &pol(), d(2020, 9, 1));
+        assert_eq!((j.eligible, j.amount), (true, yuan_of("1000")));
+    }
+
+    fn base_with(absorbed: usize, staff: i64, pol: &Policy) -> Judgement {
+        let persons = (0..absorbed)
+            .map(|_| person(vec![spell(d(2020, 1, 1))], vec![]))
+            .collect();
+        let f = facts_of(persons, true);
+        let ws = Workshop {
+            region: "济宁".into(),
+            name: "济宁某公司".into(),
+            credit_code: Some("91370812MADJPGD78U".into()),
+            staff_total: Some(staff),
+            ..Default::default()
+        };
+        b6_base(Some(&ws), &f, pol, d(2020, 12, 31))
+    }
+
+    #[test]
+    fn b6_at_nine_and_ten_absorbed() {
+        // Staff 100: 9 absorbed is under 10 and under 20% → nothing; 10 → 10 × 3000.
+        assert!(!base_with(9, 100, &pol()).eligible);
+        let j = base_with(10, 100, &pol());
+        assert_eq!((j.eligible, j.amount), (true, yuan_of("30000")));
+    }
+
+    #[test]
+    fn b6_at_19_9_and_20_percent() {
+        // Raise the head-count threshold out of the way so only the share decides.
+        let mut p = pol();
+        p.n.base_min_absorbed = 10_000;
+        assert!(!base_with(199, 1000, &p).eligible, "19.9%");
+        let j = base_with(200, 1000, &p);
+        assert_eq!(
+            (j.eligible, j.amount),
+            (true, yuan_of("600000")),
+            "20%: 200 × 3000"
+        );
+    }
+}

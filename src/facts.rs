@@ -8,7 +8,7 @@ use polars::prelude::PolarsResult;
 use crate::dates::full_months;
 use crate::model::{column_bools, column_dates, column_ints, column_text, Model};
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct HelpRow {
     pub help_type: String,
     pub help_mode: String,
@@ -20,7 +20,7 @@ pub struct HelpRow {
     pub training_days: Option<i64>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Spell {
     pub county: String,
     pub employer: String,
@@ -58,7 +58,7 @@ pub struct Person {
     pub spells: Vec<Spell>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Workshop {
     pub region: String,
     pub name: String,

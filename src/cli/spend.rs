@@ -1,7 +1,8 @@
 //! `luyu spend --as-of M [--json] [--policy FILE] [--warehouse DIR]`
 //!
 //! Spend per funding pool as of month M: distinct payments (by 凭证号), paid and number of
-//! payments, by item, by region and by export month. `--json` prints the `spend` part of
+//! payments, by item, by region and by export month, and beside them what the payees paid were
+//! entitled to as of M, for the items whose amount the policy fixes. `--json` prints the `spend` part of
 //! summary.md with the region and month splits added.
 
 use serde_json::json;
@@ -29,6 +30,8 @@ pub fn run(args: Args) -> Result<i32> {
             out.insert(pool.clone(), json!({
                 "paid": yuan(s.paid), "payments": s.payments,
                 "by_item": split(&s.by_item), "by_region": split(&s.by_region), "by_month": split(&s.by_month),
+                "entitled": yuan(s.entitled()),
+                "entitled_by_item": s.entitled_by_item.iter().map(|(k, v)| (k.clone(), json!(yuan(*v)))).collect::<serde_json::Map<_, _>>(),
             }));
         }
         println!(
@@ -41,15 +44,23 @@ pub fn run(args: Args) -> Result<i32> {
     }
     println!("资金支出（截至 {}，按凭证号去重）", args.at.as_of);
     for (pool, s) in &r.audit.spend {
-        println!("\n{pool}：{} 元，{} 笔", yuan_grouped(s.paid), s.payments);
+        println!(
+            "\n{pool}：已发 {} 元，{} 笔；定额项目应享合计 {} 元（已发放对象截至本月的应享额）",
+            yuan_grouped(s.paid),
+            s.payments,
+            yuan_grouped(s.entitled())
+        );
         for (item, v) in &s.by_item {
             let known = if r.policy.item_by_name(item).is_some() {
                 ""
             } else {
                 "（政策外项目）"
             };
+            let entitled = s.entitled_by_item.get(item).map_or("—".to_string(), |e| {
+                format!("应享 {} 元", yuan_grouped(*e))
+            });
             println!(
-                "  {item}{known}\t{} 元\t{} 笔",
+                "  {item}{known}\t{} 元\t{} 笔\t{entitled}",
                 yuan_grouped(v.paid),
                 v.payments
             );

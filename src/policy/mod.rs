@@ -334,6 +334,7 @@ impl Policy {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::str::FromStr;
 
     #[test]
     fn builtin_policy_loads() {
@@ -341,6 +342,57 @@ mod tests {
         assert_eq!(p.plan(2020).unwrap().helped, 520);
         assert_eq!(p.items.len(), 13);
         assert_eq!(p.training_living_daily().to_string(), "47.72");
+    }
+
+    /// Every number rules.md gives, with the words of rules.md it comes from, and where it is in
+    /// the policy file. Where `../shared/spec/rules.md` is present, the words are checked to be
+    /// still there, so this list cannot drift from the spec unnoticed.
+    #[test]
+    fn every_number_in_rules_md_is_in_the_policy() {
+        let p = Policy::builtin().unwrap();
+        let n = &p.n;
+        let d = |s: &str| Decimal::from_str(s).unwrap();
+        let plan = p.plan(2020).unwrap();
+        let checks: Vec<(&str, bool)> = vec![
+            ("| 帮扶就业总数 | `helped` | 520 |", plan.helped == 520),
+            ("| 转移到济宁就业 | `transferred` | 40 |", plan.transferred == 40),
+            ("| 就地就近就业 | `local` | 230 |", plan.local == 230),
+            ("| 帮扶培训 | `trained` | 250 |", plan.trained == 250),
+            ("⌈target × m / 12⌉", n.pace_months == 12),
+            ("a Jining spell of ≥ 3 full months | 1500, once per person", n.transfer_min_full_months == 3 && n.transport_meal_amount == d("1500")),
+            ("1000 per full month in Jining, at most 6 months per person", n.cross_province_monthly == d("1000") && n.cross_province_max_months == 6),
+            ("社保缴纳月数 ≥ 12, still employed | 6000, once per person", n.local_post_min_social_months == 12 && n.local_post_amount == d("6000")),
+            ("parameter `workshop_construction` (not fixed by the policy; default: no cap, only once)", n.workshop_construction.is_none()),
+            ("| 990 per month held |", n.public_post_monthly == d("990")),
+            ("parameter `training_subsidy_cap` (policy: 按规定; default: no cap)", n.training_subsidy_cap.is_none()),
+            ("at least 50 per day", n.training_living_daily_floor == d("50")),
+            ("a Jining spell of ≥ 6 full months, 劳动合同期限\n≥ 6 months, 社保缴纳月数 ≥ 1", n.gate_min_full_months == 6 && n.gate_min_contract_months == 6 && n.gate_min_social_months == 1),
+            ("monthly amount parameter `social_insurance_monthly_cap` (default: no cap)", n.social_insurance_monthly_cap.is_none()),
+            ("monthly parameter `post_subsidy_monthly` (default 990", n.post_subsidy_monthly == d("990")),
+            ("training started within 12 months of 入职日期", n.vocational_training_within_months == 12),
+            ("初级 ≤ 1000, 中级 ≤ 1500, 高级 ≤ 2000", n.vocational_training_cap.get("初级") == Some(&d("1000")) && n.vocational_training_cap.get("中级") == Some(&d("1500")) && n.vocational_training_cap.get("高级") == Some(&d("2000"))),
+            ("per day 60% of the Jining monthly minimum wage ÷ 21.75", n.training_living_wage_share == d("0.6") && n.days_per_month == d("21.75")),
+            ("`min_wage_monthly`, default 1730", n.min_wage_monthly == d("1730")),
+            ("days ≤ min(培训天数, 60)", n.training_living_max_days == 60),
+            ("以工代训天数 ≥ 30 | 1000 once per person", n.work_training_min_days == 30 && n.work_training_amount == d("1000")),
+            ("absorbed ≥ 10, or absorbed ≥ 20% of 职工总数", n.base_min_absorbed == 10 && n.base_min_share == d("0.2")),
+            ("3000 × absorbed, once per base", n.base_per_person == d("3000")),
+            ("policy period 2020-01-01 to 2021-12-31", p.period_from.to_string() == "2020-01-01" && p.period_to.to_string() == "2021-12-31"),
+        ];
+        let spec = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../shared/spec/rules.md"
+        ))
+        .ok();
+        if spec.is_none() {
+            eprintln!("SKIPPED the rules.md wording check: ../shared/spec/rules.md not found");
+        }
+        for (words, ok) in checks {
+            assert!(ok, "the policy file does not hold: {words}");
+            if let Some(spec) = &spec {
+                assert!(spec.contains(words), "rules.md no longer says: {words}");
+            }
+        }
     }
 
     #[test]

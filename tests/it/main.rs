@@ -3,6 +3,7 @@
 mod acceptance;
 mod commands;
 mod ingest;
+mod money;
 mod targets;
 
 use std::path::{Path, PathBuf};
