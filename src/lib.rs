@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod cells;
+pub mod changes;
 pub mod cli;
 pub mod dates;
 pub mod entitle;

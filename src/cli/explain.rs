@@ -2,13 +2,16 @@
 //!
 //! One person's story as of month M, for the clerk asked "why was he not counted?" or "why is
 //! this payment flagged?": registry status, ledger rows, which indicators count the person,
-//! full months in Jining, the six-month gate, each payment with its entitlement at the payment
+//! every version of their ledger rows across the monthly exports, full months in Jining, the six-month gate, each payment with its entitlement at the payment
 //! date, and the findings. Unmasked: it is for the office, not for circulation.
 
 use super::{AsOfArgs, Result};
+use crate::changes;
 use crate::entitle;
 use crate::ids::check_id;
 use crate::money::yuan;
+use crate::tables::Table;
+use crate::warehouse::{resolve_dir, ExportRecord, Warehouse};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -17,6 +20,48 @@ pub struct Args {
     pub id: String,
     #[command(flatten)]
     pub at: AsOfArgs,
+}
+
+/// The person's rows in each monthly export of the cumulative ledgers up to M: the first
+/// appearance, then what each later export added, changed or withdrew.
+fn ledger_history(args: &Args, id: &str) -> Result<Vec<String>> {
+    let wh = Warehouse::open(&resolve_dir(args.at.warehouse.warehouse.clone()));
+    let manifest = wh.manifest()?;
+    let mut out = Vec::new();
+    for table in [Table::Registry, Table::Help, Table::Jining] {
+        let mut exports: Vec<&ExportRecord> = Warehouse::current(&manifest, args.at.as_of)
+            .into_iter()
+            .filter(|e| e.table == table)
+            .collect();
+        exports.sort_by_key(|e| e.month);
+        let mut prev: Option<changes::Rows> = None;
+        for e in exports {
+            let mut rows = changes::rows(&wh.read(table, &[e])?, table, false)?;
+            rows.retain(|_, v| v.get("id_number").map(String::as_str) == Some(id));
+            let found = match &prev {
+                None if rows.is_empty() => Vec::new(),
+                None => rows
+                    .keys()
+                    .map(|k| changes::Change::Added(k.clone()))
+                    .collect(),
+                Some(p) => changes::between(p, &rows, table),
+            };
+            for c in found {
+                out.push(format!(
+                    "{} {} {}（{}）：{}",
+                    e.month,
+                    table,
+                    e.region,
+                    e.file_name,
+                    c.describe()
+                ));
+            }
+            if prev.is_some() || !rows.is_empty() {
+                prev = Some(rows);
+            }
+        }
+    }
+    Ok(out)
 }
 
 pub fn run(args: Args) -> Result<i32> {
@@ -63,6 +108,10 @@ pub fn run(args: Args) -> Result<i32> {
             s.contract_months.unwrap_or(0), s.social_months.unwrap_or(0),
             match s.registration { Some(true) => "是", Some(false) => "否", None => "未填" }
         );
+    }
+    println!("\n各期报表中的记录（逐月变化）：");
+    for line in ledger_history(&args, &id)? {
+        println!("  {line}");
     }
     let pr = &r.progress;
     println!("\n{} 年度目标计入情况（一）：", pr.plan_year);

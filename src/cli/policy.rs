@@ -42,12 +42,12 @@ pub fn run(args: Args) -> Result<i32> {
     }
     println!("\n参数");
     for (key, v) in &p.parameters {
-        let value = v
-            .value
-            .as_ref()
-            .map_or("不设上限".to_string(), |v| v.to_string());
+        let value = v.value.as_ref().map_or("不设上限".to_string(), |v| {
+            v.to_string().trim_matches('"').to_string()
+        });
+        let (from, to) = p.applies(v);
         println!(
-            "  {key} = {value} {}（{}）{}",
+            "  {key} = {value} {}（{}；{from} 至 {to}）{}",
             v.unit, v.reference, v.description
         );
     }

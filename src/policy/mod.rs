@@ -286,6 +286,25 @@ impl Policy {
             base_min_share: req("base_min_share")?,
             base_per_person: req("base_per_person")?,
         };
+        for (key, param) in &raw.parameters {
+            let from = param
+                .from
+                .as_ref()
+                .map(|d| date_of(d, &format!("parameters.{key}.from")))
+                .transpose()?;
+            let to = param
+                .to
+                .as_ref()
+                .map(|d| date_of(d, &format!("parameters.{key}.to")))
+                .transpose()?;
+            if let (Some(f), Some(t)) = (from, to) {
+                if f > t {
+                    return Err(format!(
+                        "政策文件参数 parameters.{key}：from（{f}）晚于 to（{t}）"
+                    ));
+                }
+            }
+        }
         if n.days_per_month.is_zero() {
             return Err("政策文件参数 parameters.days_per_month.value 不能为 0".into());
         }
@@ -309,6 +328,16 @@ impl Policy {
             pace: raw.pace.months,
             n,
         })
+    }
+
+    /// The dates a parameter applies: its own `from`/`to`, else the policy's period.
+    pub fn applies(&self, p: &Parameter) -> (NaiveDate, NaiveDate) {
+        let get = |d: &Option<toml::value::Datetime>, default| {
+            d.as_ref()
+                .and_then(|d| date_of(d, "").ok())
+                .unwrap_or(default)
+        };
+        (get(&p.from, self.period_from), get(&p.to, self.period_to))
     }
 
     pub fn plan(&self, year: i32) -> Option<&Plan> {
@@ -403,6 +432,22 @@ mod tests {
         );
         let e = Policy::parse(&text).unwrap_err();
         assert!(e.contains("parameters.base_per_person"), "{e}");
+    }
+
+    #[test]
+    fn parameter_dates_default_to_the_period_and_must_be_ordered() {
+        let p = Policy::builtin().unwrap();
+        let (from, to) = p.applies(&p.parameters["min_wage_monthly"]);
+        assert_eq!(
+            (from.to_string(), to.to_string()),
+            ("2020-01-01".into(), "2021-12-31".into())
+        );
+        let text = BUILTIN.replace(
+            "[parameters.min_wage_monthly]",
+            "[parameters.min_wage_monthly]\nfrom = 2021-01-01\nto = 2020-01-01",
+        );
+        let e = Policy::parse(&text).unwrap_err();
+        assert!(e.contains("parameters.min_wage_monthly"), "{e}");
     }
 
     #[test]

@@ -207,3 +207,22 @@ fn explain_tells_one_persons_story() {
     assert!(!o.status.success());
     assert!(stderr(&o).contains("校验位错误"), "{}", stderr(&o));
 }
+
+#[test]
+fn explain_shows_each_monthly_version_of_the_rows() {
+    let wh = warehouse();
+    let o = luyu(&[
+        "explain",
+        "500101197912195261",
+        "--as-of",
+        "2020-12",
+        "--warehouse",
+        wh,
+    ]);
+    let out = stdout(&o);
+    assert!(
+        out.contains("2020-02 来济就业台账 济宁（来济就业人员台账2月.csv）：~ 修改"),
+        "{out}"
+    );
+    assert!(out.contains("社保缴纳月数：0 → 1"), "{out}");
+}
