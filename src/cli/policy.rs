@@ -11,6 +11,12 @@ pub struct Args {
     pub policy: PolicyArg,
 }
 
+fn value_text(p: &crate::policy::Parameter) -> String {
+    p.value.as_ref().map_or("不设上限".to_string(), |v| {
+        v.to_string().trim_matches('"').to_string()
+    })
+}
+
 pub fn run(args: Args) -> Result<i32> {
     let p = args.policy.load()?;
     println!(
@@ -38,6 +44,16 @@ pub fn run(args: Args) -> Result<i32> {
                 format!("，不得与 {} 同时享受", i.not_with.join("、"))
             };
             println!("  {} {}（{}{once}{stack}）", i.code, i.name, i.reference);
+            let values: Vec<String> = i
+                .parameters
+                .iter()
+                .filter_map(|k| {
+                    p.parameters
+                        .get(k)
+                        .map(|v| format!("{k} = {}", value_text(v)))
+                })
+                .collect();
+            println!("      {}", values.join("，"));
         }
     }
     println!("\n参数");

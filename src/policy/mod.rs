@@ -75,6 +75,9 @@ pub struct Item {
     pub once: bool,
     #[serde(default)]
     pub not_with: Vec<String>,
+    /// The parameters (standards, caps, thresholds) its formula uses.
+    #[serde(default)]
+    pub parameters: Vec<String>,
     pub reference: String,
 }
 
@@ -194,6 +197,13 @@ impl Policy {
                     "政策文件 items[{i}].pool：补贴项目“{}”的资金来源“{}”不在 pools 中",
                     item.name, item.pool
                 ));
+            }
+            for key in &item.parameters {
+                if !raw.parameters.contains_key(key) {
+                    return Err(format!(
+                        "政策文件 items[{i}].parameters：没有参数 parameters.{key}"
+                    ));
+                }
             }
             for other in &item.not_with {
                 if !raw.items.iter().any(|it| &it.code == other) {
