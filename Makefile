@@ -5,7 +5,7 @@ CARGO ?= cargo
 LUYU = $(CARGO) run --quiet --
 DEMO_WH = out/demo/warehouse
 
-.PHONY: demo test lint unit build clean
+.PHONY: demo test lint build clean samples
 
 build:
 	$(CARGO) build
@@ -28,6 +28,11 @@ test: lint
 lint:
 	$(CARGO) fmt --check
 	$(CARGO) clippy --all-targets -- -D warnings
+
+## Regenerate data-samples/ (650 persons, seed 2020; the committed files are exactly this).
+samples: build
+	rm -rf data-samples
+	$(LUYU) gen --persons 650 --seed 2020 --out data-samples
 
 clean:
 	rm -rf out warehouse

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod dates;
 pub mod entitle;
 pub mod facts;
+pub mod generate;
 pub mod ids;
 pub mod ingest;
 pub mod model;

@@ -8,6 +8,7 @@ mod audit;
 pub use audit::neutralise;
 mod diff;
 mod explain;
+mod gen;
 mod history;
 mod ingest;
 mod policy;
@@ -101,6 +102,8 @@ enum Command {
     Diff(diff::Args),
     /// 对截至某月的数据运行 SQL 查询
     Query(query::Args),
+    /// 生成模拟报表（演示数据与性能测试）
+    Gen(gen::Args),
     /// 显示政策参数及其条款
     Policy(policy::Args),
 }
@@ -121,6 +124,7 @@ pub fn run() -> i32 {
         Command::Diff(a) => diff::run(a),
         Command::Query(a) => query::run(a),
         Command::Policy(a) => policy::run(a),
+        Command::Gen(a) => gen::run(a),
     };
     match result {
         Ok(code) => code,

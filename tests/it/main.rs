@@ -2,6 +2,7 @@
 
 mod acceptance;
 mod commands;
+mod generate;
 mod ingest;
 mod money;
 mod targets;
