@@ -17,6 +17,7 @@ pub mod model;
 pub mod money;
 pub mod parse;
 pub mod policy;
+pub mod report;
 pub mod run;
 pub mod source;
 pub mod summary;

@@ -89,6 +89,36 @@ pub struct ExportRecord {
     pub replaced_by: Option<String>,
 }
 
+impl Manifest {
+    /// Expected (table, region, month) exports with none received, between the first and
+    /// last month the warehouse holds (completeness).
+    pub fn missing(&self, tables: &[Table]) -> Vec<(Table, Region, Month)> {
+        let months: std::collections::BTreeSet<Month> =
+            self.exports.iter().map(|e| e.month).collect();
+        let (Some(first), Some(last)) = (months.first().copied(), months.last().copied()) else {
+            return Vec::new();
+        };
+        let have: std::collections::BTreeSet<_> = self
+            .exports
+            .iter()
+            .map(|e| (e.table, e.region, e.month))
+            .collect();
+        let mut out = Vec::new();
+        for t in tables {
+            for r in t.regions() {
+                let mut m = first;
+                while m <= last {
+                    if !have.contains(&(*t, *r, m)) {
+                        out.push((*t, *r, m));
+                    }
+                    m = m.next();
+                }
+            }
+        }
+        out
+    }
+}
+
 impl ExportRecord {
     pub fn is_current(&self) -> bool {
         self.replaced_by.is_none()

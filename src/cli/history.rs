@@ -4,10 +4,7 @@
 //! replaced by a correction (with the file, 填报日期 and ingest time), then the expected exports
 //! still missing from the first month received to the last (completeness, by table and region).
 
-use std::collections::BTreeSet;
-
 use super::{Result, WarehouseArg};
-use crate::cells::Month;
 use crate::tables::{Table, ALL};
 use crate::warehouse::{resolve_dir, Warehouse};
 
@@ -81,38 +78,8 @@ pub fn run(args: Args) -> Result<i32> {
             );
         }
     }
-    for (table, region, month) in missing(&manifest, &tables) {
+    for (table, region, month) in manifest.missing(&tables) {
         println!("缺报：{table} · {region} · {month}");
     }
     Ok(0)
-}
-
-/// Expected (table, region, month) exports with none received, between the first and last
-/// month the warehouse holds.
-pub fn missing(
-    manifest: &crate::warehouse::Manifest,
-    tables: &[Table],
-) -> Vec<(Table, crate::tables::Region, Month)> {
-    let months: BTreeSet<Month> = manifest.exports.iter().map(|e| e.month).collect();
-    let (Some(first), Some(last)) = (months.first().copied(), months.last().copied()) else {
-        return Vec::new();
-    };
-    let have: BTreeSet<_> = manifest
-        .exports
-        .iter()
-        .map(|e| (e.table, e.region, e.month))
-        .collect();
-    let mut out = Vec::new();
-    for t in tables {
-        for r in t.regions() {
-            let mut m = first;
-            while m <= last {
-                if !have.contains(&(*t, *r, m)) {
-                    out.push((*t, *r, m));
-                }
-                m = m.next();
-            }
-        }
-    }
-    out
 }

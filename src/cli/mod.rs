@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 
 mod audit;
 pub use audit::neutralise;
+mod demo;
 mod diff;
 mod explain;
 mod gen;
@@ -16,6 +17,8 @@ mod progress;
 mod query;
 mod reconcile;
 mod rejects;
+mod report;
+mod run_cmd;
 mod spend;
 mod summary;
 
@@ -82,6 +85,12 @@ impl AsOfArgs {
 enum Command {
     /// 导入月度报表（文件或文件夹，xlsx/csv）到仓库
     Ingest(ingest::Args),
+    /// 生成报告：联席会议通报、督导核查、年度绩效评估（HTML/Markdown）及 summary.json
+    Report(report::Args),
+    /// 一步完成：导入报表并生成全部报告
+    Run(run_cmd::Args),
+    /// 演示：用 data-samples/ 生成全部报告到 out/demo/
+    Demo(demo::Args),
     /// 列出拒收的行：文件、行号、列、值、原因
     Rejects(rejects::Args),
     /// 写出 summary.json（目标、资金、问题、数据质量）
@@ -113,6 +122,9 @@ pub fn run() -> i32 {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Ingest(a) => ingest::run(a),
+        Command::Report(a) => report::run(a),
+        Command::Run(a) => run_cmd::run(a),
+        Command::Demo(a) => demo::run(a),
         Command::Rejects(a) => rejects::run(a),
         Command::Summary(a) => summary::run(a),
         Command::Progress(a) => progress::run(a),

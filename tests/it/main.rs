@@ -5,6 +5,7 @@ mod commands;
 mod generate;
 mod ingest;
 mod money;
+mod report;
 mod targets;
 
 use std::path::{Path, PathBuf};

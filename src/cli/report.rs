@@ -1,0 +1,88 @@
+//! `luyu report --as-of M [--kind briefing,supervision,annual] [--format html,md] --out DIR`
+//!
+//! Renders the reports from the warehouse as of month M: the 联席会议 briefing, the
+//! supervision review and the year-end assessment, each as one self-contained HTML file and/or
+//! Markdown with its charts beside it, plus `summary.json` (and `summary-M.json`, so that runs
+//! for several months can share a folder). Lists the files written.
+
+use std::path::{Path, PathBuf};
+
+use super::{AsOfArgs, Result};
+use crate::report::{self, Format, Kind};
+use crate::run::Results;
+use crate::warehouse::{resolve_dir, Warehouse};
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    pub at: AsOfArgs,
+    /// 报告种类：briefing（联席会议通报）、supervision（督导）、annual（年度绩效），可多选，默认全部
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub kind: Vec<Kind>,
+    /// 格式：html、md，可多选，默认两种都出
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub format: Vec<Format>,
+    /// 输出目录
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+/// Renders every requested kind into `out`, with summary.json; returns the files written.
+pub fn render_all(
+    at: &AsOfArgs,
+    kinds: &[Kind],
+    formats: &[Format],
+    out: &Path,
+) -> Result<Vec<PathBuf>> {
+    let kinds = if kinds.is_empty() {
+        Kind::ALL.to_vec()
+    } else {
+        kinds.to_vec()
+    };
+    let formats = if formats.is_empty() {
+        vec![Format::Html, Format::Md]
+    } else {
+        formats.to_vec()
+    };
+    eprintln!("核算截至 {} 的数据……", at.as_of);
+    let r: Results = at.compute()?;
+    let prev = match report::previous_month(at.as_of) {
+        Some(m) => Some(
+            AsOfArgs {
+                as_of: m,
+                plan_year: Some(r.progress.plan_year),
+                ..at.clone()
+            }
+            .compute()?,
+        ),
+        None => None,
+    };
+    let wh = Warehouse::open(&resolve_dir(at.warehouse.warehouse.clone()));
+    let mut written = Vec::new();
+    for kind in kinds {
+        eprintln!("生成{}……", kind.title());
+        written.extend(report::render(&r, prev.as_ref(), &wh, kind, &formats, out)?);
+    }
+    let summary = serde_json::to_string_pretty(&r.summary)? + "\n";
+    for name in [
+        "summary.json".to_string(),
+        format!("summary-{}.json", at.as_of),
+    ] {
+        std::fs::write(out.join(&name), &summary)?;
+        written.push(out.join(name));
+    }
+    Ok(written)
+}
+
+pub fn print_written(files: &[PathBuf]) {
+    println!("已写出 {} 个文件：", files.len());
+    for f in files {
+        println!("  {}", f.display());
+    }
+}
+
+pub fn run(args: Args) -> Result<i32> {
+    let files = render_all(&args.at, &args.kind, &args.format, &args.out)?;
+    print_written(&files);
+    Ok(0)
+}

@@ -1,0 +1,325 @@
+//! Charts for the reports, drawn with plotters: each chart is one function over any drawing
+//! backend, rendered to an SVG string (inline in HTML) and, for Markdown, to a PNG file.
+//!
+//! plotters draws no text without a registered font, and its ab_glyph backend has no glyph
+//! fallback, so one font must hold Latin digits and Chinese: Noto Sans SC (OFL) ships in
+//! `reports/fonts/` and is compiled in.
+
+use std::path::Path;
+use std::sync::Once;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::FontStyle;
+
+static FONT: &[u8] = include_bytes!("../../reports/fonts/NotoSansSC-Regular.ttf");
+static REGISTER: Once = Once::new();
+
+const FAMILY: &str = "sans-serif";
+const BLUE: RGBColor = RGBColor(31, 98, 168);
+const GREY: RGBColor = RGBColor(200, 205, 212);
+const RED: RGBColor = RGBColor(200, 40, 40);
+const GREEN: RGBColor = RGBColor(46, 139, 87);
+const ORANGE: RGBColor = RGBColor(230, 140, 20);
+
+pub type Error = Box<dyn std::error::Error>;
+
+fn register() {
+    REGISTER.call_once(|| {
+        // The font is compiled in and known to load; if it did not, charts would come out
+        // without text rather than the report failing.
+        let _ = plotters::style::register_font(FAMILY, FontStyle::Normal, FONT);
+    });
+}
+
+fn err<E: std::fmt::Display>(e: E) -> Error {
+    format!("绘图失败：{e}").into()
+}
+
+/// Progress of each indicator: actual (bar) against the target (grey) with the pace mark.
+pub struct ProgressBar {
+    pub name: String,
+    pub actual: i64,
+    pub expected: i64,
+    pub target: i64,
+}
+
+/// A named series of (month label, value) points.
+pub struct Series {
+    pub name: String,
+    pub points: Vec<i64>,
+}
+
+pub enum Chart {
+    Progress(Vec<ProgressBar>),
+    /// Cumulative monthly series with month labels, and the linear pace as the last series.
+    Monthly {
+        months: Vec<String>,
+        series: Vec<Series>,
+        pace: Series,
+    },
+    /// Horizontal bars: (label, value in yuan, group 0/1 for colour).
+    Amounts(Vec<(String, f64, usize)>),
+    /// Vertical bars: (label, count).
+    Counts(Vec<(String, i64)>),
+}
+
+const SIZE: (u32, u32) = (760, 380);
+
+fn draw<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    chart: &Chart,
+    title: &str,
+) -> Result<(), Error>
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE).map_err(err)?;
+    let font = |size: u32| (FAMILY, size).into_font();
+    match chart {
+        Chart::Progress(bars) => {
+            let max = bars
+                .iter()
+                .map(|b| b.target.max(b.actual))
+                .max()
+                .unwrap_or(1)
+                .max(1) as f64
+                * 1.1;
+            let n = bars.len();
+            let mut c = ChartBuilder::on(&root)
+                .caption(title, font(20))
+                .margin(12)
+                .x_label_area_size(30)
+                .y_label_area_size(120)
+                .build_cartesian_2d(0f64..max, 0f64..n as f64)
+                .map_err(err)?;
+            let names: Vec<String> = bars.iter().map(|b| b.name.clone()).collect();
+            c.configure_mesh()
+                .disable_y_mesh()
+                .max_light_lines(0)
+                .y_labels(n * 2 + 1)
+                .y_label_formatter(&|y| {
+                    let i = (*y - 0.5).round();
+                    if (y - 0.5 - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < names.len() {
+                        names[names.len() - 1 - i as usize].clone()
+                    } else {
+                        String::new()
+                    }
+                })
+                .x_label_formatter(&|x| format!("{x:.0}"))
+                .label_style(font(14))
+                .draw()
+                .map_err(err)?;
+            for (k, b) in bars.iter().enumerate() {
+                let y = (n - 1 - k) as f64;
+                c.draw_series([Rectangle::new(
+                    [(0.0, y + 0.2), (b.target as f64, y + 0.8)],
+                    GREY.filled(),
+                )])
+                .map_err(err)?;
+                let colour = if b.actual >= b.expected {
+                    GREEN
+                } else {
+                    ORANGE
+                };
+                c.draw_series([Rectangle::new(
+                    [(0.0, y + 0.3), (b.actual as f64, y + 0.7)],
+                    colour.filled(),
+                )])
+                .map_err(err)?;
+                c.draw_series([PathElement::new(
+                    vec![(b.expected as f64, y + 0.1), (b.expected as f64, y + 0.9)],
+                    RED.stroke_width(3),
+                )])
+                .map_err(err)?;
+                c.draw_series([Text::new(
+                    format!("{} / {}", b.actual, b.target),
+                    (b.actual as f64 + max * 0.01, y + 0.62),
+                    font(13),
+                )])
+                .map_err(err)?;
+            }
+        }
+        Chart::Monthly {
+            months,
+            series,
+            pace,
+        } => {
+            let max = series
+                .iter()
+                .chain([pace])
+                .flat_map(|s| s.points.iter())
+                .copied()
+                .max()
+                .unwrap_or(1)
+                .max(1) as f64
+                * 1.1;
+            let n = months.len().max(1);
+            let mut c = ChartBuilder::on(&root)
+                .caption(title, font(20))
+                .margin(12)
+                .x_label_area_size(30)
+                .y_label_area_size(50)
+                .build_cartesian_2d(0f64..(n as f64 - 0.5).max(0.5), 0f64..max)
+                .map_err(err)?;
+            let labels = months.clone();
+            c.configure_mesh()
+                .max_light_lines(0)
+                .x_labels(n)
+                .y_label_formatter(&|y| format!("{y:.0}"))
+                .x_label_formatter(&|x| {
+                    labels
+                        .get(x.round() as usize)
+                        .filter(|_| (x - x.round()).abs() < 1e-6)
+                        .cloned()
+                        .unwrap_or_default()
+                })
+                .label_style(font(12))
+                .draw()
+                .map_err(err)?;
+            let colours = [BLUE, GREEN, ORANGE, RGBColor(120, 80, 160)];
+            for (k, s) in series.iter().enumerate() {
+                let colour = colours[k % colours.len()];
+                c.draw_series(LineSeries::new(
+                    s.points
+                        .iter()
+                        .enumerate()
+                        .map(|(i, v)| (i as f64, *v as f64)),
+                    colour.stroke_width(2),
+                ))
+                .map_err(err)?
+                .label(s.name.clone())
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(2))
+                });
+            }
+            c.draw_series(LineSeries::new(
+                pace.points
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| (i as f64, *v as f64)),
+                RED.stroke_width(1),
+            ))
+            .map_err(err)?
+            .label(pace.name.clone())
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], RED.stroke_width(1)));
+            c.configure_series_labels()
+                .label_font(font(12))
+                .background_style(WHITE.mix(0.8))
+                .border_style(BLACK)
+                .position(SeriesLabelPosition::UpperLeft)
+                .draw()
+                .map_err(err)?;
+        }
+        Chart::Amounts(items) => {
+            let max = items.iter().map(|i| i.1).fold(1.0, f64::max) * 1.25;
+            let n = items.len().max(1);
+            let mut c = ChartBuilder::on(&root)
+                .caption(title, font(20))
+                .margin(12)
+                .x_label_area_size(30)
+                .y_label_area_size(150)
+                .build_cartesian_2d(0f64..max, 0f64..n as f64)
+                .map_err(err)?;
+            let names: Vec<String> = items.iter().map(|i| i.0.clone()).collect();
+            c.configure_mesh()
+                .disable_y_mesh()
+                .max_light_lines(0)
+                .y_labels(n * 2 + 1)
+                .y_label_formatter(&|y| {
+                    let i = (*y - 0.5).round();
+                    if (y - 0.5 - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < names.len() {
+                        names[names.len() - 1 - i as usize].clone()
+                    } else {
+                        String::new()
+                    }
+                })
+                .x_label_formatter(&|x| format!("{:.0}万", x / 10000.0))
+                .label_style(font(12))
+                .draw()
+                .map_err(err)?;
+            for (k, (_, v, group)) in items.iter().enumerate() {
+                let y = (n - 1 - k) as f64;
+                let colour = if *group == 0 { BLUE } else { GREEN };
+                c.draw_series([Rectangle::new(
+                    [(0.0, y + 0.2), (*v, y + 0.8)],
+                    colour.filled(),
+                )])
+                .map_err(err)?;
+                c.draw_series([Text::new(
+                    format!("{v:.2}"),
+                    (*v + max * 0.01, y + 0.62),
+                    font(12),
+                )])
+                .map_err(err)?;
+            }
+        }
+        Chart::Counts(items) => {
+            let max = items.iter().map(|i| i.1).max().unwrap_or(1).max(1) as f64 * 1.2;
+            let n = items.len().max(1);
+            let labels: Vec<String> = items.iter().map(|i| i.0.clone()).collect();
+            let mut c = ChartBuilder::on(&root)
+                .caption(title, font(20))
+                .margin(12)
+                .x_label_area_size(40)
+                .y_label_area_size(40)
+                .build_cartesian_2d(-0.5f64..n as f64 - 0.5, 0f64..max)
+                .map_err(err)?;
+            c.configure_mesh()
+                .disable_x_mesh()
+                .max_light_lines(0)
+                .x_labels(n * 2 + 1)
+                .x_label_formatter(&|x| {
+                    let i = x.round();
+                    if (x - i).abs() < 1e-6 && i >= 0.0 {
+                        labels.get(i as usize).cloned().unwrap_or_default()
+                    } else {
+                        String::new()
+                    }
+                })
+                .y_label_formatter(&|y| format!("{y:.0}"))
+                .label_style(font(12))
+                .draw()
+                .map_err(err)?;
+            c.draw_series(items.iter().enumerate().map(|(i, (_, v))| {
+                Rectangle::new(
+                    [(i as f64 - 0.3, 0.0), (i as f64 + 0.3, *v as f64)],
+                    BLUE.filled(),
+                )
+            }))
+            .map_err(err)?;
+            c.draw_series(items.iter().enumerate().map(|(i, (_, v))| {
+                Text::new(
+                    v.to_string(),
+                    (i as f64 - 0.1, *v as f64 + max * 0.06),
+                    font(12),
+                )
+            }))
+            .map_err(err)?;
+        }
+    }
+    root.present().map_err(err)?;
+    Ok(())
+}
+
+/// The chart as an SVG document.
+pub fn svg(chart: &Chart, title: &str) -> Result<String, Error> {
+    register();
+    let mut out = String::new();
+    draw(
+        SVGBackend::with_string(&mut out, SIZE).into_drawing_area(),
+        chart,
+        title,
+    )?;
+    Ok(out)
+}
+
+/// The chart as a PNG file.
+pub fn png(chart: &Chart, title: &str, path: &Path) -> Result<(), Error> {
+    register();
+    draw(
+        BitMapBackend::new(path, SIZE).into_drawing_area(),
+        chart,
+        title,
+    )
+}

@@ -1,0 +1,589 @@
+//! The reports users hand out: the 联席会议 briefing, the supervision review (督导) and the
+//! year-end assessment (年度绩效评估), in HTML (one self-contained file, charts inline) and
+//! Markdown (charts as PNG and SVG files beside it), from tera templates in `reports/`.
+//!
+//! Every figure comes from [`crate::run::Results`], the computation `progress`, `spend` and
+//! `audit` print; the templates only lay it out. Names and IDs are masked throughout.
+
+pub mod charts;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::Decimal;
+use serde_json::{json, Value};
+use tera::{Context, Tera};
+
+use crate::audit::{Finding, ERROR};
+use crate::cells::Month;
+use crate::changes;
+use crate::ids::mask_id;
+use crate::money::yuan_grouped;
+use crate::run::Results;
+use crate::tables::Table;
+use crate::warehouse::Warehouse;
+use charts::Chart;
+
+pub type Error = Box<dyn std::error::Error>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Kind {
+    Briefing,
+    Supervision,
+    Annual,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 3] = [Kind::Briefing, Kind::Supervision, Kind::Annual];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Kind::Briefing => "briefing",
+            Kind::Supervision => "supervision",
+            Kind::Annual => "annual",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Kind::Briefing => "鲁渝劳务协作联席会议通报",
+            Kind::Supervision => "鲁渝劳务协作督导核查报告",
+            Kind::Annual => "鲁渝劳务协作年度绩效评估",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Html,
+    Md,
+}
+
+const TEMPLATES: [(&str, &str); 7] = [
+    ("layout.html", include_str!("../../reports/layout.html")),
+    ("briefing.html", include_str!("../../reports/briefing.html")),
+    (
+        "supervision.html",
+        include_str!("../../reports/supervision.html"),
+    ),
+    ("annual.html", include_str!("../../reports/annual.html")),
+    ("briefing.md", include_str!("../../reports/briefing.md")),
+    (
+        "supervision.md",
+        include_str!("../../reports/supervision.md"),
+    ),
+    ("annual.md", include_str!("../../reports/annual.md")),
+];
+
+/// Markdown escaping: what would break a table or reach a viewer as HTML or emphasis.
+pub fn escape_markdown(input: &str, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let mut buf = String::with_capacity(input.len());
+    for c in input.chars() {
+        match c {
+            '|' | '\\' | '*' | '_' | '`' | '[' | ']' | '#' | '~' => {
+                buf.push('\\');
+                buf.push(c);
+            }
+            '<' => buf.push_str("&lt;"),
+            '>' => buf.push_str("&gt;"),
+            '&' => buf.push_str("&amp;"),
+            '\n' | '\r' => buf.push(' '),
+            _ => buf.push(c),
+        }
+    }
+    out.write_all(buf.as_bytes())
+}
+
+fn engines() -> Result<(Tera, Tera), Error> {
+    let mut html = Tera::new();
+    html.autoescape_on([".html"]);
+    let mut md = Tera::new();
+    md.autoescape_on([".md"]);
+    md.set_escape_fn(escape_markdown);
+    for (name, text) in TEMPLATES {
+        if name.ends_with(".html") {
+            html.add_raw_template(name, text)?;
+        } else {
+            md.add_raw_template(name, text)?;
+        }
+    }
+    Ok((html, md))
+}
+
+fn money(d: Decimal) -> String {
+    yuan_grouped(d)
+}
+
+fn pct(part: Decimal, whole: Decimal) -> String {
+    if whole.is_zero() {
+        "—".into()
+    } else {
+        format!("{:.1}%", (part * Decimal::from(100) / whole).round_dp(1))
+    }
+}
+
+pub fn rule_name(rule: &str) -> &'static str {
+    match rule {
+        "unregistered_person" => "非建档立卡或不在名册",
+        "invalid_id" => "身份证号错误（已拒收）",
+        "invalid_credit_code" => "统一社会信用代码校验未通过",
+        "duplicate_voucher" => "凭证重复导出",
+        "voucher_conflict" => "同一凭证号内容不一致",
+        "unknown_item" => "政策外补贴项目",
+        "wrong_pool" => "资金来源错误",
+        "out_of_period" => "发放日期超出期限",
+        "not_eligible" => "不符合享受条件",
+        "over_entitlement" => "超标准、超期限或重复发放",
+        "below_floor" => "培训生活费低于每天 50 元",
+        "stacked_training" => "以工代训与职业培训补贴重复享受",
+        "one_sided_transfer" => "转移就业仅一方记录",
+        "roster_mismatch" => "基地名册人数与台账不符",
+        "eligible_unpaid" => "符合条件尚未发放",
+        "gate_unproven" => "六个月条件无法证明",
+        _ => "其他",
+    }
+}
+
+fn finding_json(f: &Finding) -> Value {
+    let m = |d: Option<Decimal>| d.map(money).unwrap_or_else(|| "—".into());
+    json!({
+        "rule": f.rule, "rule_name": rule_name(f.rule), "severity": f.severity, "clause": f.clause,
+        "payee": f.payee, "payee_name": f.payee_name, "item": f.item,
+        "paid": m(f.paid), "entitled": m(f.entitled), "difference": m(f.difference),
+        "vouchers": f.vouchers.join(" "), "message": f.message,
+    })
+}
+
+/// Everything the templates show, as one JSON value.
+fn context(
+    r: &Results,
+    prev: Option<&Results>,
+    wh: &Warehouse,
+    kind: Kind,
+    charts: &BTreeMap<&str, String>,
+    assets: &BTreeMap<&str, String>,
+) -> Result<Value, Error> {
+    let p = &r.progress;
+    let prev_actual = |key: &str| {
+        prev.and_then(|x| x.progress.targets.iter().find(|t| t.key == key))
+            .map(|t| t.actual)
+    };
+    let targets: Vec<Value> = p
+        .targets
+        .iter()
+        .map(|t| {
+            let rate = if t.target > 0 { format!("{:.1}%", t.actual as f64 * 100.0 / t.target as f64) } else { "—".into() };
+            let change = prev_actual(t.key).map(|a| t.actual - a);
+            json!({"key": t.key, "name": t.name, "target": t.target, "actual": t.actual, "expected": t.expected,
+                   "status": t.status, "projection": format!("{:.1}", t.projection), "rate": rate,
+                   "change": change.map(|c| format!("{c:+}")).unwrap_or_else(|| "—".into()),
+                   "behind": t.status == "滞后"})
+        })
+        .collect();
+
+    // Spend per pool and item, with entitlements beside.
+    let mut pools = Vec::new();
+    // The policy's pools in its order, then any other name a file used.
+    let mut order: Vec<&String> = r
+        .policy
+        .pools
+        .iter()
+        .map(|p| &p.name)
+        .filter(|n| r.audit.spend.contains_key(*n))
+        .collect();
+    order.extend(
+        r.audit
+            .spend
+            .keys()
+            .filter(|k| !r.policy.pools.iter().any(|p| &p.name == *k)),
+    );
+    for name in order {
+        let s = &r.audit.spend[name];
+        let items: Vec<Value> = s
+            .by_item
+            .iter()
+            .map(|(item, v)| {
+                json!({"name": item, "paid": money(v.paid), "payments": v.payments,
+                       "entitled": s.entitled_by_item.get(item).map(|e| money(*e)).unwrap_or_else(|| "—".into()),
+                       "known": r.policy.item_by_name(item).is_some()})
+            })
+            .collect();
+        let regions: Vec<Value> = s
+            .by_region
+            .iter()
+            .map(|(k, v)| json!({"name": k, "paid": money(v.paid), "payments": v.payments}))
+            .collect();
+        pools.push(json!({"name": name, "paid": money(s.paid), "payments": s.payments, "entitled": money(s.entitled()), "items": items, "regions": regions}));
+    }
+
+    let mut findings: Vec<&Finding> = r.audit.findings.iter().collect();
+    findings.sort_by(|a, b| {
+        (a.severity != ERROR)
+            .cmp(&(b.severity != ERROR))
+            .then(b.paid.unwrap_or_default().cmp(&a.paid.unwrap_or_default()))
+    });
+    let errors: Vec<Value> = findings
+        .iter()
+        .filter(|f| f.severity == ERROR)
+        .map(|f| finding_json(f))
+        .collect();
+    let notices: Vec<Value> = findings
+        .iter()
+        .filter(|f| f.severity != ERROR)
+        .map(|f| finding_json(f))
+        .collect();
+    let of_rule = |rule: &str| -> Vec<Value> {
+        findings
+            .iter()
+            .filter(|f| f.rule == rule)
+            .map(|f| finding_json(f))
+            .collect()
+    };
+    let by_rule: Vec<Value> = r.summary["findings"]["by_rule"]
+        .as_object()
+        .map(|m| m.iter().filter(|(_, v)| v.as_i64().unwrap_or(0) > 0).map(|(k, v)| json!({"rule": k, "name": rule_name(k), "severity": crate::audit::severity(k), "count": v})).collect())
+        .unwrap_or_default();
+
+    // Data quality: current exports, missing ones, rejected rows (IDs masked).
+    let manifest = wh.manifest()?;
+    let mut missing: Vec<Value> = manifest.missing(&crate::tables::ALL)
+        .into_iter()
+        .filter(|(_, _, m)| *m <= r.model.as_of)
+        .map(|(t, reg, m)| json!({"table": t.chinese(), "region": reg.chinese(), "month": m.to_string()}))
+        .collect();
+    missing.truncate(60);
+    let current: Vec<&crate::warehouse::ExportRecord> = r.model.exports.iter().collect();
+    let files: Vec<Value> = current
+        .iter()
+        .map(|e| json!({"table": e.table.chinese(), "region": e.region.chinese(), "month": e.month.to_string(), "file": e.file_name,
+                         "read": e.rows_read, "rejected": e.rows_rejected, "corrected": e.replaces.is_some()}))
+        .collect();
+    let rejects: Vec<Value> = wh
+        .read_rejects(&current.iter().copied().filter(|e| e.rows_rejected > 0).collect::<Vec<_>>())?
+        .into_iter()
+        .filter_map(|(id, rj)| {
+            let e = current.iter().find(|e| e.id == id)?;
+            let value = if rj.column.contains("身份证") || rj.column.contains("证件号码") { mask_id(&rj.value) } else { rj.value.clone() };
+            Some(json!({"file": e.file_name, "row": rj.row, "column": rj.column, "value": value, "reason": rj.reason.replace(&rj.value, &value)}))
+        })
+        .collect();
+
+    // Ledger edits since the previous month's exports (supervision).
+    let mut edits = Vec::new();
+    if kind == Kind::Supervision {
+        let prev_month = r.model.as_of.prev();
+        for table in [
+            Table::Registry,
+            Table::Help,
+            Table::Jining,
+            Table::Workshops,
+        ] {
+            let a = Warehouse::snapshots(&manifest, table, prev_month);
+            let b = Warehouse::snapshots(&manifest, table, r.model.as_of);
+            if a.iter().map(|e| &e.id).eq(b.iter().map(|e| &e.id)) {
+                continue;
+            }
+            let old = changes::rows(&wh.read(table, &a)?, table, true)?;
+            let new = changes::rows(&wh.read(table, &b)?, table, true)?;
+            let list = changes::between(&old, &new, table);
+            let (mut added, mut changed, mut withdrawn) = (0, 0, Vec::new());
+            let mut changed_lines = Vec::new();
+            for c in &list {
+                match c {
+                    changes::Change::Added(_) => added += 1,
+                    changes::Change::Changed(..) => {
+                        changed += 1;
+                        changed_lines.push(c.describe());
+                    }
+                    changes::Change::Withdrawn(_) => withdrawn.push(c.describe()),
+                }
+            }
+            changed_lines.truncate(30);
+            edits.push(json!({"table": table.chinese(), "added": added, "changed": changed, "withdrawn_count": withdrawn.len(),
+                              "withdrawn": withdrawn, "changed_lines": changed_lines}));
+        }
+    }
+
+    // Compliance: share of the amount paid with no 错误 finding on its voucher.
+    let (clean, total) = r.audit.compliance();
+    let entitled_total: Decimal = r.audit.spend.values().map(|s| s.entitled()).sum();
+    let paid_total: Decimal = r.audit.spend.values().map(|s| s.paid).sum();
+    let to_fix = to_fix(r, &targets, &missing);
+
+    let counties: Vec<Value> = p
+        .by_county
+        .iter()
+        .map(|(k, v)| json!({"name": k, "count": v}))
+        .collect();
+    let townships: Vec<Value> = p
+        .by_township
+        .iter()
+        .map(|(k, v)| json!({"name": k, "helped": v.helped, "transferred": v.transferred, "local": v.local, "trained": v.trained}))
+        .collect();
+    let modes: Vec<Value> = p
+        .by_mode
+        .iter()
+        .map(|(k, v)| json!({"name": k, "count": v}))
+        .collect();
+    let stable: Vec<Value> = p
+        .stable
+        .iter()
+        .map(|(m, n)| json!({"months": m, "count": n}))
+        .collect();
+
+    Ok(json!({
+        "kind": kind.code(),
+        "title": kind.title(),
+        "as_of": r.model.as_of.to_string(),
+        "as_of_date": r.model.date.to_string(),
+        "plan_year": p.plan_year,
+        "months_elapsed": p.months_elapsed,
+        "policy": {"number": r.policy.document.number, "title": r.policy.document.title,
+                   "period": format!("{} 至 {}", r.policy.period_from, r.policy.period_to)},
+        "targets": targets,
+        "headline": targets.first().cloned().unwrap_or(Value::Null),
+        "category_sum": p.category_sum,
+        "overlap": p.overlap,
+        "stable": stable,
+        "has_prev": prev.is_some(),
+        "prev_month": r.model.as_of.prev().to_string(),
+        "counties": counties,
+        "townships": townships,
+        "modes": modes,
+        "pools": pools,
+        "paid_total": money(paid_total),
+        "entitled_total": money(entitled_total),
+        "compliance": pct(clean, total),
+        "clean_total": money(clean),
+        "by_rule": by_rule,
+        "errors": errors,
+        "top_errors": errors.iter().take(8).cloned().collect::<Vec<_>>(),
+        "notices": notices,
+        "error_count": r.summary["findings"]["errors"],
+        "notice_count": r.summary["findings"]["notices"],
+        "one_sided": of_rule("one_sided_transfer"),
+        "unregistered": of_rule("unregistered_person"),
+        "files": files,
+        "file_count": current.len(),
+        "rows_read": r.summary["data_quality"]["rows_read"],
+        "rows_rejected": r.summary["data_quality"]["rows_rejected"],
+        "missing": missing,
+        "rejects": rejects,
+        "edits": edits,
+        "to_fix": to_fix,
+        "readings": readings(),
+        "charts": charts,
+        "assets": assets,
+    }))
+}
+
+/// What to fix before the policy ends, from the figures.
+fn to_fix(r: &Results, targets: &[Value], missing: &[Value]) -> Vec<String> {
+    let mut out = Vec::new();
+    for t in targets {
+        let (target, actual) = (
+            t["target"].as_i64().unwrap_or(0),
+            t["actual"].as_i64().unwrap_or(0),
+        );
+        if actual < target {
+            out.push(format!(
+                "{}还差 {} 人达到目标 {} 人，需加快进度",
+                t["name"].as_str().unwrap_or(""),
+                target - actual,
+                target
+            ));
+        }
+    }
+    let sum = |rule: &str| -> (usize, Decimal) {
+        let fs: Vec<&Finding> = r.audit.findings.iter().filter(|f| f.rule == rule).collect();
+        (
+            fs.len(),
+            fs.iter().filter_map(|f| f.difference.or(f.paid)).sum(),
+        )
+    };
+    for (rule, what) in [
+        ("over_entitlement", "超标准或重复发放，核实后追回多发金额"),
+        ("not_eligible", "不符合条件发放，核实资格或追回"),
+        ("wrong_pool", "资金来源用错，调整账务列支"),
+        ("voucher_conflict", "凭证号内容不一致，核对原始凭证"),
+        (
+            "unregistered_person",
+            "非建档立卡人员计入台账或享受补贴，核实身份",
+        ),
+    ] {
+        let (n, amount) = sum(rule);
+        if n > 0 {
+            out.push(format!("{what}：{n} 条，涉及 {} 元", money(amount)));
+        }
+    }
+    if !missing.is_empty() {
+        out.push(format!("补报缺报的月度报表 {} 份", missing.len()));
+    }
+    let rejected = r.summary["data_quality"]["rows_rejected"]
+        .as_i64()
+        .unwrap_or(0);
+    if rejected > 0 {
+        out.push(format!(
+            "更正被拒收的 {rejected} 行数据（身份证号、日期、金额等）后重新报送"
+        ));
+    }
+    out.push(format!(
+        "以上事项须在政策执行期限（{}）结束前完成",
+        r.policy.period_to
+    ));
+    out
+}
+
+/// The readings of rules.md this report applies (shown in every report).
+fn readings() -> Vec<&'static str> {
+    vec![
+        "人数均按身份证号去重，只计截至本月名册中“是否建档立卡”为“是”的人员（一）。",
+        "转移到济宁就业以济宁来济就业台账为准（入职日期在年度内）；万州台账的“转移就业/济宁”记录只用于双方核对。",
+        "就地就近就业按开始日期、培训按结业日期计入年度；应完成数 = ⌈目标 × 月数 ÷ 12⌉。",
+        "整月数：入职日加满 m 个自然月不晚于截止日次日（月末对齐）；在岗月数按起止月份均计。",
+        "资金按凭证号去重；同一凭证号内容不一致时以最新一期报表为准；金额精确到分，四舍五入。",
+        "就业补助资金各项须满足六个月条件（在济稳定就业满 6 个整月、合同 ≥ 6 个月、缴纳社保、办理就业登记）；缺“就业登记”列时记为“无法证明”。",
+        "身份证号显示前 6 位和后 4 位，姓名隐去中间字。",
+    ]
+}
+
+/// Builds the charts of a report, as SVG strings and (for Markdown) PNG and SVG files.
+fn chart_list(r: &Results) -> Vec<(&'static str, &'static str, Chart)> {
+    let p = &r.progress;
+    let bars = p
+        .targets
+        .iter()
+        .map(|t| charts::ProgressBar {
+            name: t.name.to_string(),
+            actual: t.actual,
+            expected: t.expected,
+            target: t.target,
+        })
+        .collect();
+    let months: Vec<String> = p
+        .series
+        .iter()
+        .map(|s| format!("{}月", s.month[5..].trim_start_matches('0')))
+        .collect();
+    let series = |name: &str, f: fn(&crate::targets::SeriesPoint) -> i64| charts::Series {
+        name: name.into(),
+        points: p.series.iter().map(f).collect(),
+    };
+    let monthly = Chart::Monthly {
+        months,
+        series: vec![
+            series("帮扶就业总数", |s| s.helped),
+            series("转移就业", |s| s.transferred),
+            series("就地就近", |s| s.local),
+            series("帮扶培训", |s| s.trained),
+        ],
+        pace: series("总数应完成（均匀进度）", |s| s.expected_helped),
+    };
+    let mut amounts = Vec::new();
+    for (k, (pool, s)) in r.audit.spend.iter().enumerate() {
+        for (item, v) in &s.by_item {
+            amounts.push((
+                format!(
+                    "{item}（{}）",
+                    &pool[..pool.char_indices().nth(2).map_or(pool.len(), |(i, _)| i)]
+                ),
+                v.paid.to_f64().unwrap_or(0.0),
+                k,
+            ));
+        }
+    }
+    let counties = p.by_county.iter().map(|(k, v)| (k.clone(), *v)).collect();
+    vec![
+        (
+            "progress",
+            "目标完成进度（红线为应完成）",
+            Chart::Progress(bars),
+        ),
+        ("monthly", "逐月累计人数与均匀进度", monthly),
+        ("spend", "各补贴项目支出（元）", Chart::Amounts(amounts)),
+        (
+            "counties",
+            "转移到济宁就业：按就业县（市、区）",
+            Chart::Counts(counties),
+        ),
+    ]
+}
+
+/// Renders one kind of report in the given formats into `out`; returns the files written.
+/// Asset files are named for kind and month, so reports of several kinds and months can
+/// share a folder.
+pub fn render(
+    r: &Results,
+    prev: Option<&Results>,
+    wh: &Warehouse,
+    kind: Kind,
+    formats: &[Format],
+    out: &Path,
+) -> Result<Vec<PathBuf>, Error> {
+    std::fs::create_dir_all(out)?;
+    let (html, md) = engines()?;
+    let stem = format!("{}-{}", kind.code(), r.model.as_of);
+    let mut written = Vec::new();
+    let list = chart_list(r);
+    let mut svgs: BTreeMap<&str, String> = BTreeMap::new();
+    for (name, title, chart) in &list {
+        svgs.insert(name, charts::svg(chart, title)?);
+    }
+    let mut assets: BTreeMap<&str, String> = BTreeMap::new();
+    if formats.contains(&Format::Md) {
+        for (name, title, chart) in &list {
+            let file = format!("{stem}-{name}.png");
+            charts::png(chart, title, &out.join(&file))?;
+            std::fs::write(out.join(format!("{stem}-{name}.svg")), &svgs[name])?;
+            written.push(out.join(&file));
+            written.push(out.join(format!("{stem}-{name}.svg")));
+            assets.insert(name, file);
+        }
+    }
+    let value = context(r, prev, wh, kind, &svgs, &assets)?;
+    let ctx = Context::from_serialize(&value)?;
+    for f in formats {
+        let (engine, ext) = match f {
+            Format::Html => (&html, "html"),
+            Format::Md => (&md, "md"),
+        };
+        let text = engine.render(&format!("{}.{ext}", kind.code()), &ctx)?;
+        let path = out.join(format!("{stem}.{ext}"));
+        std::fs::write(&path, text)?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+/// The month before, for "what changed since last month"; `None` in a plan year's January.
+pub fn previous_month(m: Month) -> Option<Month> {
+    (m.month > 1).then(|| m.prev())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn md(s: &str) -> String {
+        let mut out = Vec::new();
+        escape_markdown(s, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn markdown_escaping_keeps_tables_and_viewers_safe() {
+        assert_eq!(md("a|b"), "a\\|b");
+        assert_eq!(
+            md("<script>alert(1)</script>"),
+            "&lt;script&gt;alert(1)&lt;/script&gt;"
+        );
+        assert_eq!(md("*张*\n三"), "\\*张\\* 三");
+        assert_eq!(md("=HYPERLINK(\"x\")"), "=HYPERLINK(\"x\")");
+    }
+
+    #[test]
+    fn templates_parse() {
+        engines().unwrap();
+    }
+}

@@ -1,0 +1,316 @@
+//! Reports on data-samples/: the files of every kind, snapshots of the Markdown and of
+//! summary.json, masking, self-containment, escaping of hostile names, and a look in a real
+//! browser where Chromium is installed.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use super::{json, luyu, repo, stderr, stdout, write};
+
+/// data-samples/ rendered once, as of 2020-06 and 2020-12, into one folder.
+fn rendered() -> &'static Path {
+    static OUT: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
+    let (_, out) = OUT.get_or_init(|| {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("out");
+        let o = luyu(&[
+            "demo",
+            "--samples",
+            repo().join("data-samples").to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+        (tmp, out)
+    });
+    out
+}
+
+fn read(p: &Path) -> String {
+    std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+fn has_unmasked_id(text: &str) -> bool {
+    text.split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|w| w.len() == 18 && w[..17].bytes().all(|b| b.is_ascii_digit()))
+}
+
+#[test]
+fn every_kind_month_and_format_is_written_with_its_own_charts() {
+    let out = rendered();
+    for month in ["2020-06", "2020-12"] {
+        for kind in ["briefing", "supervision", "annual"] {
+            for ext in ["html", "md"] {
+                assert!(
+                    out.join(format!("{kind}-{month}.{ext}")).exists(),
+                    "{kind}-{month}.{ext}"
+                );
+            }
+            for chart in ["progress", "monthly", "spend", "counties"] {
+                for ext in ["png", "svg"] {
+                    let f = out.join(format!("{kind}-{month}-{chart}.{ext}"));
+                    assert!(
+                        std::fs::metadata(&f)
+                            .map(|m| m.len() > 2000)
+                            .unwrap_or(false),
+                        "{}",
+                        f.display()
+                    );
+                }
+            }
+        }
+        assert!(out.join(format!("summary-{month}.json")).exists());
+    }
+    assert!(out.join("summary.json").exists());
+}
+
+#[test]
+fn reports_show_the_same_figures_as_summary_json() {
+    let out = rendered();
+    let s: serde_json::Value =
+        serde_json::from_str(&read(&out.join("summary-2020-12.json"))).unwrap();
+    let html = read(&out.join("briefing-2020-12.html"));
+    let md = read(&out.join("briefing-2020-12.md"));
+    for key in ["helped", "transferred", "local", "trained"] {
+        let actual = s["targets"][key]["actual"].as_i64().unwrap();
+        assert!(
+            html.contains(&format!("data-actual=\"{actual}\"")),
+            "{key} {actual} in HTML"
+        );
+        assert!(
+            md.contains(&format!(" | {actual} | ")),
+            "{key} {actual} in Markdown"
+        );
+    }
+    let paid = s["spend"]["援助资金"]["paid"].as_str().unwrap();
+    let grouped = luyu::money::yuan_grouped(paid.parse().unwrap());
+    assert!(md.contains(&format!("援助资金：{grouped} 元")), "{grouped}");
+}
+
+#[test]
+fn circulated_outputs_are_masked_and_self_contained() {
+    let out = rendered();
+    for entry in std::fs::read_dir(out).unwrap() {
+        let p = entry.unwrap().path();
+        let ext = p.extension().and_then(|e| e.to_str()).unwrap_or("");
+        if !["html", "md", "json", "svg"].contains(&ext) {
+            continue;
+        }
+        let text = read(&p);
+        assert!(
+            !has_unmasked_id(&text),
+            "unmasked 身份证号 in {}",
+            p.display()
+        );
+        if ext == "html" {
+            for bad in ["src=\"http", "href=\"http", "url(http", "<link", "<script"] {
+                assert!(!text.contains(bad), "{bad} in {}", p.display());
+            }
+            assert!(text.contains("<svg"), "charts inline in {}", p.display());
+        }
+    }
+}
+
+#[test]
+fn markdown_snapshots() {
+    let out = rendered();
+    for month in ["2020-06", "2020-12"] {
+        for kind in ["briefing", "annual"] {
+            insta::assert_snapshot!(
+                format!("{kind}-{month}.md"),
+                read(&out.join(format!("{kind}-{month}.md")))
+            );
+        }
+        insta::assert_snapshot!(
+            format!("summary-{month}.json"),
+            read(&out.join(format!("summary-{month}.json")))
+        );
+    }
+}
+
+#[test]
+fn hostile_names_are_escaped_in_html_and_markdown_and_neutralised_in_xlsx() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let evil = "<script>alert(1)</script>|*x*";
+    let formula = "=HYPERLINK(\"http://x\",\"点我\")";
+    write(d, "名册.csv", "序号,所属月份,身份证号,姓名,乡镇（街道）,是否建档立卡\n1,2020-12,500101199001010018,张三,龙沙镇,是\n");
+    write(d, "发放.csv", &format!(
+        "序号,所属月份,发放地区,资金来源,补贴项目,对象类型,对象名称,对象证件号码,关联身份证号,金额,发放日期,补贴月数,补贴天数,凭证号\n\
+         1,2020-12,万州,援助资金,扶贫车间建设补助,单位,\"{}\",,,30000,2020-12-05,,,WZ-1\n\
+         2,2020-12,万州,援助资金,扶贫车间建设补助,单位,\"{}\",,,30000,2020-12-05,,,WZ-2\n",
+        evil.replace('"', "\"\""), formula.replace('"', "\"\"")
+    ));
+    let wh = d.join("wh");
+    let wh = wh.to_str().unwrap();
+    assert!(luyu(&["ingest", d.to_str().unwrap(), "--warehouse", wh])
+        .status
+        .success());
+    let out = d.join("out");
+    let o = luyu(&[
+        "report",
+        "--as-of",
+        "2020-12",
+        "--kind",
+        "supervision",
+        "--out",
+        out.to_str().unwrap(),
+        "--warehouse",
+        wh,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let html = read(&out.join("supervision-2020-12.html"));
+    assert!(!html.contains("<script>alert"), "raw script in HTML");
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt;&#x2F;script&gt;")
+            || html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "escaped in HTML"
+    );
+    let md = read(&out.join("supervision-2020-12.md"));
+    assert!(
+        md.contains("&lt;script&gt;alert(1)&lt;/script&gt;\\|\\*x\\*"),
+        "escaped in Markdown"
+    );
+    for line in md.lines().filter(|l| l.contains("script")) {
+        // A table row keeps its column count: the | in the name is escaped.
+        if line.starts_with('|') {
+            let cells = line.replace("\\|", "").matches('|').count();
+            let header = md
+                .lines()
+                .find(|l| l.starts_with("| 问题 | 对象"))
+                .unwrap()
+                .matches('|')
+                .count();
+            assert_eq!(cells, header, "{line}");
+        }
+    }
+    let x = d.join("a.xlsx");
+    assert!(luyu(&[
+        "audit",
+        "--as-of",
+        "2020-12",
+        "--xlsx",
+        x.to_str().unwrap(),
+        "--warehouse",
+        wh
+    ])
+    .status
+    .success());
+    use calamine::{open_workbook_auto, Reader};
+    let mut book = open_workbook_auto(&x).unwrap();
+    let sheet = book.worksheet_range("错误").unwrap();
+    let cells: Vec<String> = sheet
+        .rows()
+        .flat_map(|r| r.iter().map(|c| c.to_string()))
+        .collect();
+    assert!(
+        cells.iter().any(|c| c.starts_with("'=HYPERLINK")),
+        "{cells:?}"
+    );
+    assert!(!cells.iter().any(|c| c.starts_with("=HYPERLINK")));
+}
+
+#[test]
+fn in_a_browser_the_briefing_shows_its_figures() {
+    let Some(chromium) = ["chromium", "chromium-browser", "google-chrome"]
+        .into_iter()
+        .find(|c| {
+            Command::new(c)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
+    else {
+        eprintln!(
+            "SKIPPED: Chromium is not installed (apt-get install chromium); .ci/run installs it"
+        );
+        return;
+    };
+    let cjk = Command::new("fc-list")
+        .arg(":lang=zh")
+        .output()
+        .map(|o| !o.stdout.is_empty())
+        .unwrap_or(false);
+    if !cjk {
+        eprintln!("warning: no CJK font installed (apt-get install fonts-wqy-microhei): the screenshot will show boxes for Chinese");
+    }
+    let out = rendered();
+    let page = out.join("briefing-2020-12.html");
+    let url = format!("file://{}", page.display());
+    let profile = tempfile::tempdir().unwrap();
+    let base = |extra: &[&str]| {
+        let mut c = Command::new(chromium);
+        c.args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg("--host-resolver-rules=MAP * ~NOTFOUND")
+        .args(extra)
+        .arg(&url);
+        c.output().expect("chromium runs")
+    };
+    let dom = base(&["--dump-dom"]);
+    let dom = String::from_utf8_lossy(&dom.stdout);
+    let s: serde_json::Value =
+        serde_json::from_str(&read(&out.join("summary-2020-12.json"))).unwrap();
+    for key in ["helped", "transferred", "local", "trained"] {
+        let actual = s["targets"][key]["actual"].as_i64().unwrap();
+        assert!(
+            dom.contains(&format!("data-actual=\"{actual}\">{actual}<")),
+            "{key} in the DOM"
+        );
+    }
+    let shots = repo().join("target/screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let shot = shots.join("briefing-2020-12.png");
+    let _ = std::fs::remove_file(&shot);
+    base(&[
+        "--window-size=1000,1800",
+        &format!("--screenshot={}", shot.display()),
+    ]);
+    let png = std::fs::read(&shot).expect("a screenshot");
+    // A blank page compresses to almost nothing; text, tables and charts do not.
+    assert!(
+        png.len() > 50_000,
+        "screenshot of {} bytes looks blank",
+        png.len()
+    );
+}
+
+#[test]
+fn run_ingests_and_renders_in_one_step() {
+    let tmp = tempfile::tempdir().unwrap();
+    let wh = tmp.path().join("wh");
+    let out = tmp.path().join("out");
+    let o = luyu(&[
+        "run",
+        repo().join("data-samples").to_str().unwrap(),
+        "--as-of",
+        "2020-06",
+        "--out",
+        out.to_str().unwrap(),
+        "--warehouse",
+        wh.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("annual-2020-06.html"));
+    let s = json(&[
+        "summary",
+        "--as-of",
+        "2020-06",
+        "--warehouse",
+        wh.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        s,
+        serde_json::from_str::<serde_json::Value>(&read(&out.join("summary.json"))).unwrap()
+    );
+}
