@@ -60,7 +60,8 @@ pub enum Format {
     Md,
 }
 
-const TEMPLATES: [(&str, &str); 7] = [
+const TEMPLATES: [(&str, &str); 8] = [
+    ("sources.md", include_str!("../../reports/sources.md")),
     ("layout.html", include_str!("../../reports/layout.html")),
     ("briefing.html", include_str!("../../reports/briefing.html")),
     (
@@ -254,7 +255,9 @@ fn context(
         .collect();
     missing.truncate(60);
     let current: Vec<&crate::warehouse::ExportRecord> = r.model.exports.iter().collect();
-    let files: Vec<Value> = current
+    let mut sorted = current.clone();
+    sorted.sort_by_key(|e| (e.table, e.region, e.month));
+    let files: Vec<Value> = sorted
         .iter()
         .map(|e| json!({"table": e.table.chinese(), "region": e.region.chinese(), "month": e.month.to_string(), "file": e.file_name,
                          "read": e.rows_read, "rejected": e.rows_rejected, "corrected": e.replaces.is_some()}))
