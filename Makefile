@@ -5,7 +5,7 @@ CARGO ?= cargo
 LUYU = $(CARGO) run --quiet --
 DEMO_WH = out/demo/warehouse
 
-.PHONY: demo test lint build clean samples
+.PHONY: demo test lint build clean samples bench-ingest
 
 build:
 	$(CARGO) build
@@ -29,6 +29,19 @@ lint:
 samples: build
 	rm -rf data-samples
 	$(LUYU) gen --persons 650 --seed 2020 --out data-samples
+
+## Ingest benchmark (release build; the first one compiles for ~25 minutes): a 1,000,000-row
+## CSV ledger and the same registry as one xlsx, each into an empty warehouse; prints wall time,
+## rows/s and peak RSS. Not part of `make test`.
+BENCH_DIR ?= /var/tmp/luyu-bench
+bench-ingest:
+	$(CARGO) build --release
+	rm -rf $(BENCH_DIR) && mkdir -p $(BENCH_DIR)
+	$(CARGO) run --release --quiet -- gen --persons 1000000 --plain --months 12 --xlsx-month 12 --out $(BENCH_DIR)/files
+	for f in "$(BENCH_DIR)/files/万州区2020年12月贫困劳动力名册.csv" "$(BENCH_DIR)/files/xlsx/万州区2020年12月贫困劳动力名册.xlsx"; do \
+	  rm -rf $(BENCH_DIR)/wh; \
+	  /usr/bin/time -f "$$f: %e s, peak RSS %M KB" $(CARGO) run --release --quiet -- ingest "$$f" --warehouse $(BENCH_DIR)/wh | tail -2; \
+	done
 
 clean:
 	rm -rf out warehouse

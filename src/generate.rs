@@ -25,6 +25,8 @@ pub struct Options {
     pub plain: bool,
     /// Also write this month's ledgers as xlsx (benchmarks of the xlsx reader).
     pub xlsx_month: Option<u32>,
+    /// Only these months (default 1..=12).
+    pub months: std::ops::RangeInclusive<u32>,
 }
 
 /// What was written.
@@ -1361,7 +1363,7 @@ pub fn generate(o: &Options) -> std::io::Result<Written> {
         },
         planted: Default::default(),
     };
-    for m in 1..=12 {
+    for m in o.months.clone() {
         g.registry(m, 0)?;
         if m == 3 && !o.plain {
             g.registry(m, 1)?;
@@ -1378,6 +1380,7 @@ pub fn generate(o: &Options) -> std::io::Result<Written> {
             out: o.out.join("xlsx"),
             plain: true,
             xlsx_month: None,
+            months: m..=m,
         };
         fs::create_dir_all(&plain.out)?;
         let mut x = Gen {

@@ -1,4 +1,4 @@
-//! `luyu gen --persons N --out DIR [--seed S] [--plain] [--xlsx-month M]`
+//! `luyu gen --persons N --out DIR [--seed S] [--plain] [--months M[-N]] [--xlsx-month M]`
 //!
 //! Writes realistic exports of all five tables for 2020-01..2020-12, both regions, as the
 //! offices send them (xlsx with title rows, GB18030 and BOM csv, a corrected re-export, a
@@ -28,6 +28,22 @@ pub struct Args {
     /// 另外把该月名册写成一个 xlsx（用于 xlsx 读取性能测试）
     #[arg(long, value_name = "MONTH")]
     pub xlsx_month: Option<u32>,
+    /// 只生成这些月份，如 12 或 1-6（默认 1-12）
+    #[arg(long, value_name = "M[-N]", default_value = "1-12", value_parser = parse_months)]
+    pub months: std::ops::RangeInclusive<u32>,
+}
+
+fn parse_months(s: &str) -> std::result::Result<std::ops::RangeInclusive<u32>, String> {
+    let bad = || format!("“{s}”不是月份范围（如 12 或 1-6）");
+    let (a, b) = s.split_once('-').unwrap_or((s, s));
+    let (a, b): (u32, u32) = (
+        a.trim().parse().map_err(|_| bad())?,
+        b.trim().parse().map_err(|_| bad())?,
+    );
+    if !(1..=12).contains(&a) || !(a..=12).contains(&b) {
+        return Err(bad());
+    }
+    Ok(a..=b)
 }
 
 pub fn run(args: Args) -> Result<i32> {
@@ -37,6 +53,7 @@ pub fn run(args: Args) -> Result<i32> {
         out: args.out,
         plain: args.plain,
         xlsx_month: args.xlsx_month,
+        months: args.months.clone(),
     };
     let w = generate(&o)?;
     println!(
