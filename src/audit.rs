@@ -705,10 +705,7 @@ fn ledger_findings(
         let names = column_text(df, name_col).map_err(e)?;
         for i in 0..codes.len() {
             if let (Some(code), Some(false)) = (&codes[i], ok[i]) {
-                if col == "payee_id"
-                    && code.len() == 18
-                    && code[..17].bytes().all(|b| b.is_ascii_digit())
-                {
+                if col == "payee_id" && crate::ids::looks_like_id(code) {
                     continue;
                 }
                 let name = names[i].clone().unwrap_or_default();

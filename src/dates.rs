@@ -79,3 +79,33 @@ mod tests {
         assert_eq!(months_held(d(2019, 12, 5), d(2020, 3, 6)), 4);
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn any_date() -> impl Strategy<Value = NaiveDate> {
+        (2018i32..2023, 1u32..=12, 1u32..=31)
+            .prop_filter_map("a real date", |(y, m, d)| NaiveDate::from_ymd_opt(y, m, d))
+    }
+
+    proptest! {
+        /// The definition itself: s + m months ≤ e + 1 day, and s + (m + 1) months > e + 1 day.
+        #[test]
+        fn full_months_is_the_largest_fitting_m(s in any_date(), days in 0i64..1500) {
+            let e = s + Duration::days(days);
+            let m = full_months(s, e);
+            prop_assert!(add_months(s, m as i32) <= e + Duration::days(1));
+            prop_assert!(add_months(s, m as i32 + 1) > e + Duration::days(1));
+        }
+
+        /// One more day never loses a month; months held is at least the full months.
+        #[test]
+        fn monotone_and_bounded(s in any_date(), days in 0i64..1500) {
+            let e = s + Duration::days(days);
+            prop_assert!(full_months(s, e + Duration::days(1)) >= full_months(s, e));
+            prop_assert!(months_held(s, e) >= full_months(s, e));
+        }
+    }
+}

@@ -17,6 +17,11 @@ pub fn id_check_char(body: &str) -> Option<char> {
     Some(ID_CHECK[(sum % 11) as usize] as char)
 }
 
+/// Whether a text has the shape of a 身份证号: 17 ASCII digits and one more character.
+pub fn looks_like_id(s: &str) -> bool {
+    s.len() == 18 && s.is_ascii() && s.as_bytes()[..17].iter().all(u8::is_ascii_digit)
+}
+
 /// Checks a trimmed 身份证号 and returns it upper-cased, or a reason in Chinese.
 pub fn check_id(s: &str) -> Result<String, String> {
     let s = s.trim().to_uppercase();
@@ -26,6 +31,9 @@ pub fn check_id(s: &str) -> Result<String, String> {
         ));
     }
     let n = s.chars().count();
+    if !s.is_ascii() {
+        return Err(format!("身份证号“{s}”含有数字和 X 以外的字符"));
+    }
     if n != 18 {
         return Err(format!("身份证号“{s}”应为 18 位，实为 {n} 位"));
     }

@@ -259,7 +259,7 @@ fn read_title(title: &[String]) -> (Option<Month>, Option<NaiveDate>, Option<Reg
                 .chars()
                 .take_while(|c| c.is_ascii_digit() || "年月日-/.".contains(*c))
                 .collect();
-            fill_date = fill_date.or(cells::date(&Raw::Text(date_text)).ok().flatten());
+            fill_date = fill_date.or(cells::date(&Raw::Text(date_text.into())).ok().flatten());
             text = &text[..i];
         }
         if month.is_none() {
@@ -301,12 +301,22 @@ fn is_data(cells: &[Raw], serial_col: Option<usize>) -> bool {
     let mut first = true;
     let mut any = false;
     for (i, c) in cells.iter().enumerate() {
-        let Some(t) = cells::text(c) else { continue };
+        if c.is_empty() {
+            continue;
+        }
         if first {
-            let t: String = t.chars().filter(|c| !c.is_whitespace()).collect();
-            if t == "合计" || t == "总计" || t.starts_with("合计") || t.starts_with("总计")
-            {
-                return false;
+            // Only a cell starting with 合/总 can be a 合计 row: look closer at those alone.
+            if let Raw::Text(t) = c {
+                let t = t.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{3000}');
+                if t.starts_with('合') || t.starts_with('总') {
+                    let t: String = t
+                        .chars()
+                        .filter(|c| !c.is_whitespace() && *c != '\u{3000}')
+                        .collect();
+                    if t.starts_with("合计") || t.starts_with("总计") {
+                        return false;
+                    }
+                }
             }
             first = false;
         }
@@ -315,6 +325,12 @@ fn is_data(cells: &[Raw], serial_col: Option<usize>) -> bool {
         }
     }
     any
+}
+
+/// The cell of the table's i-th column in a row (empty where the file lacks the column).
+fn cell<'a, 'b>(positions: &[Option<usize>], cells: &'a [Raw<'b>], i: usize) -> &'a Raw<'b> {
+    static EMPTY: Raw<'static> = Raw::Empty;
+    positions[i].and_then(|p| cells.get(p)).unwrap_or(&EMPTY)
 }
 
 fn read_sheet(format: Format, sheet: &Sheet, header: Header) -> Result<Parsed, String> {
@@ -329,12 +345,7 @@ fn read_sheet(format: Format, sheet: &Sheet, header: Header) -> Result<Parsed, S
             })
         })
     };
-    let cell = |cells: &'_ [Raw], i: usize| -> Raw {
-        header.positions[i]
-            .and_then(|p| cells.get(p))
-            .cloned()
-            .unwrap_or(Raw::Empty)
-    };
+    let positions = &header.positions;
     let month_col = columns.iter().position(|c| c.kind == Kind::Month);
     let region_col = columns.iter().position(|c| c.kind == Kind::Region);
 
@@ -343,21 +354,23 @@ fn read_sheet(format: Format, sheet: &Sheet, header: Header) -> Result<Parsed, S
     let mut month_votes: BTreeMap<Month, usize> = BTreeMap::new();
     let mut region_votes: BTreeMap<Region, usize> = BTreeMap::new();
     let mut ticks = vec![false; columns.len()];
+    let mut data_rows = 0usize;
     sheet.for_each_row(header.index + 1, |_, cells| {
         if !is_data(cells, serial_col) {
             return Ok(());
         }
-        if let Some(Ok(Some(m))) = month_col.map(|i| cells::month(&cell(cells, i))) {
+        data_rows += 1;
+        if let Some(Ok(Some(m))) = month_col.map(|i| cells::month(cell(positions, cells, i))) {
             *month_votes.entry(m).or_default() += 1;
         }
         if let Some(r) = region_col
-            .and_then(|i| cells::text(&cell(cells, i)))
+            .and_then(|i| cells::text(cell(positions, cells, i)))
             .and_then(|t| Region::parse(&t))
         {
             *region_votes.entry(r).or_default() += 1;
         }
         for (i, c) in columns.iter().enumerate() {
-            if c.kind == Kind::Bool && cells::is_tick(&cell(cells, i)) {
+            if c.kind == Kind::Bool && cells::is_tick(cell(positions, cells, i)) {
                 ticks[i] = true;
             }
         }
@@ -381,9 +394,12 @@ fn read_sheet(format: Format, sheet: &Sheet, header: Header) -> Result<Parsed, S
             .map(|(r, _)| *r)
     });
     let Some(default_region) = default_region else {
-        return Err(
-            "文件没有数据行，标题和填报单位中也没有写明是济宁还是万州，无法归档，已跳过".into(),
-        );
+        return Err(if data_rows == 0 {
+            "文件没有数据行，标题和填报单位中也没有写明是济宁还是万州，无法归档，已跳过".into()
+        } else {
+            "没有一行的“所在地区/发放地区”写明是“济宁”或“万州”，标题中也没有，无法归档，已跳过"
+                .into()
+        });
     };
 
     let mut exports: BTreeMap<Region, Export> = BTreeMap::new();
@@ -398,10 +414,10 @@ fn read_sheet(format: Format, sheet: &Sheet, header: Header) -> Result<Parsed, S
         row_values.clear();
         let mut region = default_region;
         let payee_is_person = payee_type_col
-            .and_then(|i| cells::text(&cell(cells, i)))
+            .and_then(|i| cells::text(cell(positions, cells, i)))
             .map(|t| t == "个人");
         for (i, c) in columns.iter().enumerate() {
-            let raw = cell(cells, i);
+            let raw = cell(positions, cells, i);
             let mut reject = |reason: String, rule: &'static str| {
                 rejects.push(Reject {
                     row,
@@ -422,9 +438,7 @@ fn read_sheet(format: Format, sheet: &Sheet, header: Header) -> Result<Parsed, S
                 },
                 Kind::PayeeId => {
                     let text = cells::text(&raw);
-                    let looks_like_id = text.as_deref().is_some_and(|t| {
-                        t.len() == 18 && t[..17].bytes().all(|b| b.is_ascii_digit())
-                    });
+                    let looks_like_id = text.as_deref().is_some_and(crate::ids::looks_like_id);
                     if payee_is_person.unwrap_or(looks_like_id) && text.is_some() {
                         match cells::id_number(&raw) {
                             Ok(v) => {
@@ -496,6 +510,13 @@ fn read_sheet(format: Format, sheet: &Sheet, header: Header) -> Result<Parsed, S
                     }
                 },
                 Kind::Money => match cells::money_fen(&raw) {
+                    Ok(Some(fen)) if fen <= 0 => {
+                        reject(
+                            format!("金额“{}”应大于 0", raw.display().trim()),
+                            "invalid_value",
+                        );
+                        Value::Int(None)
+                    }
                     Ok(v) => Value::Int(v),
                     Err(e) => {
                         reject(e, "invalid_value");
@@ -576,7 +597,7 @@ mod tests {
 
     #[test]
     fn non_data_rows() {
-        let t = |s: &str| Raw::Text(s.into());
+        let t = |s: &str| Raw::Text(s.to_string().into());
         assert!(!is_data(&[t("合计"), Raw::Empty, t("50000")], Some(0)));
         assert!(!is_data(&[t("12"), Raw::Empty, Raw::Empty], Some(0)));
         assert!(!is_data(&[Raw::Empty, t(" ")], Some(0)));

@@ -15,7 +15,7 @@ use crate::cells::Raw;
 pub enum Sheet {
     Grid {
         name: String,
-        rows: Vec<(usize, Vec<Raw>)>,
+        rows: Vec<(usize, Vec<Raw<'static>>)>,
     },
     Csv {
         text: String,
@@ -106,10 +106,10 @@ fn read_workbook(bytes: &[u8]) -> Result<Vec<Sheet>, String> {
     Ok(sheets)
 }
 
-fn raw_of(d: &Data) -> Raw {
+fn raw_of(d: &Data) -> Raw<'static> {
     match d {
         Data::Empty => Raw::Empty,
-        Data::String(s) => Raw::Text(s.clone()),
+        Data::String(s) => Raw::Text(s.clone().into()),
         Data::Int(i) => Raw::Number(*i as f64),
         Data::Float(f) => Raw::Number(*f),
         Data::Bool(b) => Raw::Bool(*b),
@@ -117,8 +117,8 @@ fn raw_of(d: &Data) -> Raw {
             Some(t) if dt.is_datetime() => Raw::Date(t.date()),
             _ => Raw::Number(dt.as_f64()),
         },
-        Data::DateTimeIso(s) | Data::DurationIso(s) => Raw::Text(s.clone()),
-        Data::Error(e) => Raw::Text(format!("#{e:?}")),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => Raw::Text(s.clone().into()),
+        Data::Error(e) => Raw::Text(format!("#{e:?}").into()),
     }
 }
 
@@ -138,10 +138,20 @@ impl Sheet {
     }
 
     /// The first `n` rows (to find the header under the title area).
-    pub fn head(&self, n: usize) -> Vec<(usize, Vec<Raw>)> {
+    pub fn head(&self, n: usize) -> Vec<(usize, Vec<Raw<'static>>)> {
         let mut out = Vec::new();
         let _ = self.for_each_row(0, |row, cells| {
-            out.push((row, cells.to_vec()));
+            let owned = cells
+                .iter()
+                .map(|c| match c {
+                    Raw::Text(t) => Raw::Text(t.to_string().into()),
+                    Raw::Empty => Raw::Empty,
+                    Raw::Number(x) => Raw::Number(*x),
+                    Raw::Date(d) => Raw::Date(*d),
+                    Raw::Bool(b) => Raw::Bool(*b),
+                })
+                .collect();
+            out.push((row, owned));
             if out.len() >= n {
                 Err(String::new())
             } else {
@@ -156,7 +166,7 @@ impl Sheet {
     pub fn for_each_row(
         &self,
         skip: usize,
-        mut f: impl FnMut(usize, &[Raw]) -> Result<(), String>,
+        mut f: impl FnMut(usize, &[Raw<'_>]) -> Result<(), String>,
     ) -> Result<(), String> {
         match self {
             Sheet::Grid { rows, .. } => {
@@ -168,7 +178,6 @@ impl Sheet {
             Sheet::Csv { text } => {
                 let mut reader = Sheet::csv_reader(text);
                 let mut record = csv::StringRecord::new();
-                let mut cells: Vec<Raw> = Vec::new();
                 let mut index = 0usize;
                 loop {
                     let more = reader
@@ -179,14 +188,17 @@ impl Sheet {
                     }
                     let line = record.position().map_or(index + 1, |p| p.line() as usize);
                     if index >= skip {
-                        cells.clear();
-                        cells.extend(record.iter().map(|s| {
-                            if s.is_empty() {
-                                Raw::Empty
-                            } else {
-                                Raw::Text(s.to_string())
-                            }
-                        }));
+                        // Cells borrow from the record: no allocation per cell.
+                        let cells: Vec<Raw<'_>> = record
+                            .iter()
+                            .map(|s| {
+                                if s.is_empty() {
+                                    Raw::Empty
+                                } else {
+                                    Raw::Text(s.into())
+                                }
+                            })
+                            .collect();
                         f(line, &cells)?;
                     }
                     index += 1;

@@ -99,7 +99,7 @@ fn audit_output_is_masked_unless_asked() {
     assert!(out.contains("over_entitlement"));
     let unmasked_id = out
         .split(|c: char| !c.is_ascii_alphanumeric())
-        .any(|w| w.len() == 18 && w[..17].bytes().all(|b| b.is_ascii_digit()));
+        .any(luyu::ids::looks_like_id);
     assert!(!unmasked_id, "an 18-character ID in masked output");
     let o = luyu(&[
         "audit",
@@ -111,7 +111,7 @@ fn audit_output_is_masked_unless_asked() {
     ]);
     assert!(stdout(&o)
         .split(|c: char| !c.is_ascii_alphanumeric())
-        .any(|w| w.len() == 18 && w[..17].bytes().all(|b| b.is_ascii_digit())));
+        .any(luyu::ids::looks_like_id));
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! Integration tests: the real `luyu` binary on real files. One test crate (one link).
 
 mod acceptance;
+mod bad_inputs;
 mod commands;
 mod generate;
 mod ingest;

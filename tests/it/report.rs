@@ -33,7 +33,7 @@ fn read(p: &Path) -> String {
 
 fn has_unmasked_id(text: &str) -> bool {
     text.split(|c: char| !c.is_ascii_alphanumeric())
-        .any(|w| w.len() == 18 && w[..17].bytes().all(|b| b.is_ascii_digit()))
+        .any(luyu::ids::looks_like_id)
 }
 
 #[test]
