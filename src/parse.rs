@@ -428,8 +428,8 @@ fn read_sheet(format: Format, sheet: &Sheet, header: Header) -> Result<Parsed, S
                 })
             };
             let value = match c.kind {
-                Kind::Text => Value::Text(cells::text(&raw)),
-                Kind::Id => match cells::id_number(&raw) {
+                Kind::Text => Value::Text(cells::text(raw)),
+                Kind::Id => match cells::id_number(raw) {
                     Ok(v) => Value::Text(v),
                     Err(e) => {
                         reject(e, "invalid_id");
@@ -437,10 +437,10 @@ fn read_sheet(format: Format, sheet: &Sheet, header: Header) -> Result<Parsed, S
                     }
                 },
                 Kind::PayeeId => {
-                    let text = cells::text(&raw);
+                    let text = cells::text(raw);
                     let looks_like_id = text.as_deref().is_some_and(crate::ids::looks_like_id);
                     if payee_is_person.unwrap_or(looks_like_id) && text.is_some() {
-                        match cells::id_number(&raw) {
+                        match cells::id_number(raw) {
                             Ok(v) => {
                                 row_values.push(Value::Text(v));
                                 row_values.push(Value::Bool(Some(true)));
@@ -452,19 +452,19 @@ fn read_sheet(format: Format, sheet: &Sheet, header: Header) -> Result<Parsed, S
                             }
                         }
                     } else {
-                        let code = cells::credit_code(&raw);
+                        let code = cells::credit_code(raw);
                         row_values.push(Value::Text(code.as_ref().map(|c| c.0.clone())));
                         row_values.push(Value::Bool(code.map(|c| c.1)));
                     }
                     continue;
                 }
                 Kind::CreditCode => {
-                    let code = cells::credit_code(&raw);
+                    let code = cells::credit_code(raw);
                     row_values.push(Value::Text(code.as_ref().map(|c| c.0.clone())));
                     row_values.push(Value::Bool(code.map(|c| c.1)));
                     continue;
                 }
-                Kind::Region => match cells::text(&raw) {
+                Kind::Region => match cells::text(raw) {
                     None => Value::Text(None),
                     Some(t) => match Region::parse(&t) {
                         Some(r) => {
@@ -477,7 +477,7 @@ fn read_sheet(format: Format, sheet: &Sheet, header: Header) -> Result<Parsed, S
                         }
                     },
                 },
-                Kind::Month => match cells::month(&raw) {
+                Kind::Month => match cells::month(raw) {
                     Ok(Some(m)) => {
                         if table.cumulative() && m != month {
                             reject(
@@ -495,7 +495,7 @@ fn read_sheet(format: Format, sheet: &Sheet, header: Header) -> Result<Parsed, S
                         Value::Text(None)
                     }
                 },
-                Kind::Date => match cells::date(&raw) {
+                Kind::Date => match cells::date(raw) {
                     Ok(v) => Value::Date(v),
                     Err(e) => {
                         reject(e, "invalid_value");
@@ -509,7 +509,7 @@ fn read_sheet(format: Format, sheet: &Sheet, header: Header) -> Result<Parsed, S
                         Value::Bool(None)
                     }
                 },
-                Kind::Money => match cells::money_fen(&raw) {
+                Kind::Money => match cells::money_fen(raw) {
                     Ok(Some(fen)) if fen <= 0 => {
                         reject(
                             format!("金额“{}”应大于 0", raw.display().trim()),
@@ -523,7 +523,7 @@ fn read_sheet(format: Format, sheet: &Sheet, header: Header) -> Result<Parsed, S
                         Value::Int(None)
                     }
                 },
-                Kind::Count => match cells::count(&raw) {
+                Kind::Count => match cells::count(raw) {
                     Ok(v) => Value::Int(v),
                     Err(e) => {
                         reject(e, "invalid_value");
