@@ -382,7 +382,7 @@ pub fn credit_code(raw: &Raw) -> Option<(String, bool)> {
 mod tests {
     use super::*;
 
-    fn t(s: &str) -> Raw {
+    fn t(s: &str) -> Raw<'static> {
         Raw::Text(s.to_string().into())
     }
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {

@@ -502,7 +502,7 @@ fn read_sheet(format: Format, sheet: &Sheet, header: Header) -> Result<Parsed, S
                         Value::Date(None)
                     }
                 },
-                Kind::Bool => match cells::yes_no(&raw, ticks[i]) {
+                Kind::Bool => match cells::yes_no(raw, ticks[i]) {
                     Ok(v) => Value::Bool(v),
                     Err(e) => {
                         reject(e, "invalid_value");
