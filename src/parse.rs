@@ -175,7 +175,7 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, String> {
     Err("没有找到可识别的表头：文件不是名册、帮扶台账、来济就业台账、车间名册或补贴发放明细中的任何一种（前 30 行内没有“是否建档立卡”“帮扶类型”“用工单位+入职日期”“车间名称”或“凭证号+补贴项目”列）".into())
 }
 
-fn find_header(sheet: &Sheet) -> Result<Option<Header>, String> {
+fn find_header(sheet: &Sheet<'_>) -> Result<Option<Header>, String> {
     let head = sheet.head(HEADER_SEARCH_ROWS);
     for (index, (_, cells)) in head.iter().enumerate() {
         let names: Vec<String> = cells
@@ -238,7 +238,7 @@ fn find_header(sheet: &Sheet) -> Result<Option<Header>, String> {
     Ok(None)
 }
 
-fn where_(sheet: &Sheet) -> String {
+fn where_(sheet: &Sheet<'_>) -> String {
     if sheet.name().is_empty() {
         String::new()
     } else {
@@ -333,7 +333,7 @@ fn cell<'a, 'b>(positions: &[Option<usize>], cells: &'a [Raw<'b>], i: usize) -> 
     positions[i].and_then(|p| cells.get(p)).unwrap_or(&EMPTY)
 }
 
-fn read_sheet(format: Format, sheet: &Sheet, header: Header) -> Result<Parsed, String> {
+fn read_sheet(format: Format, sheet: &Sheet<'_>, header: Header) -> Result<Parsed, String> {
     let table = header.table;
     let columns = table.columns();
     let (title_month, fill_date, title_region) = read_title(&header.title);
@@ -349,33 +349,35 @@ fn read_sheet(format: Format, sheet: &Sheet, header: Header) -> Result<Parsed, S
     let month_col = columns.iter().position(|c| c.kind == Kind::Month);
     let region_col = columns.iter().position(|c| c.kind == Kind::Region);
 
-    // First pass: the months rows carry (for a title without one), the regions they name, and
-    // which yes/no columns tick with `√`.
+    // First pass, only where the title leaves it open: the months rows carry and the regions
+    // they name.
     let mut month_votes: BTreeMap<Month, usize> = BTreeMap::new();
     let mut region_votes: BTreeMap<Region, usize> = BTreeMap::new();
-    let mut ticks = vec![false; columns.len()];
     let mut data_rows = 0usize;
-    sheet.for_each_row(header.index + 1, |_, cells| {
-        if !is_data(cells, serial_col) {
-            return Ok(());
-        }
-        data_rows += 1;
-        if let Some(Ok(Some(m))) = month_col.map(|i| cells::month(cell(positions, cells, i))) {
-            *month_votes.entry(m).or_default() += 1;
-        }
-        if let Some(r) = region_col
-            .and_then(|i| cells::text(cell(positions, cells, i)))
-            .and_then(|t| Region::parse(&t))
-        {
-            *region_votes.entry(r).or_default() += 1;
-        }
-        for (i, c) in columns.iter().enumerate() {
-            if c.kind == Kind::Bool && cells::is_tick(cell(positions, cells, i)) {
-                ticks[i] = true;
+    let need_region = table.fixed_region().is_none() && title_region.is_none();
+    if title_month.is_none() || need_region {
+        sheet.for_each_row(header.index + 1, |_, cells| {
+            if !is_data(cells, serial_col) {
+                return Ok(());
             }
-        }
-        Ok(())
-    })?;
+            data_rows += 1;
+            if title_month.is_none() {
+                if let Some(Ok(Some(m))) =
+                    month_col.map(|i| cells::month(cell(positions, cells, i)))
+                {
+                    *month_votes.entry(m).or_default() += 1;
+                }
+            }
+            if let Some(r) = region_col
+                .filter(|_| need_region)
+                .and_then(|i| cells::text(cell(positions, cells, i)))
+                .and_then(|t| Region::parse(&t))
+            {
+                *region_votes.entry(r).or_default() += 1;
+            }
+            Ok(())
+        })?;
+    }
     // The most common month; of equally common ones, the later.
     let voted_month = month_votes
         .iter()
@@ -405,6 +407,8 @@ fn read_sheet(format: Format, sheet: &Sheet, header: Header) -> Result<Parsed, S
     let mut exports: BTreeMap<Region, Export> = BTreeMap::new();
     exports.insert(default_region, Export::new(table, default_region, month));
     let mut row_values: Vec<Value> = Vec::with_capacity(columns.len() + 4);
+    // Yes/no columns that mark yes with `√`: there a blank is 否 (filled in after the pass).
+    let mut ticks = vec![false; columns.len()];
     let payee_type_col = columns.iter().position(|c| c.name == "payee_type");
     sheet.for_each_row(header.index + 1, |row, cells| {
         if !is_data(cells, serial_col) {
@@ -418,6 +422,9 @@ fn read_sheet(format: Format, sheet: &Sheet, header: Header) -> Result<Parsed, S
             .map(|t| t == "个人");
         for (i, c) in columns.iter().enumerate() {
             let raw = cell(positions, cells, i);
+            if c.kind == Kind::Bool && cells::is_tick(raw) {
+                ticks[i] = true;
+            }
             let mut reject = |reason: String, rule: &'static str| {
                 rejects.push(Reject {
                     row,
@@ -502,7 +509,7 @@ fn read_sheet(format: Format, sheet: &Sheet, header: Header) -> Result<Parsed, S
                         Value::Date(None)
                     }
                 },
-                Kind::Bool => match cells::yes_no(raw, ticks[i]) {
+                Kind::Bool => match cells::yes_no(raw, false) {
                     Ok(v) => Value::Bool(v),
                     Err(e) => {
                         reject(e, "invalid_value");
@@ -560,6 +567,16 @@ fn read_sheet(format: Format, sheet: &Sheet, header: Header) -> Result<Parsed, S
         }
         Ok(())
     })?;
+    for (c, _) in columns.iter().zip(&ticks).filter(|(_, t)| **t) {
+        for export in exports.values_mut() {
+            if let Some((_, Values::Bool(v))) = export.columns.iter_mut().find(|(n, _)| n == c.name)
+            {
+                v.iter_mut()
+                    .filter(|b| b.is_none())
+                    .for_each(|b| *b = Some(false));
+            }
+        }
+    }
     Ok(Parsed {
         table,
         format,

@@ -5,6 +5,7 @@
 //! GB18030/GBK, told apart by whether the bytes are valid UTF-8: GBK text with Chinese in it is
 //! practically never valid UTF-8, and GB18030 decodes every byte sequence Excel writes.
 
+use std::borrow::Cow;
 use std::io::Cursor;
 
 use calamine::{open_workbook_auto_from_rs, Data, Reader};
@@ -12,13 +13,14 @@ use calamine::{open_workbook_auto_from_rs, Data, Reader};
 use crate::cells::Raw;
 
 /// Cells of one sheet, row by row, each row with the row number a clerk sees in Excel.
-pub enum Sheet {
+pub enum Sheet<'a> {
     Grid {
         name: String,
         rows: Vec<(usize, Vec<Raw<'static>>)>,
     },
     Csv {
-        text: String,
+        /// Borrowed from the file's bytes when they are UTF-8 already.
+        text: Cow<'a, str>,
     },
 }
 
@@ -47,7 +49,7 @@ impl std::fmt::Display for Format {
 }
 
 /// Opens a file's bytes as sheets. Errors are sentences for the clerk.
-pub fn open(bytes: &[u8]) -> Result<(Format, Vec<Sheet>), String> {
+pub fn open(bytes: &[u8]) -> Result<(Format, Vec<Sheet<'_>>), String> {
     if bytes.is_empty() {
         return Err("文件是空的（0 字节）".into());
     }
@@ -63,14 +65,14 @@ pub fn open(bytes: &[u8]) -> Result<(Format, Vec<Sheet>), String> {
     Ok((Format::Csv(encoding), vec![Sheet::Csv { text }]))
 }
 
-fn decode(bytes: &[u8]) -> Result<(Encoding, String), String> {
+fn decode(bytes: &[u8]) -> Result<(Encoding, Cow<'_, str>), String> {
     if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        return String::from_utf8(rest.to_vec())
-            .map(|t| (Encoding::Utf8Bom, t))
+        return std::str::from_utf8(rest)
+            .map(|t| (Encoding::Utf8Bom, Cow::Borrowed(t)))
             .map_err(|_| "文件声明为 UTF-8（带 BOM），但内容不是有效的 UTF-8，请重新导出".into());
     }
     if let Ok(t) = std::str::from_utf8(bytes) {
-        return Ok((Encoding::Utf8, t.to_string()));
+        return Ok((Encoding::Utf8, Cow::Borrowed(t)));
     }
     let (text, _, had_errors) = encoding_rs::GB18030.decode(bytes);
     if had_errors {
@@ -79,10 +81,10 @@ fn decode(bytes: &[u8]) -> Result<(Encoding, String), String> {
                 .into(),
         );
     }
-    Ok((Encoding::Gb18030, text.into_owned()))
+    Ok((Encoding::Gb18030, Cow::Owned(text.into_owned())))
 }
 
-fn read_workbook(bytes: &[u8]) -> Result<Vec<Sheet>, String> {
+fn read_workbook(bytes: &[u8]) -> Result<Vec<Sheet<'static>>, String> {
     let mut book = open_workbook_auto_from_rs(Cursor::new(bytes))
         .map_err(|e| format!("xlsx 工作簿已损坏或不完整，无法打开（{e}）"))?;
     let mut sheets = Vec::new();
@@ -122,7 +124,7 @@ fn raw_of(d: &Data) -> Raw<'static> {
     }
 }
 
-impl Sheet {
+impl Sheet<'_> {
     pub fn name(&self) -> &str {
         match self {
             Sheet::Grid { name, .. } => name,
