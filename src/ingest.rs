@@ -111,9 +111,20 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+/// An export read from a file and already written to the warehouse (under a name no manifest
+/// refers to yet), waiting for the batch's corrections to be settled. Only its metadata is
+/// kept, so a batch's memory does not grow with its files.
 struct Candidate {
     file: usize,
-    export: Export,
+    id: String,
+    region: Region,
+    month: Month,
+    rows_read: usize,
+    rows_accepted: usize,
+    rows_rejected: usize,
+    invalid_id_rows: usize,
+    data: String,
+    rejects: String,
     table: Table,
     format: String,
     sheet: String,
@@ -131,6 +142,37 @@ fn sha256_hex(bytes: &[u8]) -> String {
 
 fn now() -> String {
     Local::now().format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+/// Writes an export's rows and rejected cells as Parquet under its id; returns (id, data
+/// path, rejects path).
+fn write_export(
+    wh: &Warehouse,
+    table: Table,
+    export: &Export,
+    hash: &str,
+) -> Result<(String, String, String), warehouse::Error> {
+    let id = format!(
+        "{}-{}-{}-{}",
+        table.code(),
+        export.region.code(),
+        export.month,
+        &hash[..12]
+    );
+    let part = format!(
+        "{}/region={}/month={}",
+        table.code(),
+        export.region.code(),
+        export.month
+    );
+    let data = format!("tables/{part}/{id}.parquet");
+    let rejects = format!("rejects/{part}/{id}.parquet");
+    let mut df = warehouse::frame(export).map_err(|e| warehouse::Error::Parquet(e.to_string()))?;
+    wh.write_frame(&data, &mut df)?;
+    let mut rj = warehouse::rejects_frame(&export.rejects)
+        .map_err(|e| warehouse::Error::Parquet(e.to_string()))?;
+    wh.write_frame(&rejects, &mut rj)?;
+    Ok((id, data, rejects))
 }
 
 /// Ingests a batch of files into the warehouse. `on_file` is called after each file is read
@@ -154,7 +196,7 @@ pub fn ingest(
         .collect();
     let mut file_outcomes: Vec<FileOutcome> = Vec::new();
     let mut candidates: Vec<Candidate> = Vec::new();
-    let mut new_files: Vec<(usize, FileRecord, Vec<u8>)> = Vec::new();
+    let mut new_files: Vec<(usize, FileRecord)> = Vec::new();
 
     for path in &files {
         on_file(path);
@@ -210,12 +252,25 @@ pub fn ingest(
             batch,
             error: None,
         };
+        // The raw file first: nothing refers to it until the manifest does.
+        if !wh.path(&record.archived_as).exists() {
+            wh.write_atomic(&record.archived_as, &bytes)?;
+        }
         match parse::parse(&bytes) {
             Ok(parsed) => {
                 for export in parsed.exports {
+                    let (id, data, rejects) = write_export(wh, parsed.table, &export, &hash)?;
                     candidates.push(Candidate {
                         file: idx,
-                        export,
+                        id,
+                        region: export.region,
+                        month: export.month,
+                        rows_read: export.rows_read,
+                        rows_accepted: export.rows_accepted(),
+                        rows_rejected: export.rows_rejected(),
+                        invalid_id_rows: export.invalid_id_rows(),
+                        data,
+                        rejects,
                         table: parsed.table,
                         format: parsed.format.to_string(),
                         sheet: parsed.sheet.clone(),
@@ -237,7 +292,7 @@ pub fn ingest(
                 });
             }
         }
-        new_files.push((idx, record, bytes));
+        new_files.push((idx, record));
     }
 
     // Corrections within the batch: per (table, region, month), the later 填报日期, then the
@@ -245,7 +300,7 @@ pub fn ingest(
     let mut groups: BTreeMap<(Table, Region, Month), Vec<usize>> = BTreeMap::new();
     for (i, c) in candidates.iter().enumerate() {
         groups
-            .entry((c.table, c.export.region, c.export.month))
+            .entry((c.table, c.region, c.month))
             .or_default()
             .push(i);
     }
@@ -288,53 +343,26 @@ pub fn ingest(
         }
     }
 
-    // Write each export's rows and rejects, then the raw files, then the manifest.
+    // The exports taken become records; the manifest, written last, makes them current.
     let ingested_at = now();
-    let id_of = |c: &Candidate, hash: &str| {
-        format!(
-            "{}-{}-{}-{}",
-            c.table.code(),
-            c.export.region.code(),
-            c.export.month,
-            &hash[..12]
-        )
-    };
-    let hash_of = |file: usize| -> String {
-        new_files
-            .iter()
-            .find(|(i, _, _)| *i == file)
-            .map(|(_, r, _)| r.sha256.clone())
-            .unwrap_or_default()
-    };
     let mut records: Vec<(usize, ExportRecord)> = Vec::new();
     for (i, c) in candidates.iter().enumerate() {
         if !taken[i] {
             continue;
         }
-        let hash = hash_of(c.file);
-        let id = id_of(c, &hash);
-        let part = format!(
-            "{}/region={}/month={}",
-            c.table.code(),
-            c.export.region.code(),
-            c.export.month
-        );
-        let data = format!("tables/{part}/{id}.parquet");
-        let rejects = format!("rejects/{part}/{id}.parquet");
-        let mut df =
-            warehouse::frame(&c.export).map_err(|e| warehouse::Error::Parquet(e.to_string()))?;
-        wh.write_frame(&data, &mut df)?;
-        let mut rj = warehouse::rejects_frame(&c.export.rejects)
-            .map_err(|e| warehouse::Error::Parquet(e.to_string()))?;
-        wh.write_frame(&rejects, &mut rj)?;
         let file = &file_outcomes[c.file];
+        let hash = new_files
+            .iter()
+            .find(|(f, _)| *f == c.file)
+            .map(|(_, r)| r.sha256.clone())
+            .unwrap_or_default();
         records.push((
             i,
             ExportRecord {
-                id,
+                id: c.id.clone(),
                 table: c.table,
-                region: c.export.region,
-                month: c.export.month,
+                region: c.region,
+                month: c.month,
                 file_sha256: hash,
                 file_name: file
                     .path
@@ -351,22 +379,17 @@ pub fn ingest(
                 }),
                 ingested_at: ingested_at.clone(),
                 batch,
-                rows_read: c.export.rows_read,
-                rows_accepted: c.export.rows_accepted(),
-                rows_rejected: c.export.rows_rejected(),
-                invalid_id_rows: c.export.invalid_id_rows(),
-                data,
-                rejects,
+                rows_read: c.rows_read,
+                rows_accepted: c.rows_accepted,
+                rows_rejected: c.rows_rejected,
+                invalid_id_rows: c.invalid_id_rows,
+                data: c.data.clone(),
+                rejects: c.rejects.clone(),
                 columns_present: c.present.clone(),
                 replaces: None,
                 replaced_by: None,
             },
         ));
-    }
-    for (_, record, bytes) in &new_files {
-        if !wh.path(&record.archived_as).exists() {
-            wh.write_atomic(&record.archived_as, bytes)?;
-        }
     }
 
     // Link corrections: in-batch losers are replaced by their winner; a winner replaces the
@@ -414,7 +437,7 @@ pub fn ingest(
     for (file, why) in tie_failures {
         file_outcomes[file].outcome = Outcome::Failed(why);
     }
-    for (idx, mut record, _) in new_files {
+    for (idx, mut record) in new_files {
         if let Outcome::Failed(why) = &file_outcomes[idx].outcome {
             record.error = Some(why.clone());
         }
