@@ -5,7 +5,7 @@ CARGO ?= cargo
 LUYU = $(CARGO) run --quiet --
 DEMO_WH = out/demo/warehouse
 
-.PHONY: demo test lint build clean samples bench-ingest
+.PHONY: demo test lint build clean samples bench-ingest crash
 
 build:
 	$(CARGO) build
@@ -42,6 +42,10 @@ bench-ingest:
 	  rm -rf $(BENCH_DIR)/wh; \
 	  /usr/bin/time -f "$$f: %e s, peak RSS %M KB" $(CARGO) run --release --quiet -- ingest "$$f" --warehouse $(BENCH_DIR)/wh | tail -2; \
 	done
+
+## The crash test at full strength: 100 ingests killed with SIGKILL at random moments.
+crash:
+	LUYU_CRASH_RUNS=100 $(CARGO) test --test it crash -- --nocapture
 
 clean:
 	rm -rf out warehouse

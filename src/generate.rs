@@ -553,7 +553,9 @@ impl Gen<'_> {
     }
 
     fn sink(&self, name: &str, form: Form, m: u32) -> Sink {
-        Sink::open(&self.o.out, name, form, m, self.o.persons > 50_000)
+        // Plain files write ISO dates, so that other tools read them as they are.
+        let date_style = if self.o.plain { 0 } else { m };
+        Sink::open(&self.o.out, name, form, date_style, self.o.persons > 50_000)
     }
 
     fn done(&mut self, sink: Sink) -> std::io::Result<()> {
@@ -581,6 +583,9 @@ impl Gen<'_> {
     }
 
     fn month_cell(&self, m: u32) -> Cell {
+        if self.o.plain {
+            return t(format!("2020-{m:02}"));
+        }
         match m % 3 {
             0 => t(format!("2020-{m:02}")),
             1 => t(format!("2020年{m}月")),
@@ -963,7 +968,7 @@ impl Gen<'_> {
                 t(name),
                 t(payee),
                 t(linked),
-                Cell::Num(amount),
+                Cell::Num((amount * 100.0).round() / 100.0),
                 Cell::Date(date),
                 months.map_or(Cell::Empty, n),
                 days.map_or(Cell::Empty, n),
@@ -1299,7 +1304,9 @@ impl Gen<'_> {
             self.form(4 + u32::from(region == "济宁"), m)
         };
         let mut s = self.sink(&format!("{side}2020年{m}月补贴发放明细"), form, m);
-        if rows.is_empty() && !self.o.plain {
+        // An empty month still names its month and side in the title, as the offices do;
+        // without it the file could not be placed.
+        if rows.is_empty() {
             s.title(
                 &format!("{side}2020年{m}月就业扶贫补贴发放明细（本月无发放）"),
                 unit,

@@ -3,6 +3,7 @@
 mod acceptance;
 mod bad_inputs;
 mod commands;
+mod crash;
 mod generate;
 mod ingest;
 mod money;
