@@ -5,7 +5,7 @@ CARGO ?= cargo
 LUYU = $(CARGO) run --quiet --
 DEMO_WH = out/demo/warehouse
 
-.PHONY: demo test lint build clean samples bench-ingest crash
+.PHONY: demo test lint build clean samples bench-ingest bench crash
 
 build:
 	$(CARGO) build
@@ -42,6 +42,11 @@ bench-ingest:
 	  rm -rf $(BENCH_DIR)/wh; \
 	  /usr/bin/time -f "$$f: %e s, peak RSS %M KB" $(CARGO) run --release --quiet -- ingest "$$f" --warehouse $(BENCH_DIR)/wh | tail -2; \
 	done
+
+## The three-way benchmark (luyu, DuckDB, pandas) at national scale; see BENCHMARKS.md.
+## Needs a release build (~25 minutes the first time) and pip's duckdb and pandas.
+bench:
+	bash benches/run.sh 1000000
 
 ## The crash test at full strength: 100 ingests killed with SIGKILL at random moments.
 crash:

@@ -35,6 +35,10 @@ def files(folder, as_of=12):
         if t is None or m is None or m > as_of or not name.endswith(".csv"):
             continue
         if t == "payments":
+            # An empty month (a title and a header, no rows) adds nothing to spend.
+            with open(path, encoding="utf-8") as fh:
+                if not fh.readline().startswith("序号"):
+                    continue
             out[t].append(path)
         elif t in out:
             if m >= latest.get(t, (0, None))[0]:
