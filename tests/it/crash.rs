@@ -61,7 +61,8 @@ fn an_ingest_killed_at_any_moment_loses_and_doubles_nothing() {
                 .success());
         }
         let mut child = ingest_cmd(&[samples], &wh).spawn().unwrap();
-        let wait = Duration::from_micros(seed % (full.as_micros() as u64 + 1));
+        // Kill within the first 90% of a full ingest, so that most kills land mid-way.
+        let wait = Duration::from_micros(seed % (full.as_micros() as u64 * 9 / 10 + 1));
         std::thread::sleep(wait);
         if child.try_wait().unwrap().is_none() {
             killed_mid_way += 1;
