@@ -46,18 +46,16 @@ pub fn render_all(
     };
     eprintln!("核算截至 {} 的数据……", at.as_of);
     let r: Results = at.compute()?;
+    let wh = Warehouse::open(&resolve_dir(at.warehouse.warehouse.clone()));
+    // Last month's progress alone, for "change since last month": the targets, not the audit.
     let prev = match report::previous_month(at.as_of) {
-        Some(m) => Some(
-            AsOfArgs {
-                as_of: m,
-                plan_year: Some(r.progress.plan_year),
-                ..at.clone()
-            }
-            .compute()?,
-        ),
+        Some(m) => Some(crate::targets::compute(
+            &crate::model::Model::load(&wh, m)?,
+            &r.policy,
+            r.progress.plan_year,
+        )?),
         None => None,
     };
-    let wh = Warehouse::open(&resolve_dir(at.warehouse.warehouse.clone()));
     let mut written = Vec::new();
     for kind in kinds {
         eprintln!("生成{}……", kind.title());

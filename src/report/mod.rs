@@ -159,7 +159,7 @@ fn finding_json(f: &Finding) -> Value {
 /// Everything the templates show, as one JSON value.
 fn context(
     r: &Results,
-    prev: Option<&Results>,
+    prev: Option<&crate::targets::Progress>,
     wh: &Warehouse,
     kind: Kind,
     charts: &BTreeMap<&str, String>,
@@ -167,7 +167,7 @@ fn context(
 ) -> Result<Value, Error> {
     let p = &r.progress;
     let prev_actual = |key: &str| {
-        prev.and_then(|x| x.progress.targets.iter().find(|t| t.key == key))
+        prev.and_then(|x| x.targets.iter().find(|t| t.key == key))
             .map(|t| t.actual)
     };
     let targets: Vec<Value> = p
@@ -518,7 +518,7 @@ fn chart_list(r: &Results) -> Vec<(&'static str, &'static str, Chart)> {
 /// share a folder.
 pub fn render(
     r: &Results,
-    prev: Option<&Results>,
+    prev: Option<&crate::targets::Progress>,
     wh: &Warehouse,
     kind: Kind,
     formats: &[Format],
