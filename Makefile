@@ -5,7 +5,7 @@ CARGO ?= cargo
 LUYU = $(CARGO) run --quiet --
 DEMO_WH = out/demo/warehouse
 
-.PHONY: demo test lint build clean samples bench-ingest bench crash
+.PHONY: demo test lint build clean samples bench-ingest bench crash fuzz
 
 build:
 	$(CARGO) build
@@ -47,6 +47,16 @@ bench-ingest:
 ## Needs a release build (~25 minutes the first time) and pip's duckdb and pandas.
 bench:
 	bash benches/run.sh 1000000
+
+## Fuzz the table reader for 10 minutes with cargo-fuzz (libFuzzer), seeded with the bad-input
+## corpus and two samples. The stable toolchain is enough: RUSTC_BOOTSTRAP lets cargo-fuzz pass
+## its -Z flags, and the target compiles only the reader's files (no Polars).
+FUZZ_SECONDS ?= 600
+fuzz:
+	command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz --locked
+	mkdir -p fuzz/corpus/table_reader
+	cp tests/bad-inputs/*.csv tests/bad-inputs/*.xlsx data-samples/*3月贫困劳动力名册* fuzz/corpus/table_reader/
+	cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run -s none table_reader corpus/table_reader -- -max_total_time=$(FUZZ_SECONDS)
 
 ## The crash test at full strength: 100 ingests killed with SIGKILL at random moments.
 crash:
