@@ -116,7 +116,7 @@ fn circulated_outputs_are_masked_and_self_contained() {
 fn markdown_snapshots() {
     let out = rendered();
     for month in ["2020-06", "2020-12"] {
-        for kind in ["briefing", "annual"] {
+        for kind in ["briefing", "supervision", "annual"] {
             insta::assert_snapshot!(
                 format!("{kind}-{month}.md"),
                 read(&out.join(format!("{kind}-{month}.md")))
