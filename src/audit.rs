@@ -47,7 +47,7 @@ pub fn severity(rule: &str) -> &'static str {
 }
 
 /// One payment row as exported.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Payment {
     pub voucher: String,
     pub region: String,
@@ -190,23 +190,31 @@ fn load_payments(model: &Model) -> polars::prelude::PolarsResult<Vec<Payment>> {
         column_ints(df, "days_paid")?,
         column_ints(df, "row")?,
     );
-    let s = |v: &Option<String>| v.clone().unwrap_or_default();
-    let mut out: Vec<Payment> = (0..voucher.len())
+    // Move the strings out of the columns rather than copying them.
+    let take = |v: Vec<Option<String>>| v.into_iter().map(Option::unwrap_or_default);
+    let n = voucher.len();
+    let (mut voucher, mut region, mut pool, mut item) =
+        (take(voucher), take(region), take(pool), take(item));
+    let (mut ptype, mut pname, mut pid, mut linked) =
+        (take(ptype), take(pname), take(pid), take(linked));
+    let (mut emonth, mut eid) = (take(emonth), take(eid));
+    let next = |it: &mut dyn Iterator<Item = String>| it.next().unwrap_or_default();
+    let mut out: Vec<Payment> = (0..n)
         .map(|i| Payment {
-            voucher: s(&voucher[i]),
-            region: s(&region[i]),
-            pool: s(&pool[i]),
-            item: s(&item[i]),
-            payee_type: s(&ptype[i]),
-            payee_name: s(&pname[i]),
-            payee_id: s(&pid[i]),
-            linked_id: s(&linked[i]),
+            voucher: next(&mut voucher),
+            region: next(&mut region),
+            pool: next(&mut pool),
+            item: next(&mut item),
+            payee_type: next(&mut ptype),
+            payee_name: next(&mut pname),
+            payee_id: next(&mut pid),
+            linked_id: next(&mut linked),
             amount_fen: amount[i].unwrap_or(0),
             pay_date: date[i],
             months_paid: months[i],
             days_paid: days[i],
-            export_month: s(&emonth[i]),
-            export_id: s(&eid[i]),
+            export_month: next(&mut emonth),
+            export_id: next(&mut eid),
             row: rows[i].unwrap_or(0),
         })
         .collect();
@@ -340,18 +348,24 @@ pub fn audit(
 
     // Vouchers: one payment each; the version in the latest export counts (rows are sorted by
     // export month, so the last export's first row).
-    let mut by_voucher: BTreeMap<&str, Vec<&Payment>> = BTreeMap::new();
-    for p in &rows {
-        by_voucher.entry(p.voucher.as_str()).or_default().push(p);
-    }
-    let mut payments: Vec<Payment> = Vec::new();
-    for (voucher, versions) in &by_voucher {
+    // Group by voucher with a stable sort of row indices (export order kept within a voucher).
+    let mut order: Vec<usize> = (0..rows.len()).collect();
+    order.sort_by(|a, b| rows[*a].voucher.cmp(&rows[*b].voucher));
+    let mut chosen_rows: Vec<usize> = Vec::with_capacity(order.len());
+    let mut start = 0;
+    while start < order.len() {
+        let voucher = rows[order[start]].voucher.as_str();
+        let mut end = start + 1;
+        while end < order.len() && rows[order[end]].voucher == voucher {
+            end += 1;
+        }
+        let versions: Vec<&Payment> = order[start..end].iter().map(|i| &rows[*i]).collect();
         let last_export = &versions[versions.len() - 1].export_id;
-        let chosen = versions
+        let pick = versions
             .iter()
-            .find(|v| &v.export_id == last_export)
-            .copied()
-            .unwrap_or(versions[0]);
+            .position(|v| &v.export_id == last_export)
+            .unwrap_or(0);
+        let chosen = versions[pick];
         if versions.len() > 1 {
             let same = versions.iter().all(|v| v.content() == chosen.content());
             let (rule, msg) = if same {
@@ -384,8 +398,15 @@ pub fn audit(
                 msg,
             );
         }
-        payments.push(chosen.clone());
+        chosen_rows.push(order[start + pick]);
+        start = end;
     }
+    let mut rows = rows;
+    let mut payments: Vec<Payment> = chosen_rows
+        .into_iter()
+        .map(|i| std::mem::take(&mut rows[i]))
+        .collect();
+    drop(rows);
     payments.sort_by(|a, b| (a.pay_date, &a.voucher).cmp(&(b.pay_date, &b.voucher)));
 
     // Spend per pool as recorded.
@@ -393,17 +414,24 @@ pub fn audit(
     for pool in &policy.pools {
         spend.insert(pool.name.clone(), PoolSpend::default());
     }
+    /// The entry for `k`, made only the first time (no key copy per payment).
+    fn slot<'m, V: Default>(m: &'m mut BTreeMap<String, V>, k: &str) -> &'m mut V {
+        if !m.contains_key(k) {
+            m.insert(k.to_string(), V::default());
+        }
+        m.get_mut(k).expect("inserted above")
+    }
     for p in &payments {
-        let s = spend.entry(p.pool.clone()).or_default();
-        s.paid += p.amount();
+        let amount = p.amount();
+        let s = slot(&mut spend, &p.pool);
+        s.paid += amount;
         s.payments += 1;
-        for entry in [
-            s.by_item.entry(p.item.clone()),
-            s.by_region.entry(p.region.clone()),
-            s.by_month.entry(p.export_month.clone()),
+        for it in [
+            slot(&mut s.by_item, &p.item),
+            slot(&mut s.by_region, &p.region),
+            slot(&mut s.by_month, &p.export_month),
         ] {
-            let it = entry.or_default();
-            it.paid += p.amount();
+            it.paid += amount;
             it.payments += 1;
         }
     }
@@ -429,13 +457,14 @@ pub fn audit(
             continue;
         };
         let key = payee_key(p, Some(item.payee));
-        let label = payee_label(p, Some(item.payee), facts);
+        // Labels (masked IDs and names) only where a finding is made.
+        let label = || payee_label(p, Some(item.payee), facts);
         if item.pool != p.pool {
             ctx.add(
                 "wrong_pool",
                 (key.clone(), item.code.clone()),
                 &item.reference,
-                label.clone(),
+                label(),
                 &p.item,
                 (Some(p.amount()), None),
                 vec![p.voucher.clone()],
@@ -453,7 +482,7 @@ pub fn audit(
             if let Some(days) = p.days_paid.filter(|d| *d > 0) {
                 let floor = policy.n.training_living_daily_floor;
                 if p.amount() < floor * Decimal::from(days) {
-                    ctx.add("below_floor", (key.clone(), item.code.clone()), &item.reference, label.clone(), &p.item, (Some(p.amount()), Some(floor * Decimal::from(days))), vec![p.voucher.clone()], format!("培训生活费 {} 元 ÷ {days} 天 = {} 元/天，低于四(一)5 每天不低于 {} 元的标准", yuan(p.amount()), yuan(p.amount() / Decimal::from(days)), yuan(floor)));
+                    ctx.add("below_floor", (key.clone(), item.code.clone()), &item.reference, label(), &p.item, (Some(p.amount()), Some(floor * Decimal::from(days))), vec![p.voucher.clone()], format!("培训生活费 {} 元 ÷ {days} 天 = {} 元/天，低于四(一)5 每天不低于 {} 元的标准", yuan(p.amount()), yuan(p.amount() / Decimal::from(days)), yuan(floor)));
                 }
             }
         }
@@ -475,7 +504,7 @@ pub fn audit(
                 "out_of_period",
                 (key.clone(), item.code.clone()),
                 "五",
-                label.clone(),
+                label(),
                 &p.item,
                 (Some(p.amount()), None),
                 vec![p.voucher.clone()],
@@ -514,7 +543,7 @@ pub fn audit(
             continue;
         };
         let first = pays[0];
-        let label = payee_label(first, Some(item.payee), facts);
+        let label = || payee_label(first, Some(item.payee), facts);
         if code == "B3" || code == "B5" {
             b3_b5.entry(key.clone()).or_default().insert(code.clone());
         }
@@ -527,7 +556,7 @@ pub fn audit(
                     "gate_unproven",
                     (key.clone(), code.clone()),
                     &item.reference,
-                    label.clone(),
+                    label(),
                     &item.name,
                     (Some(p.amount()), None),
                     vec![p.voucher.clone()],
@@ -538,7 +567,7 @@ pub fn audit(
                     "not_eligible",
                     (key.clone(), code.clone()),
                     &item.reference,
-                    label.clone(),
+                    label(),
                     &item.name,
                     (Some(p.amount()), Some(Decimal::ZERO)),
                     vec![p.voucher.clone()],
@@ -605,7 +634,7 @@ pub fn audit(
                 "over_entitlement",
                 (key.clone(), code.clone()),
                 &item.reference,
-                label,
+                label(),
                 &item.name,
                 (Some(paid), j.amount),
                 vouchers,

@@ -453,6 +453,15 @@ pub fn absorbed_by(ws: &Workshop, facts: &Facts, pol: &Policy, date: NaiveDate) 
         .persons
         .values()
         .filter(|p| p.registered)
+        // Only persons with a spell at the base can count: check that before the gate.
+        .filter(|p| {
+            p.spells
+                .iter()
+                .any(|s| match (&ws.credit_code, &s.credit_code) {
+                    (Some(a), Some(b)) => a == b,
+                    _ => s.employer == ws.name,
+                })
+        })
         .filter(|p| match six_month_gate(p, facts, pol, date) {
             Ok(s) => match (&ws.credit_code, &s.credit_code) {
                 (Some(a), Some(b)) => a == b,

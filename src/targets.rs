@@ -264,25 +264,42 @@ pub fn compute(model: &Model, policy: &Policy, plan_year: i32) -> Result<Progres
         line.trained += i64::from(progress.trained_ids.contains(id));
     }
 
-    // The monthly cumulative series, Jan..M, on the as-of snapshots.
+    // The monthly cumulative series, Jan..M, on the as-of snapshots. The window always starts
+    // on 1 January, so a person counts by month m exactly when the first date that counts them
+    // (`first_date` of each query) is on or before m's last day: one query run, not one a month.
+    let firsts = |df: &DataFrame| -> PolarsResult<HashMap<String, NaiveDate>> {
+        let ids = column_text(df, "id_number")?;
+        let dates = crate::model::column_dates(df, "first_date")?;
+        Ok(ids
+            .into_iter()
+            .zip(dates)
+            .filter_map(|(i, d)| Some((i?, d?)))
+            .collect())
+    };
+    let (t, l, r) = (
+        firsts(&s.transferred).map_err(e)?,
+        firsts(&s.local).map_err(e)?,
+        firsts(&s.trained).map_err(e)?,
+    );
+    let mut helped_first: HashMap<&String, NaiveDate> = HashMap::new();
+    for (id, d) in t.iter().chain(&l).chain(&r) {
+        let slot = helped_first.entry(id).or_insert(*d);
+        *slot = (*slot).min(*d);
+    }
+    let by = |m: &HashMap<String, NaiveDate>, end: NaiveDate| {
+        m.values().filter(|d| **d <= end).count() as i64
+    };
     for m in 1..=months_elapsed.min(12) as u32 {
         let Some(month) = Month::new(plan_year, m) else {
             continue;
         };
-        let w = Window::of(plan_year, month.last_day().min(model.date));
-        let s = sets(model, w).map_err(e)?;
-        let (t, l, r) = (
-            ids(&s.transferred).map_err(e)?,
-            ids(&s.local).map_err(e)?,
-            ids(&s.trained).map_err(e)?,
-        );
-        let all: BTreeSet<&String> = t.iter().chain(&l).chain(&r).collect();
+        let end = month.last_day().min(model.date);
         progress.series.push(SeriesPoint {
             month: month.to_string(),
-            helped: all.len() as i64,
-            transferred: t.len() as i64,
-            local: l.len() as i64,
-            trained: r.len() as i64,
+            helped: helped_first.values().filter(|d| **d <= end).count() as i64,
+            transferred: by(&t, end),
+            local: by(&l, end),
+            trained: by(&r, end),
             expected_helped: expected(plan.helped, i64::from(m), months),
         });
     }
