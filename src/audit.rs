@@ -1,7 +1,7 @@
 //! Money: distinct payments, spend per pool, and every payment checked against the policy
 //! (rules.md "Checks on every payment", summary.md "How findings are counted").
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -11,10 +11,14 @@ use crate::cells::Month;
 use crate::entitle::{self, Judgement};
 use crate::facts::{Facts, Workshop};
 use crate::ids::{mask_id, mask_name};
-use crate::model::{column_bools, column_dates, column_ints, column_text, Model};
+use polars::prelude::*;
+use rayon::slice::ParallelSliceMut;
+
+use crate::model::Model;
 use crate::money::{from_fen, yuan};
 use crate::policy::{Payee, Policy};
 use crate::targets::{Progress, Window};
+use crate::warehouse::days_to_date;
 
 pub const ERROR: &str = "错误";
 pub const NOTICE: &str = "提示";
@@ -46,35 +50,35 @@ pub fn severity(rule: &str) -> &'static str {
         .map_or(NOTICE, |(_, s)| *s)
 }
 
-/// One payment row as exported.
-#[derive(Debug, Clone, Default)]
-pub struct Payment {
-    pub voucher: String,
-    pub region: String,
-    pub pool: String,
-    pub item: String,
-    pub payee_type: String,
-    pub payee_name: String,
-    pub payee_id: String,
-    pub linked_id: String,
+/// One payment row as exported, borrowed from the payment columns.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Payment<'a> {
+    pub voucher: &'a str,
+    pub region: &'a str,
+    pub pool: &'a str,
+    pub item: &'a str,
+    pub payee_type: &'a str,
+    pub payee_name: &'a str,
+    pub payee_id: &'a str,
+    pub linked_id: &'a str,
     pub amount_fen: i64,
     pub pay_date: Option<NaiveDate>,
     pub months_paid: Option<i64>,
     pub days_paid: Option<i64>,
-    pub export_month: String,
-    pub export_id: String,
+    pub export_month: &'a str,
+    pub export_id: &'a str,
     pub row: i64,
 }
 
-impl Payment {
+impl<'a> Payment<'a> {
     /// What makes two exports of a voucher the same payment.
     fn content(&self) -> impl PartialEq + '_ {
         (
-            &self.region,
-            &self.pool,
-            &self.item,
-            (&self.payee_type, &self.payee_name, &self.payee_id),
-            &self.linked_id,
+            self.region,
+            self.pool,
+            self.item,
+            (self.payee_type, self.payee_name, self.payee_id),
+            self.linked_id,
             self.amount_fen,
             self.pay_date,
             self.months_paid,
@@ -83,18 +87,91 @@ impl Payment {
     }
 
     /// The labourer a per-person payment is for.
-    pub fn person(&self) -> &str {
+    pub fn person(&self) -> &'a str {
         let to_person =
             self.payee_type == "个人" || (self.payee_type.is_empty() && self.linked_id.is_empty());
         if to_person {
-            &self.payee_id
+            self.payee_id
         } else {
-            &self.linked_id
+            self.linked_id
         }
     }
 
     pub fn amount(&self) -> Decimal {
         from_fen(self.amount_fen)
+    }
+}
+
+/// The columns of a payment frame, read row by row without copying (a missing text is "").
+pub struct PaymentColumns<'a> {
+    text: [&'a StringChunked; 10],
+    ints: [&'a Int64Chunked; 4],
+    pay_date: &'a Int32Chunked,
+}
+
+impl<'a> PaymentColumns<'a> {
+    const TEXT: [&'static str; 10] = [
+        "voucher",
+        "region",
+        "pool",
+        "item",
+        "payee_type",
+        "payee_name",
+        "payee_id",
+        "linked_id",
+        "export_month",
+        "export_id",
+    ];
+
+    pub fn new(df: &'a DataFrame) -> PolarsResult<PaymentColumns<'a>> {
+        let mut text = Vec::with_capacity(10);
+        for name in Self::TEXT {
+            text.push(df.column(name)?.str()?);
+        }
+        let mut ints = Vec::with_capacity(4);
+        for name in ["amount_fen", "months_paid", "days_paid", "row"] {
+            ints.push(df.column(name)?.i64()?);
+        }
+        let shape = || polars_err!(ComputeError: "payment columns");
+        Ok(PaymentColumns {
+            text: text.try_into().map_err(|_| shape())?,
+            ints: ints.try_into().map_err(|_| shape())?,
+            pay_date: df.column("pay_date")?.date()?.physical(),
+        })
+    }
+
+    pub fn len(&self) -> usize {
+        self.text[0].len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Row `i` (< `len()`).
+    pub fn get(&self, i: usize) -> Payment<'a> {
+        let t = |k: usize| self.text[k].get(i).unwrap_or("");
+        Payment {
+            voucher: t(0),
+            region: t(1),
+            pool: t(2),
+            item: t(3),
+            payee_type: t(4),
+            payee_name: t(5),
+            payee_id: t(6),
+            linked_id: t(7),
+            export_month: t(8),
+            export_id: t(9),
+            amount_fen: self.ints[0].get(i).unwrap_or(0),
+            months_paid: self.ints[1].get(i),
+            days_paid: self.ints[2].get(i),
+            row: self.ints[3].get(i).unwrap_or(0),
+            pay_date: self.pay_date.get(i).map(days_to_date),
+        }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = Payment<'a>> + '_ {
+        (0..self.len()).map(|i| self.get(i))
     }
 }
 
@@ -143,7 +220,8 @@ impl PoolSpend {
 
 #[derive(Debug, Default)]
 pub struct Audit {
-    pub payments: Vec<Payment>,
+    /// The distinct payments (one row per 凭证号, the version that counts), by date and voucher.
+    pub payments: DataFrame,
     pub spend: BTreeMap<String, PoolSpend>,
     pub findings: Vec<Finding>,
 }
@@ -153,75 +231,133 @@ impl Audit {
         self.findings.iter().filter(|f| f.rule == rule).count()
     }
 
+    /// The distinct payments, row by row.
+    pub fn payment_rows(&self) -> PolarsResult<PaymentColumns<'_>> {
+        PaymentColumns::new(&self.payments)
+    }
+
     /// Amount of distinct payments with no 错误 finding on their vouchers, and the total.
     pub fn compliance(&self) -> (Decimal, Decimal) {
-        let flagged: BTreeSet<&String> = self
+        let flagged: HashSet<&str> = self
             .findings
             .iter()
             .filter(|f| f.severity == ERROR)
-            .flat_map(|f| &f.vouchers)
+            .flat_map(|f| f.vouchers.iter().map(String::as_str))
             .collect();
-        let total: Decimal = self.payments.iter().map(Payment::amount).sum();
-        let clean: Decimal = self
-            .payments
-            .iter()
-            .filter(|p| !flagged.contains(&p.voucher))
-            .map(Payment::amount)
-            .sum();
-        (clean, total)
+        let (Ok(vouchers), Ok(amounts)) = (
+            self.payments.column("voucher").and_then(|c| c.str()),
+            self.payments.column("amount_fen").and_then(|c| c.i64()),
+        ) else {
+            return (Decimal::ZERO, Decimal::ZERO);
+        };
+        let (mut clean, mut total) = (0i64, 0i64);
+        for (v, a) in vouchers.iter().zip(amounts.iter()) {
+            let a = a.unwrap_or(0);
+            total += a;
+            if !flagged.contains(v.unwrap_or("")) {
+                clean += a;
+            }
+        }
+        (from_fen(clean), from_fen(total))
     }
 }
 
-fn load_payments(model: &Model) -> polars::prelude::PolarsResult<Vec<Payment>> {
-    let df = &model.payments;
-    let t = |n: &str| column_text(df, n);
-    let (voucher, region, pool, item) = (t("voucher")?, t("region")?, t("pool")?, t("item")?);
-    let (ptype, pname, pid, linked) = (
-        t("payee_type")?,
-        t("payee_name")?,
-        t("payee_id")?,
-        t("linked_id")?,
-    );
-    let (emonth, eid) = (t("export_month")?, t("export_id")?);
-    let amount = column_ints(df, "amount_fen")?;
-    let date = column_dates(df, "pay_date")?;
-    let (months, days, rows) = (
-        column_ints(df, "months_paid")?,
-        column_ints(df, "days_paid")?,
-        column_ints(df, "row")?,
-    );
-    // Move the strings out of the columns rather than copying them.
-    let take = |v: Vec<Option<String>>| v.into_iter().map(Option::unwrap_or_default);
-    let n = voucher.len();
-    let (mut voucher, mut region, mut pool, mut item) =
-        (take(voucher), take(region), take(pool), take(item));
-    let (mut ptype, mut pname, mut pid, mut linked) =
-        (take(ptype), take(pname), take(pid), take(linked));
-    let (mut emonth, mut eid) = (take(emonth), take(eid));
-    let next = |it: &mut dyn Iterator<Item = String>| it.next().unwrap_or_default();
-    let mut out: Vec<Payment> = (0..n)
-        .map(|i| Payment {
-            voucher: next(&mut voucher),
-            region: next(&mut region),
-            pool: next(&mut pool),
-            item: next(&mut item),
-            payee_type: next(&mut ptype),
-            payee_name: next(&mut pname),
-            payee_id: next(&mut pid),
-            linked_id: next(&mut linked),
-            amount_fen: amount[i].unwrap_or(0),
-            pay_date: date[i],
-            months_paid: months[i],
-            days_paid: days[i],
-            export_month: next(&mut emonth),
-            export_id: next(&mut eid),
-            row: rows[i].unwrap_or(0),
-        })
-        .collect();
-    out.sort_by(|a, b| {
-        (&a.export_month, &a.export_id, a.row).cmp(&(&b.export_month, &b.export_id, b.row))
-    });
-    Ok(out)
+/// The payment rows up to M, in export order, each with how many rows share its voucher:
+/// `(distinct, repeated)` — one row per voucher (the first row of the latest export that has
+/// it), ordered by payment date and voucher; and every row of a voucher exported more than
+/// once, by voucher.
+fn versions(model: &Model) -> PolarsResult<(DataFrame, DataFrame)> {
+    let keep_order = SortMultipleOptions::default().with_maintain_order(true);
+    let sorted = model
+        .payments
+        .clone()
+        .lazy()
+        .sort(["export_month", "export_id", "row"], keep_order.clone())
+        .with_columns([
+            col("export_id")
+                .last()
+                .over([col("voucher")])?
+                .alias("last_export"),
+            len().over([col("voucher")])?.alias("versions"),
+        ])
+        .collect()?;
+    let mut distinct = sorted
+        .clone()
+        .lazy()
+        .filter(col("export_id").eq(col("last_export")))
+        .unique_stable_generic(Some(vec![col("voucher")]), UniqueKeepStrategy::First)
+        .sort(["pay_date", "voucher"], keep_order.clone())
+        .drop(cols(["last_export", "versions"]))
+        .collect()?;
+    distinct.rechunk_mut_par();
+    let mut repeated = sorted
+        .lazy()
+        .filter(col("versions").gt(lit(1)))
+        .sort(["voucher"], keep_order)
+        .collect()?;
+    repeated.rechunk_mut();
+    Ok((distinct, repeated))
+}
+
+/// Spend per pool, and per item, region and export month within it, as recorded.
+fn spend(distinct: &DataFrame, policy: &Policy) -> PolarsResult<BTreeMap<String, PoolSpend>> {
+    let mut spend: BTreeMap<String, PoolSpend> = BTreeMap::new();
+    for pool in &policy.pools {
+        spend.insert(pool.name.clone(), PoolSpend::default());
+    }
+    let totals = |by: &[&str]| -> PolarsResult<DataFrame> {
+        let keys: Vec<Expr> = by.iter().map(|c| col(*c).fill_null(lit(""))).collect();
+        distinct
+            .clone()
+            .lazy()
+            .group_by(keys)
+            .agg([col("amount_fen").sum().alias("fen"), len().alias("n")])
+            .with_column(col("n").cast(DataType::Int64))
+            .collect()
+    };
+    let text = |df: &DataFrame, c: &str| -> PolarsResult<Vec<String>> {
+        Ok(df
+            .column(c)?
+            .str()?
+            .iter()
+            .map(|v| v.unwrap_or("").to_string())
+            .collect())
+    };
+    let sums = |df: &DataFrame| -> PolarsResult<Vec<ItemSpend>> {
+        let fen = df.column("fen")?.i64()?;
+        let n = df.column("n")?.i64()?;
+        Ok(fen
+            .iter()
+            .zip(n.iter())
+            .map(|(f, n)| ItemSpend {
+                paid: from_fen(f.unwrap_or(0)),
+                payments: n.unwrap_or(0),
+            })
+            .collect())
+    };
+    let pools = totals(&["pool"])?;
+    for (pool, s) in text(&pools, "pool")?.into_iter().zip(sums(&pools)?) {
+        let entry = spend.entry(pool).or_default();
+        entry.paid = s.paid;
+        entry.payments = s.payments;
+    }
+    for (by, pick) in [("item", 0usize), ("region", 1), ("export_month", 2)] {
+        let df = totals(&["pool", by])?;
+        for ((pool, k), s) in text(&df, "pool")?
+            .into_iter()
+            .zip(text(&df, by)?)
+            .zip(sums(&df)?)
+        {
+            let entry = spend.entry(pool).or_default();
+            let map = match pick {
+                0 => &mut entry.by_item,
+                1 => &mut entry.by_region,
+                _ => &mut entry.by_month,
+            };
+            map.insert(k, s);
+        }
+    }
+    Ok(spend)
 }
 
 struct Ctx<'a> {
@@ -291,7 +427,7 @@ fn find_workshop<'a>(facts: &'a Facts, p: &Payment, region: &str) -> Option<&'a 
         .iter()
         .filter(|w| w.region == region)
         .find(|w| {
-            (!p.payee_id.is_empty() && w.credit_code.as_deref() == Some(p.payee_id.as_str()))
+            (!p.payee_id.is_empty() && w.credit_code.as_deref() == Some(p.payee_id))
                 || w.name == p.payee_name
         })
 }
@@ -327,16 +463,15 @@ pub fn judge_for(
     }
 }
 
-/// Runs every check as of the model's month. `progress` gives the counted persons (for
-/// `unregistered_person` on ledger rows).
+/// Runs every check as of the model's month.
 pub fn audit(
     model: &Model,
     policy: &Policy,
     facts: &Facts,
     window: Window,
 ) -> Result<Audit, String> {
-    let e = |x: polars::prelude::PolarsError| format!("读取补贴发放明细失败：{x}");
-    let rows = load_payments(model).map_err(e)?;
+    let e = |x: PolarsError| format!("读取补贴发放明细失败：{x}");
+    let (distinct, repeated) = versions(model).map_err(e)?;
     let export_end = |m: &str| m.parse::<Month>().map(|m| m.last_day()).ok();
     let mut ctx = Ctx {
         policy,
@@ -346,109 +481,73 @@ pub fn audit(
         once: BTreeSet::new(),
     };
 
-    // Vouchers: one payment each; the version in the latest export counts (rows are sorted by
-    // export month, so the last export's first row).
-    // Group by voucher with a stable sort of row indices (export order kept within a voucher).
-    let mut order: Vec<usize> = (0..rows.len()).collect();
-    order.sort_by(|a, b| rows[*a].voucher.cmp(&rows[*b].voucher));
-    let mut chosen_rows: Vec<usize> = Vec::with_capacity(order.len());
+    // Vouchers exported more than once: one payment each, the version in the latest export
+    // counts (`versions` picked it); here only the finding, from the few repeated rows.
+    let rows = PaymentColumns::new(&repeated).map_err(e)?;
     let mut start = 0;
-    while start < order.len() {
-        let voucher = rows[order[start]].voucher.as_str();
-        let mut end = start + 1;
-        while end < order.len() && rows[order[end]].voucher == voucher {
-            end += 1;
+    while start < rows.len() {
+        let voucher = rows.get(start).voucher;
+        let mut versions = vec![rows.get(start)];
+        while start + versions.len() < rows.len()
+            && rows.get(start + versions.len()).voucher == voucher
+        {
+            versions.push(rows.get(start + versions.len()));
         }
-        let versions: Vec<&Payment> = order[start..end].iter().map(|i| &rows[*i]).collect();
-        let last_export = &versions[versions.len() - 1].export_id;
-        let pick = versions
+        start += versions.len();
+        let last_export = versions[versions.len() - 1].export_id;
+        let chosen = versions
             .iter()
-            .position(|v| &v.export_id == last_export)
-            .unwrap_or(0);
-        let chosen = versions[pick];
-        if versions.len() > 1 {
-            let same = versions.iter().all(|v| v.content() == chosen.content());
-            let (rule, msg) = if same {
-                (
-                    "duplicate_voucher",
-                    format!(
-                        "凭证号 {voucher} 被重复导出 {} 次，内容相同，只计一次",
-                        versions.len()
-                    ),
-                )
-            } else {
-                (
-                    "voucher_conflict",
-                    format!(
-                        "凭证号 {voucher} 出现 {} 次且内容不一致，按最新一期导出的版本计：{} {} 元",
-                        versions.len(),
-                        chosen.item,
-                        yuan(chosen.amount())
-                    ),
-                )
-            };
-            ctx.add(
-                rule,
-                (voucher.to_string(), String::new()),
-                "四",
-                (voucher.to_string(), String::new()),
-                &chosen.item,
-                (Some(chosen.amount()), None),
-                vec![voucher.to_string()],
-                msg,
-            );
-        }
-        chosen_rows.push(order[start + pick]);
-        start = end;
+            .find(|v| v.export_id == last_export)
+            .copied()
+            .unwrap_or(versions[0]);
+        let same = versions.iter().all(|v| v.content() == chosen.content());
+        let (rule, msg) = if same {
+            (
+                "duplicate_voucher",
+                format!(
+                    "凭证号 {voucher} 被重复导出 {} 次，内容相同，只计一次",
+                    versions.len()
+                ),
+            )
+        } else {
+            (
+                "voucher_conflict",
+                format!(
+                    "凭证号 {voucher} 出现 {} 次且内容不一致，按最新一期导出的版本计：{} {} 元",
+                    versions.len(),
+                    chosen.item,
+                    yuan(chosen.amount())
+                ),
+            )
+        };
+        ctx.add(
+            rule,
+            (voucher.to_string(), String::new()),
+            "四",
+            (voucher.to_string(), String::new()),
+            chosen.item,
+            (Some(chosen.amount()), None),
+            vec![voucher.to_string()],
+            msg,
+        );
     }
-    let mut rows = rows;
-    let mut payments: Vec<Payment> = chosen_rows
-        .into_iter()
-        .map(|i| std::mem::take(&mut rows[i]))
-        .collect();
-    drop(rows);
-    payments.sort_by(|a, b| (a.pay_date, &a.voucher).cmp(&(b.pay_date, &b.voucher)));
 
-    // Spend per pool as recorded.
-    let mut spend: BTreeMap<String, PoolSpend> = BTreeMap::new();
-    for pool in &policy.pools {
-        spend.insert(pool.name.clone(), PoolSpend::default());
-    }
-    /// The entry for `k`, made only the first time (no key copy per payment).
-    fn slot<'m, V: Default>(m: &'m mut BTreeMap<String, V>, k: &str) -> &'m mut V {
-        if !m.contains_key(k) {
-            m.insert(k.to_string(), V::default());
-        }
-        m.get_mut(k).expect("inserted above")
-    }
-    for p in &payments {
-        let amount = p.amount();
-        let s = slot(&mut spend, &p.pool);
-        s.paid += amount;
-        s.payments += 1;
-        for it in [
-            slot(&mut s.by_item, &p.item),
-            slot(&mut s.by_region, &p.region),
-            slot(&mut s.by_month, &p.export_month),
-        ] {
-            it.paid += amount;
-            it.payments += 1;
-        }
-    }
+    let mut spend = spend(&distinct, policy).map_err(e)?;
 
     // Per payment, in the order of summary.md.
-    let mut judged: BTreeMap<(String, String), Vec<&Payment>> = BTreeMap::new();
+    let payments = PaymentColumns::new(&distinct).map_err(e)?;
+    let mut judged: Vec<(&str, &str, u32)> = Vec::with_capacity(payments.len());
     let mut unregistered: BTreeSet<String> = BTreeSet::new();
-    for p in &payments {
-        let Some(item) = policy.item_by_name(&p.item) else {
+    for (i, p) in payments.iter().enumerate() {
+        let Some(item) = policy.item_by_name(p.item) else {
             ctx.add(
                 "unknown_item",
-                (payee_key(p, None), p.item.clone()),
+                (payee_key(&p, None).to_string(), p.item.to_string()),
                 "四",
-                payee_label(p, None, facts),
-                &p.item,
+                payee_label(&p, None, facts),
+                p.item,
                 (Some(p.amount()), None),
-                vec![p.voucher.clone()],
+                vec![p.voucher.to_string()],
                 format!(
                     "补贴项目“{}”不是济人社字〔2020〕47号规定的项目，已计入{}支出但无法核对",
                     p.item, p.pool
@@ -456,18 +555,19 @@ pub fn audit(
             );
             continue;
         };
-        let key = payee_key(p, Some(item.payee));
+        let key = payee_key(&p, Some(item.payee));
         // Labels (masked IDs and names) only where a finding is made.
-        let label = || payee_label(p, Some(item.payee), facts);
+        let label = || payee_label(&p, Some(item.payee), facts);
+        let finding_key = || (key.to_string(), item.code.clone());
         if item.pool != p.pool {
             ctx.add(
                 "wrong_pool",
-                (key.clone(), item.code.clone()),
+                finding_key(),
                 &item.reference,
                 label(),
-                &p.item,
+                p.item,
                 (Some(p.amount()), None),
-                vec![p.voucher.clone()],
+                vec![p.voucher.to_string()],
                 format!(
                     "{}按{}应从{}列支，实际从{}发放 {} 元",
                     item.name,
@@ -482,18 +582,17 @@ pub fn audit(
             if let Some(days) = p.days_paid.filter(|d| *d > 0) {
                 let floor = policy.n.training_living_daily_floor;
                 if p.amount() < floor * Decimal::from(days) {
-                    ctx.add("below_floor", (key.clone(), item.code.clone()), &item.reference, label(), &p.item, (Some(p.amount()), Some(floor * Decimal::from(days))), vec![p.voucher.clone()], format!("培训生活费 {} 元 ÷ {days} 天 = {} 元/天，低于四(一)5 每天不低于 {} 元的标准", yuan(p.amount()), yuan(p.amount() / Decimal::from(days)), yuan(floor)));
+                    ctx.add("below_floor", finding_key(), &item.reference, label(), p.item, (Some(p.amount()), Some(floor * Decimal::from(days))), vec![p.voucher.to_string()], format!("培训生活费 {} 元 ÷ {days} 天 = {} 元/天，低于四(一)5 每天不低于 {} 元的标准", yuan(p.amount()), yuan(p.amount() / Decimal::from(days)), yuan(floor)));
                 }
             }
         }
-        let end = export_end(&p.export_month);
         let out = match p.pay_date {
             None => Some("没有发放日期".to_string()),
             Some(d) if d < policy.period_from || d > policy.period_to => Some(format!(
                 "发放日期 {} 不在政策执行期限 {} 至 {} 内（{}）",
                 d, policy.period_from, policy.period_to, policy.period_reference
             )),
-            Some(d) if end.is_some_and(|e| d > e) => Some(format!(
+            Some(d) if export_end(p.export_month).is_some_and(|e| d > e) => Some(format!(
                 "发放日期 {} 晚于所在报表月份 {}",
                 d, p.export_month
             )),
@@ -502,12 +601,12 @@ pub fn audit(
         if let Some(why) = out {
             ctx.add(
                 "out_of_period",
-                (key.clone(), item.code.clone()),
+                finding_key(),
                 "五",
                 label(),
-                &p.item,
+                p.item,
                 (Some(p.amount()), None),
-                vec![p.voucher.clone()],
+                vec![p.voucher.to_string()],
                 why,
             );
             continue;
@@ -522,10 +621,10 @@ pub fn audit(
                 "unregistered_person",
                 (p.person().to_string(), String::new()),
                 "一",
-                label_person(p.person(), facts, &p.payee_name),
-                &p.item,
+                label_person(p.person(), facts, p.payee_name),
+                p.item,
                 (Some(p.amount()), None),
-                vec![p.voucher.clone()],
+                vec![p.voucher.to_string()],
                 format!(
                     "{}（凭证号 {}）的对象{}，不能享受按人补贴",
                     p.item, p.voucher, why
@@ -533,44 +632,60 @@ pub fn audit(
             );
             continue;
         }
-        judged.entry((key, item.code.clone())).or_default().push(p);
+        judged.push((key, item.code.as_str(), i as u32));
     }
 
-    // Eligibility at each payment date; over-entitlement as of M; stacking.
-    let mut b3_b5: HashMap<String, BTreeSet<String>> = HashMap::new();
-    for ((key, code), pays) in &judged {
+    // Eligibility at each payment date; over-entitlement as of M; stacking. Each (payee, item)
+    // group in key order, its payments in date order.
+    judged.par_sort_unstable();
+    let mut stacked: Vec<&str> = Vec::new();
+    let mut last_b3: Option<&str> = None;
+    let mut pays: Vec<Payment> = Vec::new();
+    let mut start = 0;
+    while start < judged.len() {
+        let (key, code, _) = judged[start];
+        let mut end = start;
+        pays.clear();
+        while end < judged.len() && judged[end].0 == key && judged[end].1 == code {
+            pays.push(payments.get(judged[end].2 as usize));
+            end += 1;
+        }
+        start = end;
         let Some(item) = policy.item(code) else {
             continue;
         };
         let first = pays[0];
-        let label = || payee_label(first, Some(item.payee), facts);
-        if code == "B3" || code == "B5" {
-            b3_b5.entry(key.clone()).or_default().insert(code.clone());
+        let label = || payee_label(&first, Some(item.payee), facts);
+        let finding_key = || (key.to_string(), code.to_string());
+        match code {
+            "B3" => last_b3 = Some(key),
+            "B5" if last_b3 == Some(key) => stacked.push(key),
+            _ => {}
         }
         // Not eligible: a payment made when the payee had no entitlement to the item.
-        for p in pays {
+        for p in &pays {
             let date = p.pay_date.unwrap_or(ctx.date);
             let j = judge(code, p, &ctx, date);
             if j.unproven {
                 ctx.add(
                     "gate_unproven",
-                    (key.clone(), code.clone()),
+                    finding_key(),
                     &item.reference,
                     label(),
                     &item.name,
                     (Some(p.amount()), None),
-                    vec![p.voucher.clone()],
+                    vec![p.voucher.to_string()],
                     j.why.clone(),
                 );
             } else if !j.eligible {
                 ctx.add(
                     "not_eligible",
-                    (key.clone(), code.clone()),
+                    finding_key(),
                     &item.reference,
                     label(),
                     &item.name,
                     (Some(p.amount()), Some(Decimal::ZERO)),
-                    vec![p.voucher.clone()],
+                    vec![p.voucher.to_string()],
                     format!(
                         "{}：{}；发放日 {} 已发 {} 元",
                         item.name,
@@ -582,7 +697,7 @@ pub fn audit(
             }
         }
         // Over entitlement: paid up to M beyond the entitlement as of M.
-        let j = judge(code, first, &ctx, ctx.date);
+        let j = judge(code, &first, &ctx, ctx.date);
         if !j.eligible {
             continue;
         }
@@ -590,8 +705,7 @@ pub fn audit(
             let pool = spend.entry(item.pool.clone()).or_default();
             *pool.entitled_by_item.entry(item.name.clone()).or_default() += amount;
         }
-        let paid: Decimal = pays.iter().map(|p| p.amount()).sum();
-        let vouchers: Vec<String> = pays.iter().map(|p| p.voucher.clone()).collect();
+        let paid: Decimal = from_fen(pays.iter().map(|p| p.amount_fen).sum());
         let units_paid: i64 = pays
             .iter()
             .map(|p| {
@@ -630,9 +744,10 @@ pub fn audit(
             }
         }
         if let Some(msg) = over {
+            let vouchers = pays.iter().map(|p| p.voucher.to_string()).collect();
             ctx.add(
                 "over_entitlement",
-                (key.clone(), code.clone()),
+                finding_key(),
                 &item.reference,
                 label(),
                 &item.name,
@@ -642,34 +757,33 @@ pub fn audit(
             );
         }
     }
-    for (person, codes) in &b3_b5 {
-        if codes.len() == 2 {
-            let (id, name) = label_person(person, facts, "");
-            ctx.add("stacked_training", (person.clone(), String::new()), "四(二)4", (id, name), "职业培训补贴+以工代训补贴", (None, None), Vec::new(), "同一人既领取了职业培训补贴又领取了以工代训补贴，四(二)4 规定以工代训补贴不与其他形式的职业培训补贴重复享受".into());
-        }
+    for person in stacked {
+        let (id, name) = label_person(person, facts, "");
+        ctx.add("stacked_training", (person.to_string(), String::new()), "四(二)4", (id, name), "职业培训补贴+以工代训补贴", (None, None), Vec::new(), "同一人既领取了职业培训补贴又领取了以工代训补贴，四(二)4 规定以工代训补贴不与其他形式的职业培训补贴重复享受".into());
     }
 
     ledger_findings(model, &mut ctx, window, &mut unregistered)?;
+    drop(payments);
     Ok(Audit {
-        payments,
+        payments: distinct,
         spend,
         findings: ctx.findings,
     })
 }
 
-fn payee_key(p: &Payment, payee: Option<Payee>) -> String {
+fn payee_key<'a>(p: &Payment<'a>, payee: Option<Payee>) -> &'a str {
     match payee {
-        Some(Payee::Person | Payee::Enterprise) => p.person().to_string(),
-        _ if !p.payee_id.is_empty() => p.payee_id.clone(),
-        _ => p.payee_name.clone(),
+        Some(Payee::Person | Payee::Enterprise) => p.person(),
+        _ if !p.payee_id.is_empty() => p.payee_id,
+        _ => p.payee_name,
     }
 }
 
 fn payee_label(p: &Payment, payee: Option<Payee>, facts: &Facts) -> (String, String) {
     match payee {
-        Some(Payee::Person | Payee::Enterprise) => label_person(p.person(), facts, &p.payee_name),
-        _ if p.payee_type == "个人" => label_person(&p.payee_id, facts, &p.payee_name),
-        _ => (p.payee_name.clone(), p.payee_name.clone()),
+        Some(Payee::Person | Payee::Enterprise) => label_person(p.person(), facts, p.payee_name),
+        _ if p.payee_type == "个人" => label_person(p.payee_id, facts, p.payee_name),
+        _ => (p.payee_name.to_string(), p.payee_name.to_string()),
     }
 }
 
@@ -683,10 +797,10 @@ fn ledger_findings(
 ) -> Result<(), String> {
     let facts = ctx.facts;
     let in_window = |d: Option<NaiveDate>| d.is_some_and(|d| d >= window.start && d <= window.end);
-    let mut ids: Vec<&String> = facts.persons.keys().collect();
-    ids.sort();
-    for id in ids {
-        let p = &facts.persons[id];
+    // Persons in ID order, so findings come out the same every run.
+    let mut ids: Vec<(&String, &crate::facts::Person)> = facts.persons.iter().collect();
+    ids.sort_unstable_by_key(|(id, _)| *id);
+    for &(id, p) in &ids {
         if p.registered {
             continue;
         }
@@ -729,25 +843,25 @@ fn ledger_findings(
         (&model.workshops, "credit_code", "name"),
         (&model.payments, "payee_id", "payee_name"),
     ] {
-        let codes = column_text(df, col).map_err(e)?;
-        let ok = column_bools(df, &format!("{col}_ok")).map_err(e)?;
-        let names = column_text(df, name_col).map_err(e)?;
-        for i in 0..codes.len() {
-            if let (Some(code), Some(false)) = (&codes[i], ok[i]) {
+        let codes = df.column(col).and_then(|c| c.str()).map_err(e)?;
+        let ok = df
+            .column(&format!("{col}_ok"))
+            .and_then(|c| c.bool())
+            .map_err(e)?;
+        let names = df.column(name_col).and_then(|c| c.str()).map_err(e)?;
+        for ((code, ok), name) in codes.iter().zip(ok.iter()).zip(names.iter()) {
+            if let (Some(code), Some(false)) = (code, ok) {
                 if col == "payee_id" && crate::ids::looks_like_id(code) {
                     continue;
                 }
-                let name = names[i].clone().unwrap_or_default();
-                ctx.add("invalid_credit_code", (code.clone(), String::new()), "", (name.clone(), name.clone()), "", (None, None), Vec::new(), format!("{name}的统一社会信用代码 {code} 未通过 GB 32100-2015 校验，请核对（部分早期试点代码真实有效但不符合校验规则）"));
+                let name = name.unwrap_or_default();
+                ctx.add("invalid_credit_code", (code.to_string(), String::new()), "", (name.to_string(), name.to_string()), "", (None, None), Vec::new(), format!("{name}的统一社会信用代码 {code} 未通过 GB 32100-2015 校验，请核对（部分早期试点代码真实有效但不符合校验规则）"));
             }
         }
     }
 
     // One-sided transfers: 万州's 转移就业/济宁 rows against 济宁's ledger.
-    let mut ids: Vec<&String> = facts.persons.keys().collect();
-    ids.sort();
-    for id in ids {
-        let p = &facts.persons[id];
+    for &(id, p) in &ids {
         let wz = p
             .help
             .iter()
@@ -806,8 +920,10 @@ pub fn eligible_unpaid(
     progress: &Progress,
     date: NaiveDate,
 ) {
-    let paid: BTreeSet<&str> = audit
-        .payments
+    let Ok(rows) = audit.payment_rows() else {
+        return;
+    };
+    let paid: HashSet<&str> = rows
         .iter()
         .filter(|p| p.item == "一次性交通伙食补助")
         .map(|p| p.person())
@@ -837,5 +953,6 @@ pub fn eligible_unpaid(
             });
         }
     }
+    drop(rows);
     audit.findings.extend(new);
 }

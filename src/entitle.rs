@@ -500,7 +500,6 @@ pub fn b6_base(ws: Option<&Workshop>, facts: &Facts, pol: &Policy, date: NaiveDa
 mod tests {
     use super::*;
     use crate::facts::HelpRow;
-    use std::collections::HashMap;
     use std::str::FromStr;
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
@@ -533,7 +532,7 @@ mod tests {
         }
     }
     fn facts_of(persons: Vec<Person>, jining_has_registration: bool) -> Facts {
-        let persons: HashMap<String, Person> = persons
+        let persons: polars::prelude::PlHashMap<String, Person> = persons
             .into_iter()
             .enumerate()
             .map(|(i, p)| (format!("P{i}"), p))

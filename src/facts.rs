@@ -1,12 +1,10 @@
 //! Facts per person and per workshop, read from the as-of model: what the subsidy rules judge.
 
-use std::collections::HashMap;
-
 use chrono::NaiveDate;
-use polars::prelude::PolarsResult;
+use polars::prelude::{PlHashMap, PolarsResult};
 
 use crate::dates::full_months;
-use crate::model::{column_bools, column_dates, column_ints, column_text, Model};
+use crate::model::{column_bools, column_dates, column_ints, column_strs, Model};
 
 #[derive(Debug, Clone, Default)]
 pub struct HelpRow {
@@ -69,9 +67,25 @@ pub struct Workshop {
 }
 
 pub struct Facts {
-    pub persons: HashMap<String, Person>,
+    pub persons: PlHashMap<String, Person>,
     pub workshops: Vec<Workshop>,
     pub jining_has_registration: bool,
+}
+
+impl Person {
+    /// Adds a spelling of the name unless the person has it already.
+    fn add_name(&mut self, name: Option<&str>) {
+        if let Some(n) = name {
+            if !self.names.iter().any(|x| x == n) {
+                self.names.push(n.to_string());
+            }
+        }
+    }
+}
+
+/// The person with this ID, added if new (the key is copied only then).
+fn person<'m>(persons: &'m mut PlHashMap<String, Person>, id: &str) -> &'m mut Person {
+    persons.entry_ref(id).or_default()
 }
 
 impl Facts {
@@ -84,41 +98,44 @@ impl Facts {
     }
 
     pub fn build(model: &Model) -> PolarsResult<Facts> {
-        let mut persons: HashMap<String, Person> = HashMap::new();
         let r = &model.registry;
-        let ids = column_text(r, "id_number")?;
-        let names = column_text(r, "name")?;
+        let mut persons: PlHashMap<String, Person> = PlHashMap::default();
+        persons.reserve(r.height());
+        let ids = column_strs(r, "id_number")?;
+        let names = column_strs(r, "name")?;
         let reg = column_bools(r, "registered")?;
-        let towns = column_text(r, "township")?;
+        let towns = column_strs(r, "township")?;
         for i in 0..ids.len() {
-            let Some(id) = ids[i].clone() else { continue };
-            let p = persons.entry(id).or_default();
+            let Some(id) = ids[i] else { continue };
+            let p = person(&mut persons, id);
             p.in_registry = true;
             p.registered |= reg[i] == Some(true);
-            p.township = p.township.take().or(towns[i].clone());
-            p.names.extend(names[i].clone());
+            if p.township.is_none() {
+                p.township = towns[i].map(str::to_string);
+            }
+            p.add_name(names[i]);
         }
 
         let h = &model.help;
-        let ids = column_text(h, "id_number")?;
-        let names = column_text(h, "name")?;
+        let ids = column_strs(h, "id_number")?;
+        let names = column_strs(h, "name")?;
         let (types, modes, employers) = (
-            column_text(h, "help_type")?,
-            column_text(h, "help_mode")?,
-            column_text(h, "employer")?,
+            column_strs(h, "help_type")?,
+            column_strs(h, "help_mode")?,
+            column_strs(h, "employer")?,
         );
         let (starts, ends) = (column_dates(h, "start_date")?, column_dates(h, "end_date")?);
         let contracts = column_bools(h, "contract")?;
         let social = column_ints(h, "social_months")?;
         let tdays = column_ints(h, "training_days")?;
         for i in 0..ids.len() {
-            let Some(id) = ids[i].clone() else { continue };
-            let p = persons.entry(id).or_default();
-            p.names.extend(names[i].clone());
+            let Some(id) = ids[i] else { continue };
+            let p = person(&mut persons, id);
+            p.add_name(names[i]);
             p.help.push(HelpRow {
-                help_type: types[i].clone().unwrap_or_default(),
-                help_mode: modes[i].clone().unwrap_or_default(),
-                employer: employers[i].clone().unwrap_or_default(),
+                help_type: types[i].unwrap_or_default().to_string(),
+                help_mode: modes[i].unwrap_or_default().to_string(),
+                employer: employers[i].unwrap_or_default().to_string(),
                 start: starts[i],
                 end: ends[i],
                 contract: contracts[i],
@@ -128,12 +145,12 @@ impl Facts {
         }
 
         let j = &model.jining;
-        let ids = column_text(j, "id_number")?;
-        let names = column_text(j, "name")?;
+        let ids = column_strs(j, "id_number")?;
+        let names = column_strs(j, "name")?;
         let (counties, employers, codes) = (
-            column_text(j, "county")?,
-            column_text(j, "employer")?,
-            column_text(j, "credit_code")?,
+            column_strs(j, "county")?,
+            column_strs(j, "employer")?,
+            column_strs(j, "credit_code")?,
         );
         let (hires, leaves) = (
             column_dates(j, "hire_date")?,
@@ -144,25 +161,25 @@ impl Facts {
             column_ints(j, "social_months")?,
         );
         let registration = column_bools(j, "employment_registered")?;
-        let levels = column_text(j, "training_level")?;
+        let levels = column_strs(j, "training_level")?;
         let tstart = column_dates(j, "training_start")?;
         let tdays = column_ints(j, "training_days")?;
         let cert = column_bools(j, "certificate")?;
         let wtd = column_ints(j, "work_training_days")?;
         for i in 0..ids.len() {
-            let Some(id) = ids[i].clone() else { continue };
-            let p = persons.entry(id).or_default();
-            p.names.extend(names[i].clone());
+            let Some(id) = ids[i] else { continue };
+            let p = person(&mut persons, id);
+            p.add_name(names[i]);
             p.spells.push(Spell {
-                county: counties[i].clone().unwrap_or_default(),
-                employer: employers[i].clone().unwrap_or_default(),
-                credit_code: codes[i].clone(),
+                county: counties[i].unwrap_or_default().to_string(),
+                employer: employers[i].unwrap_or_default().to_string(),
+                credit_code: codes[i].map(str::to_string),
                 hire: hires[i],
                 leave: leaves[i],
                 contract_months: contract[i],
                 social_months: social[i],
                 registration: registration[i],
-                level: levels[i].clone(),
+                level: levels[i].map(str::to_string),
                 training_start: tstart[i],
                 training_days: tdays[i],
                 certificate: cert[i],
@@ -171,22 +188,21 @@ impl Facts {
         }
         for p in persons.values_mut() {
             p.names.sort();
-            p.names.dedup();
         }
 
         let w = &model.workshops;
         let (regions, wnames, codes) = (
-            column_text(w, "region")?,
-            column_text(w, "name")?,
-            column_text(w, "credit_code")?,
+            column_strs(w, "region")?,
+            column_strs(w, "name")?,
+            column_strs(w, "credit_code")?,
         );
         let recognised = column_dates(w, "recognised_date")?;
         let (staff, absorbed) = (column_ints(w, "staff_total")?, column_ints(w, "absorbed")?);
         let workshops = (0..regions.len())
             .map(|i| Workshop {
-                region: regions[i].clone().unwrap_or_default(),
-                name: wnames[i].clone().unwrap_or_default(),
-                credit_code: codes[i].clone(),
+                region: regions[i].unwrap_or_default().to_string(),
+                name: wnames[i].unwrap_or_default().to_string(),
+                credit_code: codes[i].map(str::to_string),
                 recognised: recognised[i],
                 staff_total: staff[i],
                 absorbed: absorbed[i],

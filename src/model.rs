@@ -65,18 +65,8 @@ impl Model {
             .iter()
             .filter(|e| e.table == Table::Payments)
             .collect();
-        let mut payments = wh.read(Table::Payments, &payment_exports)?;
-        let export_month: Vec<String> = column_text(&payments, "export_id")?
-            .iter()
-            .map(|id| {
-                payment_exports
-                    .iter()
-                    .find(|e| Some(&e.id) == id.as_ref())
-                    .map(|e| e.month.to_string())
-                    .unwrap_or_default()
-            })
-            .collect();
-        payments.with_column(Column::new("export_month".into(), export_month))?;
+        // `export_month` is added per file by `read`.
+        let payments = wh.read(Table::Payments, &payment_exports)?;
         let mut snapshots = Vec::new();
         for t in [
             Table::Registry,
@@ -152,6 +142,11 @@ pub fn column_text(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<String
         .iter()
         .map(|v| v.map(str::to_string))
         .collect())
+}
+
+/// A text column borrowed, for reading row by row without copying.
+pub fn column_strs<'a>(df: &'a DataFrame, name: &str) -> PolarsResult<Vec<Option<&'a str>>> {
+    Ok(df.column(name)?.str()?.iter().collect())
 }
 
 pub fn column_dates(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<NaiveDate>>> {

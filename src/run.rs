@@ -31,7 +31,9 @@ pub fn compute(
         )
         .into());
     }
+    let mut clock = Phases::start();
     let model = Model::load(wh, as_of)?;
+    clock.lap("model");
     let plan_year = plan_year.unwrap_or_else(|| {
         policy
             .plans
@@ -42,11 +44,15 @@ pub fn compute(
             .unwrap_or(as_of.year)
     });
     let progress = targets::compute(&model, &policy, plan_year)?;
+    clock.lap("targets");
     let facts = Facts::build(&model)?;
+    clock.lap("facts");
     let window = Window::of(plan_year, model.date);
     let mut audit = audit::audit(&model, &policy, &facts, window)?;
     audit::eligible_unpaid(&mut audit, &policy, &facts, &progress, model.date);
+    clock.lap("audit");
     let summary = crate::summary::build(&model, &progress, &audit);
+    clock.lap("summary");
     Ok(Results {
         model,
         policy,
@@ -55,4 +61,21 @@ pub fn compute(
         audit,
         summary,
     })
+}
+
+/// Phase times on stderr when `LUYU_TIMINGS` is set: how the benchmark's phases are measured
+/// (BENCHMARKS.md).
+struct Phases(Option<std::time::Instant>);
+
+impl Phases {
+    fn start() -> Phases {
+        Phases(std::env::var_os("LUYU_TIMINGS").map(|_| std::time::Instant::now()))
+    }
+
+    fn lap(&mut self, name: &str) {
+        if let Some(t) = self.0 {
+            eprintln!("[luyu] {name}: {:.2} s", t.elapsed().as_secs_f64());
+            self.0 = Some(std::time::Instant::now());
+        }
+    }
 }

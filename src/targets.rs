@@ -9,7 +9,7 @@ use polars::prelude::*;
 use serde::Serialize;
 
 use crate::cells::Month;
-use crate::model::{column_ints, column_text, Model};
+use crate::model::{column_ints, column_strs, column_text, Model};
 use crate::policy::Policy;
 
 pub const TRANSFERRED_SQL: &str = include_str!("../queries/transferred.sql");
@@ -109,9 +109,10 @@ impl Progress {
 }
 
 fn ids(df: &DataFrame) -> PolarsResult<BTreeSet<String>> {
-    Ok(column_text(df, "id_number")?
+    Ok(column_strs(df, "id_number")?
         .into_iter()
         .flatten()
+        .map(str::to_string)
         .collect())
 }
 
@@ -179,7 +180,13 @@ pub fn compute(model: &Model, policy: &Policy, plan_year: i32) -> Result<Progres
         local_ids,
         trained_ids,
     };
-    let helped = progress.helped_ids();
+    let helped: BTreeSet<&str> = progress
+        .transferred_ids
+        .iter()
+        .chain(&progress.local_ids)
+        .chain(&progress.trained_ids)
+        .map(String::as_str)
+        .collect();
     progress.overlap = helped
         .iter()
         .filter(|id| {
@@ -189,7 +196,7 @@ pub fn compute(model: &Model, policy: &Policy, plan_year: i32) -> Result<Progres
                 &progress.trained_ids,
             ]
             .iter()
-            .filter(|s| s.contains(*id))
+            .filter(|s| s.contains(**id))
             .count()
                 >= 2
         })
@@ -243,32 +250,30 @@ pub fn compute(model: &Model, policy: &Policy, plan_year: i32) -> Result<Progres
     }
 
     // By Wanzhou township, from the registry.
-    let reg_ids = column_text(&model.registry, "id_number").map_err(e)?;
-    let towns = column_text(&model.registry, "township").map_err(e)?;
-    let town_of: HashMap<String, String> = reg_ids
+    let reg_ids = column_strs(&model.registry, "id_number").map_err(e)?;
+    let towns = column_strs(&model.registry, "township").map_err(e)?;
+    let town_of: HashMap<&str, &str> = reg_ids
         .into_iter()
         .zip(towns)
-        .filter_map(|(id, t)| Some((id?, t.unwrap_or_else(|| "（未填）".into()))))
+        .filter_map(|(id, t)| Some((id?, t.unwrap_or("（未填）"))))
         .collect();
-    let town = |id: &String| {
-        town_of
-            .get(id)
-            .cloned()
-            .unwrap_or_else(|| "（未填）".into())
-    };
+    let town = |id: &str| town_of.get(id).copied().unwrap_or("（未填）");
     for id in &helped {
-        let line = progress.by_township.entry(town(id)).or_default();
+        let line = match progress.by_township.get_mut(town(id)) {
+            Some(line) => line,
+            None => progress.by_township.entry(town(id).into()).or_default(),
+        };
         line.helped += 1;
-        line.transferred += i64::from(progress.transferred_ids.contains(id));
-        line.local += i64::from(progress.local_ids.contains(id));
-        line.trained += i64::from(progress.trained_ids.contains(id));
+        line.transferred += i64::from(progress.transferred_ids.contains(*id));
+        line.local += i64::from(progress.local_ids.contains(*id));
+        line.trained += i64::from(progress.trained_ids.contains(*id));
     }
 
     // The monthly cumulative series, Jan..M, on the as-of snapshots. The window always starts
     // on 1 January, so a person counts by month m exactly when the first date that counts them
     // (`first_date` of each query) is on or before m's last day: one query run, not one a month.
-    let firsts = |df: &DataFrame| -> PolarsResult<HashMap<String, NaiveDate>> {
-        let ids = column_text(df, "id_number")?;
+    let firsts = |df| -> PolarsResult<HashMap<&str, NaiveDate>> {
+        let ids = column_strs(df, "id_number")?;
         let dates = crate::model::column_dates(df, "first_date")?;
         Ok(ids
             .into_iter()
@@ -281,12 +286,12 @@ pub fn compute(model: &Model, policy: &Policy, plan_year: i32) -> Result<Progres
         firsts(&s.local).map_err(e)?,
         firsts(&s.trained).map_err(e)?,
     );
-    let mut helped_first: HashMap<&String, NaiveDate> = HashMap::new();
+    let mut helped_first: HashMap<&str, NaiveDate> = HashMap::new();
     for (id, d) in t.iter().chain(&l).chain(&r) {
         let slot = helped_first.entry(id).or_insert(*d);
         *slot = (*slot).min(*d);
     }
-    let by = |m: &HashMap<String, NaiveDate>, end: NaiveDate| {
+    let by = |m: &HashMap<&str, NaiveDate>, end: NaiveDate| {
         m.values().filter(|d| **d <= end).count() as i64
     };
     for m in 1..=months_elapsed.min(12) as u32 {

@@ -345,8 +345,20 @@ impl Warehouse {
                 .finish()
                 .map_err(|err| Error::Parquet(format!("{}：{err}", path.display())))?;
             let n = df.height();
-            df.with_column(Column::new("export_id".into(), vec![e.id.clone(); n]))
+            // One value per file: a scalar column, not a string per row.
+            let text = |name: &str, v: &str| {
+                Column::new_scalar(
+                    name.into(),
+                    Scalar::new(DataType::String, AnyValue::StringOwned(v.into())),
+                    n,
+                )
+            };
+            df.with_column(text("export_id", &e.id))
                 .map_err(|err| Error::Parquet(err.to_string()))?;
+            if table == Table::Payments {
+                df.with_column(text("export_month", &e.month.to_string()))
+                    .map_err(|err| Error::Parquet(err.to_string()))?;
+            }
             frames.push(df);
         }
         match frames.len() {
@@ -355,6 +367,10 @@ impl Warehouse {
                     frame(&empty_export(table)).map_err(|e| Error::Parquet(e.to_string()))?;
                 df.with_column(Column::new("export_id".into(), Vec::<String>::new()))
                     .map_err(|err| Error::Parquet(err.to_string()))?;
+                if table == Table::Payments {
+                    df.with_column(Column::new("export_month".into(), Vec::<String>::new()))
+                        .map_err(|err| Error::Parquet(err.to_string()))?;
+                }
                 Ok(df)
             }
             _ => {

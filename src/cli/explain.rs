@@ -140,12 +140,13 @@ pub fn run(args: Args) -> Result<i32> {
         Err(j) => println!("\n四(二) 六个月条件：{}", j.why),
     }
     println!("\n补贴发放：");
-    for pay in r.audit.payments.iter().filter(|x| x.person() == id) {
+    let rows = r.audit.payment_rows()?;
+    for pay in rows.iter().filter(|x| x.person() == id) {
         let when = pay.pay_date.unwrap_or(date);
-        let why = match r.policy.item_by_name(&pay.item) {
+        let why = match r.policy.item_by_name(pay.item) {
             None => "政策外项目".to_string(),
             Some(item) => {
-                let j = crate::audit::judge_for(&item.code, pay, &r.facts, &r.policy, when);
+                let j = crate::audit::judge_for(&item.code, &pay, &r.facts, &r.policy, when);
                 format!("{}：{}", item.reference, j.why)
             }
         };

@@ -69,6 +69,10 @@ pub fn render_all(
         std::fs::write(out.join(&name), &summary)?;
         written.push(out.join(name));
     }
+    // Freeing the computation row by row takes seconds at national scale; the caller ends the
+    // process soon after, and the OS reclaims it at once.
+    std::mem::forget(r);
+    std::mem::forget(prev);
     Ok(written)
 }
 
