@@ -763,7 +763,6 @@ pub fn audit(
     }
 
     ledger_findings(model, &mut ctx, window, &mut unregistered)?;
-    drop(payments);
     Ok(Audit {
         payments: distinct,
         spend,
@@ -953,6 +952,5 @@ pub fn eligible_unpaid(
             });
         }
     }
-    drop(rows);
     audit.findings.extend(new);
 }
