@@ -36,15 +36,10 @@ impl Change {
     }
 }
 
-/// The rows of a snapshot frame, masked (IDs and names) when `mask`.
-pub fn rows(df: &DataFrame, table: Table, mask: bool) -> PolarsResult<Rows> {
+/// The rows of a snapshot frame, unmasked (mask what you show: [`Change::masked`]).
+pub fn rows(df: &DataFrame, table: Table) -> PolarsResult<Rows> {
     let mut out = Rows::new();
-    let cols: Vec<&'static str> = table
-        .columns()
-        .iter()
-        .map(|c| c.name)
-        .filter(|n| *n != "month")
-        .collect();
+    let cols = compared(table);
     for i in 0..df.height() {
         let mut values = BTreeMap::new();
         for name in &cols {
@@ -53,11 +48,6 @@ pub fn rows(df: &DataFrame, table: Table, mask: bool) -> PolarsResult<Rows> {
                 AnyValue::Null => String::new(),
                 AnyValue::Boolean(b) => if b { "是" } else { "否" }.to_string(),
                 v => v.str_value().to_string(),
-            };
-            let text = match *name {
-                "id_number" if mask => mask_id(&text),
-                "name" if mask && table != Table::Workshops => mask_name(&text),
-                _ => text,
             };
             values.insert(*name, text);
         }
@@ -71,12 +61,138 @@ pub fn rows(df: &DataFrame, table: Table, mask: bool) -> PolarsResult<Rows> {
     Ok(out)
 }
 
+/// The columns a change is looked for in.
+fn compared(table: Table) -> Vec<&'static str> {
+    table
+        .columns()
+        .iter()
+        .map(|c| c.name)
+        .filter(|n| *n != "month")
+        .collect()
+}
+
+/// The changes between two snapshots of a ledger, as [`between`] gives them for all rows, but
+/// with only the rows that differ read out of the frames: at national scale a snapshot has
+/// millions of rows and a month changes few of them. Masked (IDs and names) when `mask`.
+pub fn diff(
+    old: &DataFrame,
+    new: &DataFrame,
+    table: Table,
+    mask: bool,
+) -> PolarsResult<Vec<Change>> {
+    let (old_rows, new_rows) = differing(old, new, table)?;
+    let list = between(&rows(&old_rows, table)?, &rows(&new_rows, table)?, table);
+    Ok(if mask {
+        list.into_iter().map(|c| c.masked(table)).collect()
+    } else {
+        list
+    })
+}
+
+/// The rows of each frame whose natural key is missing from the other frame or whose values
+/// differ there (when a key repeats, its last row stands, as in [`rows`]).
+fn differing(
+    old: &DataFrame,
+    new: &DataFrame,
+    table: Table,
+) -> PolarsResult<(DataFrame, DataFrame)> {
+    let cols = compared(table);
+    let key: Vec<Expr> = table.natural_key().iter().map(|k| col(*k)).collect();
+    // Every value as text (a missing one as ""), and the whole row as one text to compare.
+    let text = |df: &DataFrame| -> PolarsResult<LazyFrame> {
+        let mut exprs: Vec<Expr> = cols
+            .iter()
+            .map(|c| col(*c).cast(DataType::String).fill_null(lit("")))
+            .collect();
+        exprs.push(col("__i"));
+        let lf = df
+            .clone()
+            .lazy()
+            .with_row_index("__i", None)
+            .select(exprs)
+            .unique_stable_generic(Some(key.clone()), UniqueKeepStrategy::Last)
+            .with_column(
+                concat_str(
+                    cols.iter().map(|c| col(*c)).collect::<Vec<_>>(),
+                    "\u{1f}",
+                    false,
+                )
+                .alias("__row"),
+            );
+        Ok(lf)
+    };
+    let (a, b) = (text(old)?, text(new)?);
+    let only = |this: LazyFrame, other: LazyFrame| -> PolarsResult<IdxCa> {
+        let mut other_cols = key.clone();
+        other_cols.push(col("__row").alias("__other"));
+        let df = this
+            .join(
+                other.select(other_cols),
+                key.clone(),
+                key.clone(),
+                JoinArgs::new(JoinType::Left),
+            )
+            .filter(
+                col("__other")
+                    .is_null()
+                    .or(col("__other").neq(col("__row"))),
+            )
+            .select([col("__i")])
+            .collect()?;
+        Ok(df.column("__i")?.idx()?.clone())
+    };
+    let old_idx = only(a.clone(), b.clone())?;
+    let new_idx = only(b, a)?;
+    Ok((old.take(&old_idx)?, new.take(&new_idx)?))
+}
+
 fn header(table: Table, name: &str) -> &'static str {
     table
         .columns()
         .iter()
         .find(|c| c.name == name)
         .map_or("", |c| c.header)
+}
+
+/// A value as it may circulate: IDs and persons' names masked.
+fn mask_value(table: Table, column: &str, v: &str) -> String {
+    match column {
+        "id_number" => mask_id(v),
+        "name" if table != Table::Workshops => mask_name(v),
+        _ => v.to_string(),
+    }
+}
+
+impl Change {
+    /// The change with IDs and persons' names masked, for anything that circulates.
+    pub fn masked(self, table: Table) -> Change {
+        let key = |k: Vec<String>| -> Vec<String> {
+            table
+                .natural_key()
+                .iter()
+                .zip(&k)
+                .map(|(c, v)| mask_value(table, c, v))
+                .collect()
+        };
+        match self {
+            Change::Added(k) => Change::Added(key(k)),
+            Change::Withdrawn(k) => Change::Withdrawn(key(k)),
+            Change::Changed(k, cols) => {
+                let cols = cols
+                    .into_iter()
+                    .map(|(h, a, b)| {
+                        let name = table
+                            .columns()
+                            .iter()
+                            .find(|c| c.header == h)
+                            .map_or("", |c| c.name);
+                        (h, mask_value(table, name, &a), mask_value(table, name, &b))
+                    })
+                    .collect();
+                Change::Changed(key(k), cols)
+            }
+        }
+    }
 }
 
 /// Added, then changed, in key order, then withdrawn.
@@ -132,5 +248,69 @@ mod tests {
         assert_eq!(c[0].describe(), "~ 修改 A：结束日期： → 2020-03-01");
         assert_eq!(c[1], Change::Added(vec!["C".into()]));
         assert_eq!(c[2], Change::Withdrawn(vec!["B".into()]));
+    }
+
+    /// A registry snapshot: (ID, name, township) per row, the other columns empty.
+    fn registry(rows: &[(&str, &str, &str)]) -> DataFrame {
+        let cols: Vec<Column> = compared(Table::Registry)
+            .into_iter()
+            .map(|c| {
+                let v: Vec<Option<String>> = rows
+                    .iter()
+                    .map(|(id, name, town)| match c {
+                        "id_number" => Some(id.to_string()),
+                        "name" => Some(name.to_string()),
+                        "township" => Some(town.to_string()),
+                        _ => None,
+                    })
+                    .collect();
+                if c == "registered" {
+                    Column::new(c.into(), vec![Some(true); rows.len()])
+                } else {
+                    Column::new(c.into(), v)
+                }
+            })
+            .collect();
+        DataFrame::new_infer_height(cols).unwrap()
+    }
+
+    #[test]
+    fn diff_reads_out_only_what_differs_and_masks_after_matching() {
+        // Two persons whose masked IDs are the same: matching must be on the real ID.
+        let (a, b, c) = (
+            "500101199001010012",
+            "500101198802020012",
+            "500101197003030023",
+        );
+        let old = registry(&[
+            (a, "张三", "甘宁镇"),
+            (b, "李四", "龙驹镇"),
+            (c, "王五", "分水镇"),
+        ]);
+        let new = registry(&[
+            (b, "李四", "龙驹镇"),
+            (c, "王五", "余家镇"),
+            (c, "王五", "太安镇"),
+            ("500101196004040034", "赵六", "甘宁镇"),
+        ]);
+        let all = between(
+            &rows(&old, Table::Registry).unwrap(),
+            &rows(&new, Table::Registry).unwrap(),
+            Table::Registry,
+        );
+        assert_eq!(diff(&old, &new, Table::Registry, false).unwrap(), all);
+        let shown: Vec<String> = diff(&old, &new, Table::Registry, true)
+            .unwrap()
+            .iter()
+            .map(Change::describe)
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                "+ 新增 500101********0034",
+                "~ 修改 500101********0023：乡镇(街道)：分水镇 → 太安镇",
+                "- 撤回 500101********0012",
+            ]
+        );
     }
 }

@@ -43,8 +43,12 @@ pub fn run(args: Args) -> Result<i32> {
     let manifest = wh.manifest()?;
     let snap = |m: Month| Warehouse::snapshots(&manifest, args.table, m);
     let (a, b) = (snap(args.from), snap(args.to));
-    let old = changes::rows(&wh.read(args.table, &a)?, args.table, true)?;
-    let new = changes::rows(&wh.read(args.table, &b)?, args.table, true)?;
+    let list = changes::diff(
+        &wh.read(args.table, &a)?,
+        &wh.read(args.table, &b)?,
+        args.table,
+        true,
+    )?;
     let name = |e: &[&crate::warehouse::ExportRecord]| {
         e.iter()
             .map(|x| format!("{}（{}）", x.file_name, x.month))
@@ -53,7 +57,7 @@ pub fn run(args: Args) -> Result<i32> {
     };
     println!("{}：{} → {}", args.table, name(&a), name(&b));
     let (mut added, mut changed, mut withdrawn) = (0, 0, 0);
-    for c in changes::between(&old, &new, args.table) {
+    for c in list {
         match c {
             Change::Added(_) => added += 1,
             Change::Changed(..) => changed += 1,

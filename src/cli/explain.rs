@@ -5,6 +5,8 @@
 //! every version of their ledger rows across the monthly exports, full months in Jining, the six-month gate, each payment with its entitlement at the payment
 //! date, and the findings. Unmasked: it is for the office, not for circulation.
 
+use polars::prelude::{col, lit, IntoLazy};
+
 use super::{AsOfArgs, Result};
 use crate::changes;
 use crate::entitle;
@@ -36,8 +38,12 @@ fn ledger_history(args: &Args, id: &str) -> Result<Vec<String>> {
         exports.sort_by_key(|e| e.month);
         let mut prev: Option<changes::Rows> = None;
         for e in exports {
-            let mut rows = changes::rows(&wh.read(table, &[e])?, table, false)?;
-            rows.retain(|_, v| v.get("id_number").map(String::as_str) == Some(id));
+            let theirs = wh
+                .read(table, &[e])?
+                .lazy()
+                .filter(col("id_number").eq(lit(id)))
+                .collect()?;
+            let rows = changes::rows(&theirs, table)?;
             let found = match &prev {
                 None if rows.is_empty() => Vec::new(),
                 None => rows

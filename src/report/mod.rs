@@ -287,9 +287,7 @@ fn context(
             if a.iter().map(|e| &e.id).eq(b.iter().map(|e| &e.id)) {
                 continue;
             }
-            let old = changes::rows(&wh.read(table, &a)?, table, true)?;
-            let new = changes::rows(&wh.read(table, &b)?, table, true)?;
-            let list = changes::between(&old, &new, table);
+            let list = changes::diff(&wh.read(table, &a)?, &wh.read(table, &b)?, table, true)?;
             let (mut added, mut changed, mut withdrawn) = (0, 0, Vec::new());
             let mut changed_lines = Vec::new();
             for c in &list {
