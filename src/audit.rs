@@ -268,10 +268,20 @@ impl Audit {
 /// once, by voucher.
 fn versions(model: &Model) -> PolarsResult<(DataFrame, DataFrame)> {
     let keep_order = SortMultipleOptions::default().with_maintain_order(true);
+    // Decide on the few columns the choice needs, then gather the whole rows once.
     let sorted = model
         .payments
         .clone()
         .lazy()
+        .with_row_index("i", None)
+        .select([
+            col("i"),
+            col("voucher"),
+            col("export_month"),
+            col("export_id"),
+            col("row"),
+            col("pay_date"),
+        ])
         .sort(["export_month", "export_id", "row"], keep_order.clone())
         .with_columns([
             col("export_id")
@@ -281,21 +291,26 @@ fn versions(model: &Model) -> PolarsResult<(DataFrame, DataFrame)> {
             len().over([col("voucher")])?.alias("versions"),
         ])
         .collect()?;
-    let mut distinct = sorted
-        .clone()
-        .lazy()
-        .filter(col("export_id").eq(col("last_export")))
-        .unique_stable_generic(Some(vec![col("voucher")]), UniqueKeepStrategy::First)
-        .sort(["pay_date", "voucher"], keep_order.clone())
-        .drop(cols(["last_export", "versions"]))
-        .collect()?;
-    distinct.rechunk_mut_par();
-    let mut repeated = sorted
-        .lazy()
-        .filter(col("versions").gt(lit(1)))
-        .sort(["voucher"], keep_order)
-        .collect()?;
-    repeated.rechunk_mut();
+    let rows = |lf: LazyFrame| -> PolarsResult<DataFrame> {
+        let picked = lf.select([col("i")]).collect()?;
+        let mut df = model.payments.take(picked.column("i")?.idx()?)?;
+        df.rechunk_mut_par();
+        Ok(df)
+    };
+    let distinct = rows(
+        sorted
+            .clone()
+            .lazy()
+            .filter(col("export_id").eq(col("last_export")))
+            .unique_stable_generic(Some(vec![col("voucher")]), UniqueKeepStrategy::First)
+            .sort(["pay_date", "voucher"], keep_order.clone()),
+    )?;
+    let repeated = rows(
+        sorted
+            .lazy()
+            .filter(col("versions").gt(lit(1)))
+            .sort(["voucher"], keep_order),
+    )?;
     Ok((distinct, repeated))
 }
 
