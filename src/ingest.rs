@@ -144,6 +144,33 @@ fn now() -> String {
     Local::now().format("%Y-%m-%d %H:%M:%S").to_string()
 }
 
+/// A file as the reader thread hands it over: its bytes, their hash, and the parsed file
+/// unless the hash was seen before (a file received already is not parsed again).
+struct Read {
+    path: PathBuf,
+    bytes: Result<Vec<u8>, String>,
+    hash: String,
+    parsed: Option<Result<parse::Parsed, String>>,
+}
+
+fn read(path: &Path, seen: &mut HashSet<String>) -> Read {
+    let bytes = fs::read(path).map_err(|e| format!("无法读取文件（{e}）"));
+    let (hash, parsed) = match &bytes {
+        Ok(b) => {
+            let hash = sha256_hex(b);
+            let parsed = seen.insert(hash.clone()).then(|| parse::parse(b));
+            (hash, parsed)
+        }
+        Err(_) => (String::new(), None),
+    };
+    Read {
+        path: path.to_path_buf(),
+        bytes,
+        hash,
+        parsed,
+    }
+}
+
 /// Writes an export's rows and rejected cells as Parquet under its id; returns (id, data
 /// path, rejects path).
 fn write_export(
@@ -198,102 +225,130 @@ pub fn ingest(
     let mut candidates: Vec<Candidate> = Vec::new();
     let mut new_files: Vec<(usize, FileRecord)> = Vec::new();
 
-    for path in &files {
-        on_file(path);
-        let idx = file_outcomes.len();
-        let bytes = match fs::read(path) {
-            Ok(b) => b,
-            Err(e) => {
+    // Reading and parsing the next file (one core) overlaps writing the previous one (the
+    // other): a reader thread hands each file over, fully parsed, and waits until it is taken,
+    // so at most two parsed files are in memory. Everything is written here, in file order.
+    let known = seen.clone();
+    std::thread::scope(|scope| -> Result<(), warehouse::Error> {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Read>(0);
+        scope.spawn(move || {
+            let mut hashes = known;
+            for path in &files {
+                if tx.send(read(path, &mut hashes)).is_err() {
+                    break;
+                }
+            }
+        });
+        for Read {
+            path,
+            bytes,
+            hash,
+            parsed,
+        } in rx
+        {
+            let path = &path;
+            on_file(path);
+            let idx = file_outcomes.len();
+            let bytes = match bytes {
+                Ok(b) => b,
+                Err(e) => {
+                    file_outcomes.push(FileOutcome {
+                        path: path.clone(),
+                        outcome: Outcome::Failed(e),
+                    });
+                    continue;
+                }
+            };
+            if seen.contains(&hash) {
+                let prior = manifest
+                    .files
+                    .iter()
+                    .find(|f| f.sha256 == hash && f.error.is_none());
+                let exports = manifest
+                    .exports
+                    .iter()
+                    .filter(|e| e.file_sha256 == hash)
+                    .map(|e| e.id.clone())
+                    .collect();
                 file_outcomes.push(FileOutcome {
                     path: path.clone(),
-                    outcome: Outcome::Failed(format!("无法读取文件（{e}）")),
+                    outcome: Outcome::AlreadyReceived {
+                        when: prior
+                            .map_or_else(|| "本批次中".to_string(), |f| f.received_at.clone()),
+                        exports,
+                    },
                 });
                 continue;
             }
-        };
-        let hash = sha256_hex(&bytes);
-        if seen.contains(&hash) {
-            let prior = manifest
-                .files
-                .iter()
-                .find(|f| f.sha256 == hash && f.error.is_none());
-            let exports = manifest
-                .exports
-                .iter()
-                .filter(|e| e.file_sha256 == hash)
-                .map(|e| e.id.clone())
-                .collect();
-            file_outcomes.push(FileOutcome {
-                path: path.clone(),
-                outcome: Outcome::AlreadyReceived {
-                    when: prior.map_or_else(|| "本批次中".to_string(), |f| f.received_at.clone()),
-                    exports,
-                },
-            });
-            continue;
-        }
-        seen.insert(hash.clone());
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let ext = path
-            .extension()
-            .map(|e| e.to_string_lossy().to_lowercase())
-            .unwrap_or_else(|| "bin".into());
-        let modified = fs::metadata(path).and_then(|m| m.modified()).ok();
-        let mut record = FileRecord {
-            sha256: hash.clone(),
-            name,
-            source_path: path.display().to_string(),
-            size: bytes.len() as u64,
-            archived_as: format!("raw/{hash}.{ext}"),
-            received_at: received_at.clone(),
-            batch,
-            error: None,
-        };
-        // The raw file first: nothing refers to it until the manifest does.
-        if !wh.path(&record.archived_as).exists() {
-            wh.write_atomic(&record.archived_as, &bytes)?;
-        }
-        match parse::parse(&bytes) {
-            Ok(parsed) => {
-                for export in parsed.exports {
-                    let (id, data, rejects) = write_export(wh, parsed.table, &export, &hash)?;
-                    candidates.push(Candidate {
-                        file: idx,
-                        id,
-                        region: export.region,
-                        month: export.month,
-                        rows_read: export.rows_read,
-                        rows_accepted: export.rows_accepted(),
-                        rows_rejected: export.rows_rejected(),
-                        invalid_id_rows: export.invalid_id_rows(),
-                        data,
-                        rejects,
-                        table: parsed.table,
-                        format: parsed.format.to_string(),
-                        sheet: parsed.sheet.clone(),
-                        present: parsed.present.clone(),
-                        fill_date: parsed.fill_date,
-                        modified,
+            seen.insert(hash.clone());
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let ext = path
+                .extension()
+                .map(|e| e.to_string_lossy().to_lowercase())
+                .unwrap_or_else(|| "bin".into());
+            let modified = fs::metadata(path).and_then(|m| m.modified()).ok();
+            let mut record = FileRecord {
+                sha256: hash.clone(),
+                name,
+                source_path: path.display().to_string(),
+                size: bytes.len() as u64,
+                archived_as: format!("raw/{hash}.{ext}"),
+                received_at: received_at.clone(),
+                batch,
+                error: None,
+            };
+            // The raw file first: nothing refers to it until the manifest does.
+            if !wh.path(&record.archived_as).exists() {
+                wh.write_atomic(&record.archived_as, &bytes)?;
+            }
+            let parsed = match parsed {
+                Some(p) => p,
+                // The reader skips files it has seen; this one it took for new (cannot happen).
+                None => parse::parse(&bytes),
+            };
+            match parsed {
+                Ok(parsed) => {
+                    for export in parsed.exports {
+                        let (id, data, rejects) = write_export(wh, parsed.table, &export, &hash)?;
+                        candidates.push(Candidate {
+                            file: idx,
+                            id,
+                            region: export.region,
+                            month: export.month,
+                            rows_read: export.rows_read,
+                            rows_accepted: export.rows_accepted(),
+                            rows_rejected: export.rows_rejected(),
+                            invalid_id_rows: export.invalid_id_rows(),
+                            data,
+                            rejects,
+                            table: parsed.table,
+                            format: parsed.format.to_string(),
+                            sheet: parsed.sheet.clone(),
+                            present: parsed.present.clone(),
+                            fill_date: parsed.fill_date,
+                            modified,
+                        });
+                    }
+                    file_outcomes.push(FileOutcome {
+                        path: path.clone(),
+                        outcome: Outcome::Ingested(Vec::new()),
                     });
                 }
-                file_outcomes.push(FileOutcome {
-                    path: path.clone(),
-                    outcome: Outcome::Ingested(Vec::new()),
-                });
+                Err(e) => {
+                    record.error = Some(e.clone());
+                    file_outcomes.push(FileOutcome {
+                        path: path.clone(),
+                        outcome: Outcome::Failed(e),
+                    });
+                }
             }
-            Err(e) => {
-                record.error = Some(e.clone());
-                file_outcomes.push(FileOutcome {
-                    path: path.clone(),
-                    outcome: Outcome::Failed(e),
-                });
-            }
+            new_files.push((idx, record));
         }
-        new_files.push((idx, record));
-    }
+        Ok(())
+    })?;
 
     // Corrections within the batch: per (table, region, month), the later 填报日期, then the
     // later modification time, is the current one.
