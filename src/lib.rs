@@ -3,6 +3,9 @@
 //! Data flows one way: files → [`source`]/[`parse`] → [`ingest`] → [`warehouse`] →
 //! [`model`] (as of a month) → indicators and rules → render.
 
+// The report context is one large `json!` literal.
+#![recursion_limit = "256"]
+
 pub mod audit;
 pub mod cells;
 pub mod changes;

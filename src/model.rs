@@ -43,6 +43,16 @@ pub type Error = Box<dyn std::error::Error>;
 
 impl Model {
     pub fn load(wh: &Warehouse, as_of: Month) -> Result<Model, Error> {
+        Model::load_with(wh, as_of, true)
+    }
+
+    /// The ledgers only, with no payment rows: what the targets need (the report's previous
+    /// month), without reading every payment again.
+    pub fn load_ledgers(wh: &Warehouse, as_of: Month) -> Result<Model, Error> {
+        Model::load_with(wh, as_of, false)
+    }
+
+    fn load_with(wh: &Warehouse, as_of: Month, with_payments: bool) -> Result<Model, Error> {
         let manifest = wh.manifest()?;
         let exports: Vec<ExportRecord> = Warehouse::current(&manifest, as_of)
             .into_iter()
@@ -63,7 +73,7 @@ impl Model {
         let workshops = wh.read(Table::Workshops, &snap(Table::Workshops))?;
         let payment_exports: Vec<&ExportRecord> = exports
             .iter()
-            .filter(|e| e.table == Table::Payments)
+            .filter(|e| with_payments && e.table == Table::Payments)
             .collect();
         // `export_month` is added per file by `read`.
         let payments = wh.read(Table::Payments, &payment_exports)?;

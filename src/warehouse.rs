@@ -8,7 +8,7 @@
 //! raw/<sha256>.<ext>                              each received file, as received
 //! tables/<table>/region=<r>/month=<YYYY-MM>/<export id>.parquet    accepted rows
 //! rejects/<table>/region=<r>/month=<YYYY-MM>/<export id>.parquet   rejected cells
-//! .lock                                           held while an ingest writes
+//! .lock                                           flock-ed while an ingest writes
 //! ```
 //!
 //! Every file is written under a temporary name and renamed into place; the manifest is
@@ -178,6 +178,19 @@ pub enum Error {
     Parquet(String),
 }
 
+/// An exclusive advisory lock on the file, without waiting.
+#[cfg(unix)]
+fn try_lock(file: &fs::File) -> bool {
+    use std::os::fd::AsRawFd;
+    // SAFETY: flock on a descriptor this File owns; no memory is involved.
+    unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) == 0 }
+}
+
+#[cfg(not(unix))]
+fn try_lock(_file: &fs::File) -> bool {
+    true
+}
+
 fn io<'a>(path: &'a Path, what: &'static str) -> impl FnOnce(std::io::Error) -> Error + 'a {
     move |source| Error::Io {
         path: path.display().to_string(),
@@ -190,15 +203,11 @@ pub struct Warehouse {
     pub dir: PathBuf,
 }
 
-/// Held while an ingest writes; removed on drop.
+/// Held while an ingest writes: an advisory lock (`flock`) on `.lock`, which the kernel
+/// releases when the process ends, however it ends. The file itself stays: removing it would let
+/// a process that opened it before the removal lock a file nobody else sees.
 pub struct Lock {
-    path: PathBuf,
-}
-
-impl Drop for Lock {
-    fn drop(&mut self) {
-        let _ = fs::remove_file(&self.path);
-    }
+    _file: fs::File,
 }
 
 impl Warehouse {
@@ -231,42 +240,31 @@ impl Warehouse {
         }
     }
 
-    /// Takes the write lock; refuses while another live process holds it. A lock left by a
-    /// process that no longer runs (killed mid-ingest) is taken over.
+    /// Takes the write lock; refuses while another process holds it. A killed ingest holds
+    /// nothing: its lock went with it.
     pub fn lock(&self) -> Result<Lock, Error> {
         fs::create_dir_all(&self.dir).map_err(io(&self.dir, "无法创建仓库目录"))?;
         let path = self.dir.join(".lock");
-        for _ in 0..2 {
-            match fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&path)
-            {
-                Ok(mut f) => {
-                    let _ = write!(f, "{}", std::process::id());
-                    return Ok(Lock { path });
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    let pid = fs::read_to_string(&path)
-                        .unwrap_or_default()
-                        .trim()
-                        .to_string();
-                    let alive = !pid.is_empty() && Path::new("/proc").join(&pid).exists();
-                    if alive {
-                        return Err(Error::Locked {
-                            path: self.dir.display().to_string(),
-                            pid,
-                        });
-                    }
-                    let _ = fs::remove_file(&path);
-                }
-                Err(e) => return Err(io(&path, "无法创建锁文件")(e)),
-            }
+        let mut file = fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(io(&path, "无法创建锁文件"))?;
+        if !try_lock(&file) {
+            let pid = fs::read_to_string(&path).unwrap_or_default();
+            let pid = pid.trim();
+            return Err(Error::Locked {
+                path: self.dir.display().to_string(),
+                pid: if pid.is_empty() { "?" } else { pid }.to_string(),
+            });
         }
-        Err(Error::Locked {
-            path: self.dir.display().to_string(),
-            pid: "?".into(),
-        })
+        // Who holds it, for the message another ingest gives.
+        let _ = file.set_len(0);
+        let _ = write!(file, "{}", std::process::id());
+        let _ = file.flush();
+        Ok(Lock { _file: file })
     }
 
     /// Writes `bytes` to `rel` under the warehouse: temporary file, fsync, rename.

@@ -60,6 +60,7 @@ pub fn run(args: Args) -> Result<i32> {
             &Kind::ALL,
             &[Format::Html, Format::Md],
             &args.out,
+            crate::report::LIST_CAP,
         )?);
     }
     super::report::print_written(&files);

@@ -25,6 +25,9 @@ pub struct Args {
     /// 输出目录
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+    /// 每份清单（问题、人员、撤回的行）最多列出的条数；完整清单用 luyu audit --xlsx 导出
+    #[arg(long, value_name = "N", default_value_t = report::LIST_CAP)]
+    pub list_cap: usize,
 }
 
 /// Renders every requested kind into `out`, with summary.json; returns the files written.
@@ -33,6 +36,7 @@ pub fn render_all(
     kinds: &[Kind],
     formats: &[Format],
     out: &Path,
+    list_cap: usize,
 ) -> Result<Vec<PathBuf>> {
     let kinds = if kinds.is_empty() {
         Kind::ALL.to_vec()
@@ -50,7 +54,7 @@ pub fn render_all(
     // Last month's progress alone, for "change since last month": the targets, not the audit.
     let prev = match report::previous_month(at.as_of) {
         Some(m) => Some(crate::targets::compute(
-            &crate::model::Model::load(&wh, m)?,
+            &crate::model::Model::load_ledgers(&wh, m)?,
             &r.policy,
             r.progress.plan_year,
         )?),
@@ -59,7 +63,15 @@ pub fn render_all(
     let mut written = Vec::new();
     for kind in kinds {
         eprintln!("生成{}……", kind.title());
-        written.extend(report::render(&r, prev.as_ref(), &wh, kind, &formats, out)?);
+        written.extend(report::render(
+            &r,
+            prev.as_ref(),
+            &wh,
+            kind,
+            &formats,
+            out,
+            list_cap,
+        )?);
     }
     let summary = serde_json::to_string_pretty(&r.summary)? + "\n";
     for name in [
@@ -84,7 +96,7 @@ pub fn print_written(files: &[PathBuf]) {
 }
 
 pub fn run(args: Args) -> Result<i32> {
-    let files = render_all(&args.at, &args.kind, &args.format, &args.out)?;
+    let files = render_all(&args.at, &args.kind, &args.format, &args.out, args.list_cap)?;
     print_written(&files);
     Ok(0)
 }

@@ -25,8 +25,13 @@ pub fn run(args: Args) -> Result<i32> {
     let wh = Warehouse::open(&resolve_dir(args.at.warehouse.warehouse.clone()));
     let report = crate::ingest::ingest(&wh, &args.paths, |_| {})?;
     print!("{}", super::ingest::render(&report));
-    let files =
-        super::report::render_all(&args.at, &Kind::ALL, &[Format::Html, Format::Md], &args.out)?;
+    let files = super::report::render_all(
+        &args.at,
+        &Kind::ALL,
+        &[Format::Html, Format::Md],
+        &args.out,
+        crate::report::LIST_CAP,
+    )?;
     super::report::print_written(&files);
     Ok(if report.failed() > 0 { 1 } else { 0 })
 }

@@ -21,6 +21,10 @@ use crate::changes;
 use crate::ids::mask_id;
 use crate::money::yuan_grouped;
 use crate::run::Results;
+
+/// The most rows of one list a circulated report carries by default (findings, persons,
+/// withdrawn rows): `report --list-cap`.
+pub const LIST_CAP: usize = 500;
 use crate::tables::Table;
 use crate::warehouse::Warehouse;
 use charts::Chart;
@@ -164,6 +168,7 @@ fn context(
     kind: Kind,
     charts: &BTreeMap<&str, String>,
     assets: &BTreeMap<&str, String>,
+    list_cap: usize,
 ) -> Result<Value, Error> {
     let p = &r.progress;
     let prev_actual = |key: &str| {
@@ -224,23 +229,22 @@ fn context(
             .cmp(&(b.severity != ERROR))
             .then(b.paid.unwrap_or_default().cmp(&a.paid.unwrap_or_default()))
     });
-    let errors: Vec<Value> = findings
-        .iter()
-        .filter(|f| f.severity == ERROR)
-        .map(|f| finding_json(f))
-        .collect();
-    let notices: Vec<Value> = findings
-        .iter()
-        .filter(|f| f.severity != ERROR)
-        .map(|f| finding_json(f))
-        .collect();
-    let of_rule = |rule: &str| -> Vec<Value> {
-        findings
+    // A circulated document lists at most `list_cap` of each kind (the largest amounts first)
+    // and says how many there are; the full lists are `luyu audit --xlsx`.
+    let capped = |keep: &dyn Fn(&Finding) -> bool| -> (Vec<Value>, usize) {
+        let total = findings.iter().filter(|f| keep(f)).count();
+        let list = findings
             .iter()
-            .filter(|f| f.rule == rule)
+            .filter(|f| keep(f))
+            .take(list_cap)
             .map(|f| finding_json(f))
-            .collect()
+            .collect();
+        (list, total)
     };
+    let (errors, errors_total) = capped(&|f| f.severity == ERROR);
+    let (notices, notices_total) = capped(&|f| f.severity != ERROR);
+    let (one_sided, one_sided_total) = capped(&|f| f.rule == "one_sided_transfer");
+    let (unregistered, unregistered_total) = capped(&|f| f.rule == "unregistered_person");
     let by_rule: Vec<Value> = r.summary["findings"]["by_rule"]
         .as_object()
         .map(|m| m.iter().filter(|(_, v)| v.as_i64().unwrap_or(0) > 0).map(|(k, v)| json!({"rule": k, "name": rule_name(k), "severity": crate::audit::severity(k), "count": v})).collect())
@@ -301,7 +305,9 @@ fn context(
                 }
             }
             changed_lines.truncate(30);
-            edits.push(json!({"table": table.chinese(), "added": added, "changed": changed, "withdrawn_count": withdrawn.len(),
+            let withdrawn_count = withdrawn.len();
+            withdrawn.truncate(list_cap);
+            edits.push(json!({"table": table.chinese(), "added": added, "changed": changed, "withdrawn_count": withdrawn_count,
                               "withdrawn": withdrawn, "changed_lines": changed_lines}));
         }
     }
@@ -363,8 +369,12 @@ fn context(
         "notices": notices,
         "error_count": r.summary["findings"]["errors"],
         "notice_count": r.summary["findings"]["notices"],
-        "one_sided": of_rule("one_sided_transfer"),
-        "unregistered": of_rule("unregistered_person"),
+        "one_sided": one_sided,
+        "one_sided_total": one_sided_total,
+        "unregistered": unregistered,
+        "unregistered_total": unregistered_total,
+        "errors_total": errors_total,
+        "notices_total": notices_total,
         "files": files,
         "file_count": current.len(),
         "rows_read": r.summary["data_quality"]["rows_read"],
@@ -521,6 +531,7 @@ pub fn render(
     kind: Kind,
     formats: &[Format],
     out: &Path,
+    list_cap: usize,
 ) -> Result<Vec<PathBuf>, Error> {
     std::fs::create_dir_all(out)?;
     let (html, md) = engines()?;
@@ -542,7 +553,7 @@ pub fn render(
             assets.insert(name, file);
         }
     }
-    let value = context(r, prev, wh, kind, &svgs, &assets)?;
+    let value = context(r, prev, wh, kind, &svgs, &assets, list_cap)?;
     let ctx = Context::from_serialize(&value)?;
     for f in formats {
         let (engine, ext) = match f {

@@ -185,7 +185,7 @@ fn a_crash_before_the_manifest_leaves_the_warehouse_as_it_was() {
         wh.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    // The next ingest takes over the stale lock and completes.
+    // The lock file a killed ingest left is no lock: the next ingest completes.
     let g = write(
         tmp.path(),
         "b.csv",
@@ -203,8 +203,17 @@ fn a_second_ingest_refuses_while_one_holds_the_lock() {
     let tmp = tempfile::tempdir().unwrap();
     let wh = tmp.path().join("wh");
     std::fs::create_dir_all(&wh).unwrap();
-    // This test process is alive: its pid in the lock stands for a running ingest.
+    // This test process holds the lock, as a running ingest would.
     std::fs::write(wh.join(".lock"), std::process::id().to_string()).unwrap();
+    let held = std::fs::File::open(wh.join(".lock")).unwrap();
+    // SAFETY: flock on a descriptor `held` owns.
+    let rc = unsafe {
+        libc::flock(
+            std::os::fd::AsRawFd::as_raw_fd(&held),
+            libc::LOCK_EX | libc::LOCK_NB,
+        )
+    };
+    assert_eq!(rc, 0);
     let f = write(tmp.path(), "a.csv", REGISTRY_03);
     let o = ingest(&[&f], &wh);
     assert_eq!(o.status.code(), Some(2));
@@ -214,4 +223,7 @@ fn a_second_ingest_refuses_while_one_holds_the_lock() {
         stderr(&o)
     );
     assert!(!wh.join("manifest.json").exists());
+    drop(held);
+    // Released (as when its process ends): the next ingest goes ahead.
+    assert!(ingest(&[&f], &wh).status.success());
 }

@@ -314,3 +314,56 @@ fn run_ingests_and_renders_in_one_step() {
         serde_json::from_str::<serde_json::Value>(&read(&out.join("summary.json"))).unwrap()
     );
 }
+
+#[test]
+fn long_lists_are_capped_with_their_totals_and_where_the_full_list_is() {
+    let tmp = tempfile::tempdir().unwrap();
+    let wh = tmp.path().join("wh");
+    let wh = wh.to_str().unwrap();
+    let samples = repo().join("data-samples");
+    let o = luyu(&["ingest", samples.to_str().unwrap(), "--warehouse", wh]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = tmp.path().join("out");
+    let o = luyu(&[
+        "report",
+        "--as-of",
+        "2020-12",
+        "--kind",
+        "supervision",
+        "--list-cap",
+        "3",
+        "--out",
+        out.to_str().unwrap(),
+        "--warehouse",
+        wh,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let summary: serde_json::Value =
+        serde_json::from_str(&read(&out.join("summary.json"))).unwrap();
+    // The list holds the audit's findings; rejected IDs are counted in summary.json but listed
+    // with the rejected rows.
+    let errors = summary["findings"]["errors"].as_i64().unwrap()
+        - summary["findings"]["by_rule"]["invalid_id"]
+            .as_i64()
+            .unwrap();
+    assert!(errors > 3, "the samples have more than 3 errors");
+    let md = read(&out.join("supervision-2020-12.md"));
+    let section = md
+        .split("## 二、问题清单")
+        .nth(1)
+        .and_then(|s| s.split("### 提示").next())
+        .unwrap();
+    let rows = section
+        .lines()
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| 问题") && !l.starts_with("| ---"))
+        .count();
+    assert_eq!(rows, 3, "{section}");
+    assert!(
+        section.contains(&format!(
+            "只列出前 3 条，共 {errors} 条；完整清单用 `luyu audit --xlsx` 导出"
+        )),
+        "{section}"
+    );
+    let html = read(&out.join("supervision-2020-12.html"));
+    assert!(html.contains(&format!("只列出前 3 条，共 {errors} 条")));
+}
