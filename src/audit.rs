@@ -266,11 +266,10 @@ impl Audit {
 /// `(distinct, repeated)` — one row per voucher (the first row of the latest export that has
 /// it), ordered by payment date and voucher; and every row of a voucher exported more than
 /// once, by voucher.
-fn versions(model: &Model) -> PolarsResult<(DataFrame, DataFrame)> {
+fn versions(payments: &DataFrame) -> PolarsResult<(DataFrame, DataFrame)> {
     let keep_order = SortMultipleOptions::default().with_maintain_order(true);
     // Decide on the few columns the choice needs, then gather the whole rows once.
-    let sorted = model
-        .payments
+    let sorted = payments
         .clone()
         .lazy()
         .with_row_index("i", None)
@@ -293,7 +292,7 @@ fn versions(model: &Model) -> PolarsResult<(DataFrame, DataFrame)> {
         .collect()?;
     let rows = |lf: LazyFrame| -> PolarsResult<DataFrame> {
         let picked = lf.select([col("i")]).collect()?;
-        let mut df = model.payments.take(picked.column("i")?.idx()?)?;
+        let mut df = payments.take(picked.column("i")?.idx()?)?;
         df.rechunk_mut_par();
         Ok(df)
     };
@@ -478,15 +477,61 @@ pub fn judge_for(
     }
 }
 
-/// Runs every check as of the model's month.
+/// The payment rows up to M, read once and taken out of the model: the rest of the audit needs
+/// only these, so the rows of every export need not stay in memory beside them.
+pub struct Paid {
+    distinct: DataFrame,
+    repeated: DataFrame,
+    /// (code, payee) of the 对象证件号码 that fail the credit-code checksum, in row order.
+    payee_codes: Vec<(String, String)>,
+}
+
+impl Paid {
+    pub fn take(model: &mut Model) -> Result<Paid, String> {
+        let e = |x: PolarsError| format!("读取补贴发放明细失败：{x}");
+        let all = std::mem::take(&mut model.payments);
+        let (distinct, repeated) = versions(&all).map_err(e)?;
+        let payee_codes = bad_codes(&all, "payee_id", "payee_name").map_err(e)?;
+        Ok(Paid {
+            distinct,
+            repeated,
+            payee_codes,
+        })
+    }
+}
+
+/// (code, name) of each row whose code fails its checksum (an 18-character 身份证号 in a
+/// payee column is no credit code).
+fn bad_codes(df: &DataFrame, col: &str, name_col: &str) -> PolarsResult<Vec<(String, String)>> {
+    let codes = df.column(col)?.str()?;
+    let ok = df.column(&format!("{col}_ok"))?.bool()?;
+    let names = df.column(name_col)?.str()?;
+    let mut out = Vec::new();
+    for ((code, ok), name) in codes.iter().zip(ok.iter()).zip(names.iter()) {
+        if let (Some(code), Some(false)) = (code, ok) {
+            if col == "payee_id" && crate::ids::looks_like_id(code) {
+                continue;
+            }
+            out.push((code.to_string(), name.unwrap_or_default().to_string()));
+        }
+    }
+    Ok(out)
+}
+
+/// Runs every check as of the model's month, on the payments [`Paid::take`] read.
 pub fn audit(
     model: &Model,
+    paid: Paid,
     policy: &Policy,
     facts: &Facts,
     window: Window,
 ) -> Result<Audit, String> {
     let e = |x: PolarsError| format!("读取补贴发放明细失败：{x}");
-    let (distinct, repeated) = versions(model).map_err(e)?;
+    let Paid {
+        distinct,
+        repeated,
+        payee_codes,
+    } = paid;
     let export_end = |m: &str| m.parse::<Month>().map(|m| m.last_day()).ok();
     let mut ctx = Ctx {
         policy,
@@ -777,7 +822,7 @@ pub fn audit(
         ctx.add("stacked_training", (person.to_string(), String::new()), "四(二)4", (id, name), "职业培训补贴+以工代训补贴", (None, None), Vec::new(), "同一人既领取了职业培训补贴又领取了以工代训补贴，四(二)4 规定以工代训补贴不与其他形式的职业培训补贴重复享受".into());
     }
 
-    ledger_findings(model, &mut ctx, window, &mut unregistered)?;
+    ledger_findings(model, &mut ctx, window, &mut unregistered, payee_codes)?;
     Ok(Audit {
         payments: distinct,
         spend,
@@ -808,6 +853,7 @@ fn ledger_findings(
     ctx: &mut Ctx,
     window: Window,
     unregistered: &mut BTreeSet<String>,
+    payee_codes: Vec<(String, String)>,
 ) -> Result<(), String> {
     let facts = ctx.facts;
     let in_window = |d: Option<NaiveDate>| d.is_some_and(|d| d >= window.start && d <= window.end);
@@ -851,27 +897,16 @@ fn ledger_findings(
 
     // Credit codes that fail their checksum, once per code.
     let e = |x: polars::prelude::PolarsError| format!("读取台账失败：{x}");
+    let mut bad = Vec::new();
     for (df, col, name_col) in [
         (&model.help, "credit_code", "employer"),
         (&model.jining, "credit_code", "employer"),
         (&model.workshops, "credit_code", "name"),
-        (&model.payments, "payee_id", "payee_name"),
     ] {
-        let codes = df.column(col).and_then(|c| c.str()).map_err(e)?;
-        let ok = df
-            .column(&format!("{col}_ok"))
-            .and_then(|c| c.bool())
-            .map_err(e)?;
-        let names = df.column(name_col).and_then(|c| c.str()).map_err(e)?;
-        for ((code, ok), name) in codes.iter().zip(ok.iter()).zip(names.iter()) {
-            if let (Some(code), Some(false)) = (code, ok) {
-                if col == "payee_id" && crate::ids::looks_like_id(code) {
-                    continue;
-                }
-                let name = name.unwrap_or_default();
-                ctx.add("invalid_credit_code", (code.to_string(), String::new()), "", (name.to_string(), name.to_string()), "", (None, None), Vec::new(), format!("{name}的统一社会信用代码 {code} 未通过 GB 32100-2015 校验，请核对（部分早期试点代码真实有效但不符合校验规则）"));
-            }
-        }
+        bad.extend(bad_codes(df, col, name_col).map_err(e)?);
+    }
+    for (code, name) in bad.into_iter().chain(payee_codes) {
+        ctx.add("invalid_credit_code", (code.clone(), String::new()), "", (name.clone(), name.clone()), "", (None, None), Vec::new(), format!("{name}的统一社会信用代码 {code} 未通过 GB 32100-2015 校验，请核对（部分早期试点代码真实有效但不符合校验规则）"));
     }
 
     // One-sided transfers: 万州's 转移就业/济宁 rows against 济宁's ledger.

@@ -32,7 +32,7 @@ pub fn compute(
         .into());
     }
     let mut clock = Phases::start();
-    let model = Model::load(wh, as_of)?;
+    let mut model = Model::load(wh, as_of)?;
     clock.lap("model");
     let plan_year = plan_year.unwrap_or_else(|| {
         policy
@@ -45,10 +45,14 @@ pub fn compute(
     });
     let progress = targets::compute(&model, &policy, plan_year)?;
     clock.lap("targets");
+    // The payment rows first: the audit keeps the distinct ones and lets the rest go before the
+    // facts are built (peak memory).
+    let paid = audit::Paid::take(&mut model)?;
+    clock.lap("payments");
     let facts = Facts::build(&model)?;
     clock.lap("facts");
     let window = Window::of(plan_year, model.date);
-    let mut audit = audit::audit(&model, &policy, &facts, window)?;
+    let mut audit = audit::audit(&model, paid, &policy, &facts, window)?;
     audit::eligible_unpaid(&mut audit, &policy, &facts, &progress, model.date);
     clock.lap("audit");
     let summary = crate::summary::build(&model, &progress, &audit);
@@ -74,7 +78,15 @@ impl Phases {
 
     fn lap(&mut self, name: &str) {
         if let Some(t) = self.0 {
-            eprintln!("[luyu] {name}: {:.2} s", t.elapsed().as_secs_f64());
+            // Resident memory now (Linux), to see which phase holds what.
+            let rss_mb = std::fs::read_to_string("/proc/self/statm")
+                .ok()
+                .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
+                .map_or(0, |pages| pages * 4096 / 1_000_000);
+            eprintln!(
+                "[luyu] {name}: {:.2} s, {rss_mb} MB resident",
+                t.elapsed().as_secs_f64()
+            );
             self.0 = Some(std::time::Instant::now());
         }
     }
