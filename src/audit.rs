@@ -104,6 +104,8 @@ impl<'a> Payment<'a> {
 
 /// The columns of a payment frame, read row by row without copying (a missing text is "").
 pub struct PaymentColumns<'a> {
+    /// Row `i` is the frame's row `order[i]` (all rows in frame order without it).
+    order: Option<&'a [IdxSize]>,
     text: [&'a StringChunked; 10],
     ints: [&'a Int64Chunked; 4],
     pay_date: &'a Int32Chunked,
@@ -134,14 +136,22 @@ impl<'a> PaymentColumns<'a> {
         }
         let shape = || polars_err!(ComputeError: "payment columns");
         Ok(PaymentColumns {
+            order: None,
             text: text.try_into().map_err(|_| shape())?,
             ints: ints.try_into().map_err(|_| shape())?,
             pay_date: df.column("pay_date")?.date()?.physical(),
         })
     }
 
+    /// The frame's rows `order` (indices < its height), in that order.
+    pub fn ordered(df: &'a DataFrame, order: &'a [IdxSize]) -> PolarsResult<PaymentColumns<'a>> {
+        let mut cols = PaymentColumns::new(df)?;
+        cols.order = Some(order);
+        Ok(cols)
+    }
+
     pub fn len(&self) -> usize {
-        self.text[0].len()
+        self.order.map_or(self.text[0].len(), <[IdxSize]>::len)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -150,6 +160,7 @@ impl<'a> PaymentColumns<'a> {
 
     /// Row `i` (< `len()`).
     pub fn get(&self, i: usize) -> Payment<'a> {
+        let i = self.order.map_or(i, |o| o[i] as usize);
         let t = |k: usize| self.text[k].get(i).unwrap_or("");
         Payment {
             voucher: t(0),
@@ -220,8 +231,11 @@ impl PoolSpend {
 
 #[derive(Debug, Default)]
 pub struct Audit {
-    /// The distinct payments (one row per 凭证号, the version that counts), by date and voucher.
+    /// Every payment row up to M, as exported.
     pub payments: DataFrame,
+    /// The distinct payments (one row per 凭证号, the version that counts) as rows of
+    /// `payments`, by date and voucher.
+    pub distinct: Vec<IdxSize>,
     pub spend: BTreeMap<String, PoolSpend>,
     pub findings: Vec<Finding>,
 }
@@ -233,7 +247,7 @@ impl Audit {
 
     /// The distinct payments, row by row.
     pub fn payment_rows(&self) -> PolarsResult<PaymentColumns<'_>> {
-        PaymentColumns::new(&self.payments)
+        PaymentColumns::ordered(&self.payments, &self.distinct)
     }
 
     /// Amount of distinct payments with no 错误 finding on their vouchers, and the total.
@@ -244,18 +258,14 @@ impl Audit {
             .filter(|f| f.severity == ERROR)
             .flat_map(|f| f.vouchers.iter().map(String::as_str))
             .collect();
-        let (Ok(vouchers), Ok(amounts)) = (
-            self.payments.column("voucher").and_then(|c| c.str()),
-            self.payments.column("amount_fen").and_then(|c| c.i64()),
-        ) else {
+        let Ok(rows) = self.payment_rows() else {
             return (Decimal::ZERO, Decimal::ZERO);
         };
         let (mut clean, mut total) = (0i64, 0i64);
-        for (v, a) in vouchers.iter().zip(amounts.iter()) {
-            let a = a.unwrap_or(0);
-            total += a;
-            if !flagged.contains(v.unwrap_or("")) {
-                clean += a;
+        for p in rows.iter() {
+            total += p.amount_fen;
+            if !flagged.contains(p.voucher) {
+                clean += p.amount_fen;
             }
         }
         (from_fen(clean), from_fen(total))
@@ -263,10 +273,10 @@ impl Audit {
 }
 
 /// The payment rows up to M, in export order, each with how many rows share its voucher:
-/// `(distinct, repeated)` — one row per voucher (the first row of the latest export that has
-/// it), ordered by payment date and voucher; and every row of a voucher exported more than
-/// once, by voucher.
-fn versions(payments: &DataFrame) -> PolarsResult<(DataFrame, DataFrame)> {
+/// `(distinct, repeated)` — the rows that count, one per voucher (the first row of the latest
+/// export that has it), ordered by payment date and voucher; and every row of a voucher
+/// exported more than once, by voucher.
+fn versions(payments: &DataFrame) -> PolarsResult<(Vec<IdxSize>, DataFrame)> {
     let keep_order = SortMultipleOptions::default().with_maintain_order(true);
     // Decide on the few columns the choice needs, then gather the whole rows once.
     let sorted = payments
@@ -290,13 +300,11 @@ fn versions(payments: &DataFrame) -> PolarsResult<(DataFrame, DataFrame)> {
             len().over([col("voucher")])?.alias("versions"),
         ])
         .collect()?;
-    let rows = |lf: LazyFrame| -> PolarsResult<DataFrame> {
-        let picked = lf.select([col("i")]).collect()?;
-        let mut df = payments.take(picked.column("i")?.idx()?)?;
-        df.rechunk_mut_par();
-        Ok(df)
+    let picked = |lf: LazyFrame| -> PolarsResult<IdxCa> {
+        let df = lf.select([col("i")]).collect()?;
+        Ok(df.column("i")?.idx()?.clone())
     };
-    let distinct = rows(
+    let distinct = picked(
         sorted
             .clone()
             .lazy()
@@ -304,17 +312,26 @@ fn versions(payments: &DataFrame) -> PolarsResult<(DataFrame, DataFrame)> {
             .unique_stable_generic(Some(vec![col("voucher")]), UniqueKeepStrategy::First)
             .sort(["pay_date", "voucher"], keep_order.clone()),
     )?;
-    let repeated = rows(
+    let mut repeated = payments.take(&picked(
         sorted
             .lazy()
             .filter(col("versions").gt(lit(1)))
             .sort(["voucher"], keep_order),
-    )?;
-    Ok((distinct, repeated))
+    )?)?;
+    repeated.rechunk_mut();
+    Ok((distinct.into_no_null_iter().collect(), repeated))
 }
 
 /// Spend per pool, and per item, region and export month within it, as recorded.
-fn spend(distinct: &DataFrame, policy: &Policy) -> PolarsResult<BTreeMap<String, PoolSpend>> {
+fn spend(
+    payments: &DataFrame,
+    distinct: &[IdxSize],
+    policy: &Policy,
+) -> PolarsResult<BTreeMap<String, PoolSpend>> {
+    // Only the columns summed and grouped on, of the rows that count.
+    let distinct = payments
+        .select(["pool", "item", "region", "export_month", "amount_fen"])?
+        .take(&IdxCa::from_vec("i".into(), distinct.to_vec()))?;
     let mut spend: BTreeMap<String, PoolSpend> = BTreeMap::new();
     for pool in &policy.pools {
         spend.insert(pool.name.clone(), PoolSpend::default());
@@ -423,8 +440,8 @@ impl Ctx<'_> {
 fn label_person(id: &str, facts: &Facts, fallback_name: &str) -> (String, String) {
     let name = facts
         .person(id)
-        .and_then(|p| p.names.first().cloned())
-        .unwrap_or_else(|| fallback_name.to_string());
+        .and_then(|p| p.names.first())
+        .map_or_else(|| fallback_name.to_string(), |n| n.to_string());
     (
         if id.is_empty() {
             "（未填身份证号）".into()
@@ -477,10 +494,12 @@ pub fn judge_for(
     }
 }
 
-/// The payment rows up to M, read once and taken out of the model: the rest of the audit needs
-/// only these, so the rows of every export need not stay in memory beside them.
+/// The payment rows up to M, moved out of the model (the audit owns them from here), with the
+/// rows that count picked as indices: at national scale a copy of millions of rows would be
+/// the largest thing in memory.
 pub struct Paid {
-    distinct: DataFrame,
+    all: DataFrame,
+    distinct: Vec<IdxSize>,
     repeated: DataFrame,
     /// (code, payee) of the 对象证件号码 that fail the credit-code checksum, in row order.
     payee_codes: Vec<(String, String)>,
@@ -489,10 +508,13 @@ pub struct Paid {
 impl Paid {
     pub fn take(model: &mut Model) -> Result<Paid, String> {
         let e = |x: PolarsError| format!("读取补贴发放明细失败：{x}");
-        let all = std::mem::take(&mut model.payments);
+        let mut all = std::mem::take(&mut model.payments);
+        // One chunk: rows are read by index.
+        all.rechunk_mut_par();
         let (distinct, repeated) = versions(&all).map_err(e)?;
         let payee_codes = bad_codes(&all, "payee_id", "payee_name").map_err(e)?;
         Ok(Paid {
+            all,
             distinct,
             repeated,
             payee_codes,
@@ -528,6 +550,7 @@ pub fn audit(
 ) -> Result<Audit, String> {
     let e = |x: PolarsError| format!("读取补贴发放明细失败：{x}");
     let Paid {
+        all,
         distinct,
         repeated,
         payee_codes,
@@ -592,10 +615,10 @@ pub fn audit(
         );
     }
 
-    let mut spend = spend(&distinct, policy).map_err(e)?;
+    let mut spend = spend(&all, &distinct, policy).map_err(e)?;
 
     // Per payment, in the order of summary.md.
-    let payments = PaymentColumns::new(&distinct).map_err(e)?;
+    let payments = PaymentColumns::ordered(&all, &distinct).map_err(e)?;
     let mut judged: Vec<(&str, &str, u32)> = Vec::with_capacity(payments.len());
     let mut unregistered: BTreeSet<String> = BTreeSet::new();
     for (i, p) in payments.iter().enumerate() {
@@ -824,7 +847,8 @@ pub fn audit(
 
     ledger_findings(model, &mut ctx, window, &mut unregistered, payee_codes)?;
     Ok(Audit {
-        payments: distinct,
+        payments: all,
+        distinct,
         spend,
         findings: ctx.findings,
     })
@@ -858,7 +882,7 @@ fn ledger_findings(
     let facts = ctx.facts;
     let in_window = |d: Option<NaiveDate>| d.is_some_and(|d| d >= window.start && d <= window.end);
     // Persons in ID order, so findings come out the same every run.
-    let mut ids: Vec<(&String, &crate::facts::Person)> = facts.persons.iter().collect();
+    let mut ids: Vec<(&crate::facts::Text, &crate::facts::Person)> = facts.persons.iter().collect();
     ids.sort_unstable_by_key(|(id, _)| *id);
     for &(id, p) in &ids {
         if p.registered {
@@ -875,7 +899,7 @@ fn ledger_findings(
             (h.help_type == "就地就近就业" && in_window(h.start))
                 || (h.help_type == "技能培训" && in_window(h.end))
         });
-        if counted && unregistered.insert(id.clone()) {
+        if counted && unregistered.insert(id.to_string()) {
             let why = if p.in_registry {
                 "在贫困劳动力名册中“是否建档立卡”为否"
             } else {
@@ -884,7 +908,7 @@ fn ledger_findings(
             let name = p.names.first().cloned().unwrap_or_default();
             ctx.add(
                 "unregistered_person",
-                (id.clone(), String::new()),
+                (id.to_string(), String::new()),
                 "一",
                 (mask_id(id), mask_name(&name)),
                 "",
@@ -925,7 +949,7 @@ fn ledger_findings(
             };
             ctx.add(
                 "one_sided_transfer",
-                (id.clone(), String::new()),
+                (id.to_string(), String::new()),
                 "二",
                 (mask_id(id), mask_name(&name)),
                 "",
@@ -945,9 +969,9 @@ fn ledger_findings(
         if let Some(r) = ws.absorbed.filter(|r| *r != n) {
             ctx.add(
                 "roster_mismatch",
-                (ws.name.clone(), String::new()),
+                (ws.name.to_string(), String::new()),
                 "四(二)5",
-                (ws.name.clone(), ws.name.clone()),
+                (ws.name.to_string(), ws.name.to_string()),
                 "",
                 (None, None),
                 Vec::new(),

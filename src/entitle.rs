@@ -370,7 +370,7 @@ pub fn b3_vocational_training(
             why.push("未取得证书".into());
             continue;
         }
-        let level = s.level.clone().unwrap_or_default();
+        let level = s.level.as_deref().unwrap_or_default().to_string();
         let Some(cap) = pol.n.vocational_training_cap.get(&level) else {
             why.push(format!("培训等级“{level}”不是初级/中级/高级"));
             continue;
@@ -532,10 +532,10 @@ mod tests {
         }
     }
     fn facts_of(persons: Vec<Person>, jining_has_registration: bool) -> Facts {
-        let persons: polars::prelude::PlHashMap<String, Person> = persons
+        let persons: polars::prelude::PlHashMap<crate::facts::Text, Person> = persons
             .into_iter()
             .enumerate()
-            .map(|(i, p)| (format!("P{i}"), p))
+            .map(|(i, p)| (format!("P{i}").into(), p))
             .collect();
         Facts {
             persons,

@@ -1,16 +1,20 @@
 //! Facts per person and per workshop, read from the as-of model: what the subsidy rules judge.
 
 use chrono::NaiveDate;
-use polars::prelude::{PlHashMap, PolarsResult};
+use polars::prelude::{PlHashMap, PlSmallStr, PolarsResult};
 
 use crate::dates::full_months;
 use crate::model::{column_bools, column_dates, column_ints, column_strs, Model};
 
+/// Text in facts: inline up to 24 bytes (an ID, a name, most codes), so a million persons
+/// do not mean millions of small allocations.
+pub type Text = PlSmallStr;
+
 #[derive(Debug, Clone, Default)]
 pub struct HelpRow {
-    pub help_type: String,
-    pub help_mode: String,
-    pub employer: String,
+    pub help_type: Text,
+    pub help_mode: Text,
+    pub employer: Text,
     pub start: Option<NaiveDate>,
     pub end: Option<NaiveDate>,
     pub contract: Option<bool>,
@@ -20,15 +24,15 @@ pub struct HelpRow {
 
 #[derive(Debug, Clone, Default)]
 pub struct Spell {
-    pub county: String,
-    pub employer: String,
-    pub credit_code: Option<String>,
+    pub county: Text,
+    pub employer: Text,
+    pub credit_code: Option<Text>,
     pub hire: Option<NaiveDate>,
     pub leave: Option<NaiveDate>,
     pub contract_months: Option<i64>,
     pub social_months: Option<i64>,
     pub registration: Option<bool>,
-    pub level: Option<String>,
+    pub level: Option<Text>,
     pub training_start: Option<NaiveDate>,
     pub training_days: Option<i64>,
     pub certificate: Option<bool>,
@@ -47,27 +51,27 @@ impl Spell {
 
 #[derive(Debug, Clone, Default)]
 pub struct Person {
-    pub names: Vec<String>,
+    pub names: Vec<Text>,
     pub registered: bool,
     /// In the registry at all (maybe with 是否建档立卡 = 否).
     pub in_registry: bool,
-    pub township: Option<String>,
+    pub township: Option<Text>,
     pub help: Vec<HelpRow>,
     pub spells: Vec<Spell>,
 }
 
 #[derive(Debug, Clone, Default)]
 pub struct Workshop {
-    pub region: String,
-    pub name: String,
-    pub credit_code: Option<String>,
+    pub region: Text,
+    pub name: Text,
+    pub credit_code: Option<Text>,
     pub recognised: Option<NaiveDate>,
     pub staff_total: Option<i64>,
     pub absorbed: Option<i64>,
 }
 
 pub struct Facts {
-    pub persons: PlHashMap<String, Person>,
+    pub persons: PlHashMap<Text, Person>,
     pub workshops: Vec<Workshop>,
     pub jining_has_registration: bool,
 }
@@ -77,15 +81,15 @@ impl Person {
     fn add_name(&mut self, name: Option<&str>) {
         if let Some(n) = name {
             if !self.names.iter().any(|x| x == n) {
-                self.names.push(n.to_string());
+                self.names.push(n.into());
             }
         }
     }
 }
 
 /// The person with this ID, added if new (the key is copied only then).
-fn person<'m>(persons: &'m mut PlHashMap<String, Person>, id: &str) -> &'m mut Person {
-    persons.entry_ref(id).or_default()
+fn person<'m>(persons: &'m mut PlHashMap<Text, Person>, id: &str) -> &'m mut Person {
+    persons.entry(Text::from(id)).or_default()
 }
 
 impl Facts {
@@ -99,7 +103,7 @@ impl Facts {
 
     pub fn build(model: &Model) -> PolarsResult<Facts> {
         let r = &model.registry;
-        let mut persons: PlHashMap<String, Person> = PlHashMap::default();
+        let mut persons: PlHashMap<Text, Person> = PlHashMap::default();
         persons.reserve(r.height());
         let ids = column_strs(r, "id_number")?;
         let names = column_strs(r, "name")?;
@@ -111,7 +115,7 @@ impl Facts {
             p.in_registry = true;
             p.registered |= reg[i] == Some(true);
             if p.township.is_none() {
-                p.township = towns[i].map(str::to_string);
+                p.township = towns[i].map(Text::from);
             }
             p.add_name(names[i]);
         }
@@ -133,9 +137,9 @@ impl Facts {
             let p = person(&mut persons, id);
             p.add_name(names[i]);
             p.help.push(HelpRow {
-                help_type: types[i].unwrap_or_default().to_string(),
-                help_mode: modes[i].unwrap_or_default().to_string(),
-                employer: employers[i].unwrap_or_default().to_string(),
+                help_type: types[i].unwrap_or_default().into(),
+                help_mode: modes[i].unwrap_or_default().into(),
+                employer: employers[i].unwrap_or_default().into(),
                 start: starts[i],
                 end: ends[i],
                 contract: contracts[i],
@@ -171,15 +175,15 @@ impl Facts {
             let p = person(&mut persons, id);
             p.add_name(names[i]);
             p.spells.push(Spell {
-                county: counties[i].unwrap_or_default().to_string(),
-                employer: employers[i].unwrap_or_default().to_string(),
-                credit_code: codes[i].map(str::to_string),
+                county: counties[i].unwrap_or_default().into(),
+                employer: employers[i].unwrap_or_default().into(),
+                credit_code: codes[i].map(Text::from),
                 hire: hires[i],
                 leave: leaves[i],
                 contract_months: contract[i],
                 social_months: social[i],
                 registration: registration[i],
-                level: levels[i].map(str::to_string),
+                level: levels[i].map(Text::from),
                 training_start: tstart[i],
                 training_days: tdays[i],
                 certificate: cert[i],
@@ -200,9 +204,9 @@ impl Facts {
         let (staff, absorbed) = (column_ints(w, "staff_total")?, column_ints(w, "absorbed")?);
         let workshops = (0..regions.len())
             .map(|i| Workshop {
-                region: regions[i].unwrap_or_default().to_string(),
-                name: wnames[i].unwrap_or_default().to_string(),
-                credit_code: codes[i].map(str::to_string),
+                region: regions[i].unwrap_or_default().into(),
+                name: wnames[i].unwrap_or_default().into(),
+                credit_code: codes[i].map(Text::from),
                 recognised: recognised[i],
                 staff_total: staff[i],
                 absorbed: absorbed[i],

@@ -45,8 +45,8 @@ pub fn compute(
     });
     let progress = targets::compute(&model, &policy, plan_year)?;
     clock.lap("targets");
-    // The payment rows first: the audit keeps the distinct ones and lets the rest go before the
-    // facts are built (peak memory).
+    // The payment rows move from the model to the audit, which picks the rows that count
+    // before the facts are built.
     let paid = audit::Paid::take(&mut model)?;
     clock.lap("payments");
     let facts = Facts::build(&model)?;

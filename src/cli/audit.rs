@@ -58,8 +58,8 @@ pub fn run(args: Args) -> Result<i32> {
             let name = r
                 .facts
                 .person(&f.payee_key)
-                .and_then(|p| p.names.first().cloned())
-                .unwrap_or_else(|| f.payee_name.clone());
+                .and_then(|p| p.names.first())
+                .map_or_else(|| f.payee_name.clone(), |n| n.to_string());
             (f.payee_key.clone(), name)
         } else {
             (f.payee.clone(), f.payee_name.clone())

@@ -27,7 +27,7 @@ pub fn run(args: Args) -> Result<i32> {
             println!("  {} {}：{}", f.payee, f.payee_name, f.message);
         }
     }
-    let mut ids: Vec<&String> = r.facts.persons.keys().collect();
+    let mut ids: Vec<&crate::facts::Text> = r.facts.persons.keys().collect();
     ids.sort();
     let differ: Vec<_> = ids
         .iter()
