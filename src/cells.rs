@@ -80,13 +80,13 @@ fn needs_halfwidth(s: &str) -> bool {
 }
 
 /// The text of a cell, trimmed and half-width; `None` when empty.
-pub fn text(raw: &Raw) -> Option<String> {
-    let s = match raw {
+pub fn text<'a>(raw: &'a Raw<'_>) -> Option<Cow<'a, str>> {
+    let s: Cow<'a, str> = match raw {
         Raw::Empty => return None,
-        // Most cells need no mapping: trim and copy once.
-        Raw::Text(s) if !needs_halfwidth(s) => s.trim().to_string(),
-        Raw::Text(s) => halfwidth(s).trim().to_string(),
-        other => other.display(),
+        // Most cells need no mapping: the trimmed cell as it is.
+        Raw::Text(s) if !needs_halfwidth(s) => Cow::Borrowed(s.trim()),
+        Raw::Text(s) => Cow::Owned(halfwidth(s).trim().to_string()),
+        other => Cow::Owned(other.display()),
     };
     if s.is_empty() {
         None

@@ -5,6 +5,7 @@
 //! pre-numbered rows), types every cell and rejects rows whose cells cannot be typed, each
 //! rejection naming row, column, value and reason (exports.md).
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
 
 use chrono::NaiveDate;
@@ -30,7 +31,7 @@ pub struct Reject {
 /// A column of typed values, as it goes to the warehouse.
 #[derive(Debug, Clone)]
 pub enum Values {
-    Text(Vec<Option<String>>),
+    Text(TextValues),
     Date(Vec<Option<NaiveDate>>),
     Int(Vec<Option<i64>>),
     Bool(Vec<Option<bool>>),
@@ -42,7 +43,7 @@ impl Values {
             Kind::Date => Values::Date(Vec::new()),
             Kind::Money | Kind::Count => Values::Int(Vec::new()),
             Kind::Bool => Values::Bool(Vec::new()),
-            _ => Values::Text(Vec::new()),
+            _ => Values::Text(TextValues::default()),
         }
     }
 
@@ -60,18 +61,54 @@ impl Values {
     }
 }
 
-/// One typed cell before it joins its column.
-enum Value {
-    Text(Option<String>),
+/// A text column with every value's bytes in one buffer: no allocation per cell.
+#[derive(Debug, Clone, Default)]
+pub struct TextValues {
+    data: String,
+    /// Where each value ends in `data`; `None` for a missing value.
+    ends: Vec<Option<usize>>,
+}
+
+impl TextValues {
+    pub fn push(&mut self, v: Option<&str>) {
+        self.ends.push(v.map(|s| {
+            self.data.push_str(s);
+            self.data.len()
+        }));
+    }
+
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = Option<&str>> + '_ {
+        let mut start = 0;
+        self.ends.iter().map(move |end| {
+            end.map(|end| {
+                let s = &self.data[start..end];
+                start = end;
+                s
+            })
+        })
+    }
+}
+
+/// One typed cell before it joins its column (text borrowed from the row where it can be).
+enum Value<'r> {
+    Text(Option<Cow<'r, str>>),
     Date(Option<NaiveDate>),
     Int(Option<i64>),
     Bool(Option<bool>),
 }
 
 impl Values {
-    fn push(&mut self, v: Value) {
+    fn push(&mut self, v: Value<'_>) {
         match (self, v) {
-            (Values::Text(c), Value::Text(v)) => c.push(v),
+            (Values::Text(c), Value::Text(v)) => c.push(v.as_deref()),
             (Values::Date(c), Value::Date(v)) => c.push(v),
             (Values::Int(c), Value::Int(v)) => c.push(v),
             (Values::Bool(c), Value::Bool(v)) => c.push(v),
@@ -226,6 +263,7 @@ fn find_header(sheet: &Sheet<'_>) -> Result<Option<Header>, String> {
             let title = head[..index]
                 .iter()
                 .flat_map(|(_, cells)| cells.iter().filter_map(cells::text))
+                .map(Cow::into_owned)
                 .collect();
             return Ok(Some(Header {
                 table,
@@ -406,7 +444,6 @@ fn read_sheet(format: Format, sheet: &Sheet<'_>, header: Header) -> Result<Parse
 
     let mut exports: BTreeMap<Region, Export> = BTreeMap::new();
     exports.insert(default_region, Export::new(table, default_region, month));
-    let mut row_values: Vec<Value> = Vec::with_capacity(columns.len() + 4);
     // Yes/no columns that mark yes with `√`: there a blank is 否 (filled in after the pass).
     let mut ticks = vec![false; columns.len()];
     let payee_type_col = columns.iter().position(|c| c.name == "payee_type");
@@ -415,7 +452,7 @@ fn read_sheet(format: Format, sheet: &Sheet<'_>, header: Header) -> Result<Parse
             return Ok(());
         }
         let mut rejects = Vec::new();
-        row_values.clear();
+        let mut row_values: Vec<Value> = Vec::with_capacity(columns.len() + 4);
         let mut region = default_region;
         let payee_is_person = payee_type_col
             .and_then(|i| cells::text(cell(positions, cells, i)))
@@ -437,7 +474,7 @@ fn read_sheet(format: Format, sheet: &Sheet<'_>, header: Header) -> Result<Parse
             let value = match c.kind {
                 Kind::Text => Value::Text(cells::text(raw)),
                 Kind::Id => match cells::id_number(raw) {
-                    Ok(v) => Value::Text(v),
+                    Ok(v) => Value::Text(v.map(Cow::Owned)),
                     Err(e) => {
                         reject(e, "invalid_id");
                         Value::Text(None)
@@ -449,7 +486,7 @@ fn read_sheet(format: Format, sheet: &Sheet<'_>, header: Header) -> Result<Parse
                     if payee_is_person.unwrap_or(looks_like_id) && text.is_some() {
                         match cells::id_number(raw) {
                             Ok(v) => {
-                                row_values.push(Value::Text(v));
+                                row_values.push(Value::Text(v.map(Cow::Owned)));
                                 row_values.push(Value::Bool(Some(true)));
                             }
                             Err(e) => {
@@ -460,14 +497,15 @@ fn read_sheet(format: Format, sheet: &Sheet<'_>, header: Header) -> Result<Parse
                         }
                     } else {
                         let code = cells::credit_code(raw);
-                        row_values.push(Value::Text(code.as_ref().map(|c| c.0.clone())));
+                        row_values
+                            .push(Value::Text(code.as_ref().map(|c| Cow::Owned(c.0.clone()))));
                         row_values.push(Value::Bool(code.map(|c| c.1)));
                     }
                     continue;
                 }
                 Kind::CreditCode => {
                     let code = cells::credit_code(raw);
-                    row_values.push(Value::Text(code.as_ref().map(|c| c.0.clone())));
+                    row_values.push(Value::Text(code.as_ref().map(|c| Cow::Owned(c.0.clone()))));
                     row_values.push(Value::Bool(code.map(|c| c.1)));
                     continue;
                 }
@@ -476,7 +514,7 @@ fn read_sheet(format: Format, sheet: &Sheet<'_>, header: Header) -> Result<Parse
                     Some(t) => match Region::parse(&t) {
                         Some(r) => {
                             region = r;
-                            Value::Text(Some(r.chinese().to_string()))
+                            Value::Text(Some(Cow::Borrowed(r.chinese())))
                         }
                         None => {
                             reject(format!("“{t}”不是“济宁”或“万州”"), "invalid_value");
@@ -494,7 +532,7 @@ fn read_sheet(format: Format, sheet: &Sheet<'_>, header: Header) -> Result<Parse
                                 "invalid_value",
                             );
                         }
-                        Value::Text(Some(m.to_string()))
+                        Value::Text(Some(Cow::Owned(m.to_string())))
                     }
                     Ok(None) => Value::Text(None),
                     Err(e) => {
@@ -552,7 +590,7 @@ fn read_sheet(format: Format, sheet: &Sheet<'_>, header: Header) -> Result<Parse
             .or_insert_with(|| Export::new(table, region, month));
         export.rows_read += 1;
         if rejects.is_empty() {
-            let mut values = std::mem::take(&mut row_values).into_iter();
+            let mut values = row_values.into_iter();
             let mut it = export.columns.iter_mut();
             if let Some((_, col)) = it.next() {
                 col.push(Value::Int(Some(row as i64)));

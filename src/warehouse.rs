@@ -444,7 +444,7 @@ pub fn frame(export: &Export) -> PolarsResult<DataFrame> {
     for (name, values) in &export.columns {
         let name: PlSmallStr = name.as_str().into();
         let col = match values {
-            Values::Text(v) => Column::new(name, v),
+            Values::Text(v) => StringChunked::from_iter_options(name, v.iter()).into_column(),
             Values::Int(v) => Column::new(name, v),
             Values::Bool(v) => Column::new(name, v),
             Values::Date(v) => {
