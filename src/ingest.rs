@@ -8,6 +8,8 @@
 use std::collections::{BTreeMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex};
 
 use chrono::{DateTime, Local, NaiveDate};
 use sha2::{Digest, Sha256};
@@ -153,12 +155,16 @@ struct Read {
     parsed: Option<Result<parse::Parsed, String>>,
 }
 
-fn read(path: &Path, seen: &mut HashSet<String>) -> Read {
+fn read(path: &Path, seen: &Mutex<HashSet<String>>) -> Read {
     let bytes = fs::read(path).map_err(|e| format!("无法读取文件（{e}）"));
     let (hash, parsed) = match &bytes {
         Ok(b) => {
             let hash = sha256_hex(b);
-            let parsed = seen.insert(hash.clone()).then(|| parse::parse(b));
+            let new = seen
+                .lock()
+                .map(|mut s| s.insert(hash.clone()))
+                .unwrap_or(true);
+            let parsed = new.then(|| parse::parse(b));
             (hash, parsed)
         }
         Err(_) => (String::new(), None),
@@ -168,6 +174,73 @@ fn read(path: &Path, seen: &mut HashSet<String>) -> Read {
         bytes,
         hash,
         parsed,
+    }
+}
+
+/// How many files a reader may be ahead of the writer.
+const READ_AHEAD: usize = 2;
+
+/// Where the writer is: readers wait on it before starting a file too far ahead.
+#[derive(Default)]
+struct Gate {
+    /// (files handed to the writer, whether the writer has stopped)
+    state: Mutex<(usize, bool)>,
+    moved: Condvar,
+}
+
+impl Gate {
+    /// Waits until file `i` may be read; false when the writer has stopped.
+    fn wait_for(&self, i: usize) -> bool {
+        let Ok(mut s) = self.state.lock() else {
+            return false;
+        };
+        while !s.1 && i >= s.0 + READ_AHEAD {
+            s = match self.moved.wait(s) {
+                Ok(s) => s,
+                Err(_) => return false,
+            };
+        }
+        !s.1
+    }
+
+    fn set(&self, handed: Option<usize>) {
+        if let Ok(mut s) = self.state.lock() {
+            match handed {
+                Some(n) => s.0 = n,
+                None => s.1 = true,
+            }
+        }
+        self.moved.notify_all();
+    }
+}
+
+/// The files from the readers, in file order.
+struct InOrder<'g> {
+    rx: std::sync::mpsc::Receiver<(usize, Read)>,
+    pending: BTreeMap<usize, Read>,
+    gate: &'g Gate,
+}
+
+impl Iterator for InOrder<'_> {
+    type Item = Read;
+
+    fn next(&mut self) -> Option<Read> {
+        let want = self.gate.state.lock().map_or(0, |s| s.0);
+        loop {
+            if let Some(r) = self.pending.remove(&want) {
+                self.gate.set(Some(want + 1));
+                return Some(r);
+            }
+            let (i, r) = self.rx.recv().ok()?;
+            self.pending.insert(i, r);
+        }
+    }
+}
+
+impl Drop for InOrder<'_> {
+    /// The writer stopped (done, or an error): readers waiting at the gate go home.
+    fn drop(&mut self) {
+        self.gate.set(None);
     }
 }
 
@@ -225,26 +298,40 @@ pub fn ingest(
     let mut candidates: Vec<Candidate> = Vec::new();
     let mut new_files: Vec<(usize, FileRecord)> = Vec::new();
 
-    // Reading and parsing the next file (one core) overlaps writing the previous one (the
-    // other): a reader thread hands each file over, fully parsed, and waits until it is taken,
-    // so at most two parsed files are in memory. Everything is written here, in file order.
-    let known = seen.clone();
+    // Reader threads, one per core, read and parse the next files while this thread writes
+    // the previous ones, in file order. A reader starts a file only when it is at most
+    // READ_AHEAD files ahead of the writer, so few parsed files are ever in memory at once.
+    let readers = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 4));
+    let hashes = Mutex::new(seen.clone());
+    let next = AtomicUsize::new(0);
+    let gate = Gate::default();
     std::thread::scope(|scope| -> Result<(), warehouse::Error> {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Read>(0);
-        scope.spawn(move || {
-            let mut hashes = known;
-            for path in &files {
-                if tx.send(read(path, &mut hashes)).is_err() {
+        let (tx, rx) = std::sync::mpsc::channel::<(usize, Read)>();
+        for _ in 0..readers {
+            let tx = tx.clone();
+            let (files, hashes, next, gate) = (&files, &hashes, &next, &gate);
+            scope.spawn(move || loop {
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                if i >= files.len() || !gate.wait_for(i) {
                     break;
                 }
-            }
-        });
+                if tx.send((i, read(&files[i], hashes))).is_err() {
+                    break;
+                }
+            });
+        }
+        drop(tx);
+        let in_order = InOrder {
+            rx,
+            pending: BTreeMap::new(),
+            gate: &gate,
+        };
         for Read {
             path,
             bytes,
             hash,
             parsed,
-        } in rx
+        } in in_order
         {
             let path = &path;
             on_file(path);
