@@ -70,6 +70,7 @@ pub struct Workshop {
     pub absorbed: Option<i64>,
 }
 
+#[derive(Default)]
 pub struct Facts {
     pub persons: PlHashMap<Text, Person>,
     pub workshops: Vec<Workshop>,

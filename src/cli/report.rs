@@ -49,7 +49,10 @@ pub fn render_all(
         formats.to_vec()
     };
     eprintln!("核算截至 {} 的数据……", at.as_of);
-    let r: Results = at.compute()?;
+    let mut r: Results = at.compute()?;
+    // The reports read no per-person facts: free them (about a gigabyte at national scale)
+    // before the previous month is read.
+    r.facts = crate::facts::Facts::default();
     let wh = Warehouse::open(&resolve_dir(at.warehouse.warehouse.clone()));
     // Last month's progress alone, for "change since last month": the targets, not the audit.
     let prev = match report::previous_month(at.as_of) {
