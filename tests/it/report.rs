@@ -360,10 +360,10 @@ fn long_lists_are_capped_with_their_totals_and_where_the_full_list_is() {
     assert_eq!(rows, 3, "{section}");
     assert!(
         section.contains(&format!(
-            "只列出前 3 条，共 {errors} 条；完整清单用 `luyu audit --xlsx` 导出"
+            "只列出前 3 条，本表共 {errors} 条；完整清单用 `luyu audit --xlsx` 导出"
         )),
         "{section}"
     );
     let html = read(&out.join("supervision-2020-12.html"));
-    assert!(html.contains(&format!("只列出前 3 条，共 {errors} 条")));
+    assert!(html.contains(&format!("只列出前 3 条，本表共 {errors} 条")));
 }
