@@ -102,13 +102,27 @@ impl<'a> Payment<'a> {
     }
 }
 
+type Arr<T> = <T as PolarsDataType>::Array;
+
 /// The columns of a payment frame, read row by row without copying (a missing text is "").
+/// The frame must be in one chunk (`rechunk`): rows are read straight from the Arrow arrays.
 pub struct PaymentColumns<'a> {
     /// Row `i` is the frame's row `order[i]` (all rows in frame order without it).
     order: Option<&'a [IdxSize]>,
-    text: [&'a StringChunked; 10],
-    ints: [&'a Int64Chunked; 4],
-    pay_date: &'a Int32Chunked,
+    height: usize,
+    /// `None` for a frame with no rows (and no chunk).
+    text: [Option<&'a Arr<StringType>>; 10],
+    ints: [Option<&'a Arr<Int64Type>>; 4],
+    pay_date: Option<&'a Arr<Int32Type>>,
+}
+
+/// The one Arrow array of a column.
+fn one_chunk<'a, T: PolarsDataType>(ca: &'a ChunkedArray<T>) -> PolarsResult<Option<&'a Arr<T>>> {
+    match ca.chunks().len() {
+        0 => Ok(None),
+        1 => Ok(ca.downcast_iter().next()),
+        n => polars_bail!(ComputeError: "payment column {} is in {n} chunks, not one", ca.name()),
+    }
 }
 
 impl<'a> PaymentColumns<'a> {
@@ -128,18 +142,19 @@ impl<'a> PaymentColumns<'a> {
     pub fn new(df: &'a DataFrame) -> PolarsResult<PaymentColumns<'a>> {
         let mut text = Vec::with_capacity(10);
         for name in Self::TEXT {
-            text.push(df.column(name)?.str()?);
+            text.push(one_chunk(df.column(name)?.str()?)?);
         }
         let mut ints = Vec::with_capacity(4);
         for name in ["amount_fen", "months_paid", "days_paid", "row"] {
-            ints.push(df.column(name)?.i64()?);
+            ints.push(one_chunk(df.column(name)?.i64()?)?);
         }
         let shape = || polars_err!(ComputeError: "payment columns");
         Ok(PaymentColumns {
             order: None,
+            height: df.height(),
             text: text.try_into().map_err(|_| shape())?,
             ints: ints.try_into().map_err(|_| shape())?,
-            pay_date: df.column("pay_date")?.date()?.physical(),
+            pay_date: one_chunk(df.column("pay_date")?.date()?.physical())?,
         })
     }
 
@@ -151,7 +166,7 @@ impl<'a> PaymentColumns<'a> {
     }
 
     pub fn len(&self) -> usize {
-        self.order.map_or(self.text[0].len(), <[IdxSize]>::len)
+        self.order.map_or(self.height, <[IdxSize]>::len)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -161,7 +176,8 @@ impl<'a> PaymentColumns<'a> {
     /// Row `i` (< `len()`).
     pub fn get(&self, i: usize) -> Payment<'a> {
         let i = self.order.map_or(i, |o| o[i] as usize);
-        let t = |k: usize| self.text[k].get(i).unwrap_or("");
+        let t = |k: usize| self.text[k].and_then(|a| a.get(i)).unwrap_or("");
+        let n = |k: usize| self.ints[k].and_then(|a| a.get(i));
         Payment {
             voucher: t(0),
             region: t(1),
@@ -173,11 +189,11 @@ impl<'a> PaymentColumns<'a> {
             linked_id: t(7),
             export_month: t(8),
             export_id: t(9),
-            amount_fen: self.ints[0].get(i).unwrap_or(0),
-            months_paid: self.ints[1].get(i),
-            days_paid: self.ints[2].get(i),
-            row: self.ints[3].get(i).unwrap_or(0),
-            pay_date: self.pay_date.get(i).map(days_to_date),
+            amount_fen: n(0).unwrap_or(0),
+            months_paid: n(1),
+            days_paid: n(2),
+            row: n(3).unwrap_or(0),
+            pay_date: self.pay_date.and_then(|a| a.get(i)).map(days_to_date),
         }
     }
 
