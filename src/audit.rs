@@ -117,7 +117,7 @@ pub struct PaymentColumns<'a> {
 }
 
 /// The one Arrow array of a column.
-fn one_chunk<'a, T: PolarsDataType>(ca: &'a ChunkedArray<T>) -> PolarsResult<Option<&'a Arr<T>>> {
+fn one_chunk<T: PolarsDataType>(ca: &ChunkedArray<T>) -> PolarsResult<Option<&Arr<T>>> {
     match ca.chunks().len() {
         0 => Ok(None),
         1 => Ok(ca.downcast_iter().next()),
