@@ -898,9 +898,7 @@ fn ledger_findings(
     let facts = ctx.facts;
     let in_window = |d: Option<NaiveDate>| d.is_some_and(|d| d >= window.start && d <= window.end);
     // Persons in ID order, so findings come out the same every run.
-    let mut ids: Vec<(&crate::facts::Text, &crate::facts::Person)> = facts.persons.iter().collect();
-    ids.sort_unstable_by_key(|(id, _)| *id);
-    for &(id, p) in &ids {
+    for (id, p) in &facts.persons {
         if p.registered {
             continue;
         }
@@ -950,7 +948,7 @@ fn ledger_findings(
     }
 
     // One-sided transfers: 万州's 转移就业/济宁 rows against 济宁's ledger.
-    for &(id, p) in &ids {
+    for (id, p) in &facts.persons {
         let wz = p
             .help
             .iter()

@@ -451,7 +451,8 @@ pub fn b5_work_training(p: &Person, facts: &Facts, pol: &Policy, date: NaiveDate
 pub fn absorbed_by(ws: &Workshop, facts: &Facts, pol: &Policy, date: NaiveDate) -> i64 {
     facts
         .persons
-        .values()
+        .iter()
+        .map(|(_, p)| p)
         .filter(|p| p.registered)
         // Only persons with a spell at the base can count: check that before the gate.
         .filter(|p| {
@@ -532,16 +533,12 @@ mod tests {
         }
     }
     fn facts_of(persons: Vec<Person>, jining_has_registration: bool) -> Facts {
-        let persons: polars::prelude::PlHashMap<crate::facts::Text, Person> = persons
+        let persons = persons
             .into_iter()
             .enumerate()
             .map(|(i, p)| (format!("P{i}").into(), p))
             .collect();
-        Facts {
-            persons,
-            workshops: Vec::new(),
-            jining_has_registration,
-        }
+        Facts::new(persons, Vec::new(), jining_has_registration)
     }
     fn row(help_type: &str, mode: &str, start: NaiveDate) -> HelpRow {
         HelpRow {

@@ -72,7 +72,11 @@ pub struct Workshop {
 
 #[derive(Default)]
 pub struct Facts {
-    pub persons: PlHashMap<Text, Person>,
+    /// Every person with their ID, in ID order. A vector, not the map itself: a hash map of a
+    /// million persons rounds up to two million slots of the whole struct.
+    pub persons: Vec<(Text, Person)>,
+    /// Position in `persons` by ID.
+    index: PlHashMap<Text, u32>,
     pub workshops: Vec<Workshop>,
     pub jining_has_registration: bool,
 }
@@ -88,31 +92,73 @@ impl Person {
     }
 }
 
-/// The person with this ID, added if new (the key is copied only then).
-fn person<'m>(persons: &'m mut PlHashMap<Text, Person>, id: &str) -> &'m mut Person {
-    persons.entry(Text::from(id)).or_default()
+/// Persons as they are gathered from the ledgers.
+struct Persons {
+    list: Vec<(Text, Person)>,
+    at: PlHashMap<Text, u32>,
+}
+
+impl Persons {
+    fn with_capacity(n: usize) -> Persons {
+        Persons {
+            list: Vec::with_capacity(n),
+            at: PlHashMap::with_capacity_and_hasher(n, Default::default()),
+        }
+    }
+
+    /// The person with this ID, added if new.
+    fn get(&mut self, id: &str) -> &mut Person {
+        let i = match self.at.get(id) {
+            Some(i) => *i as usize,
+            None => {
+                self.at.insert(Text::from(id), self.list.len() as u32);
+                self.list.push((Text::from(id), Person::default()));
+                self.list.len() - 1
+            }
+        };
+        &mut self.list[i].1
+    }
 }
 
 impl Facts {
+    /// Facts of these persons (any order) and workshops.
+    pub fn new(
+        mut persons: Vec<(Text, Person)>,
+        workshops: Vec<Workshop>,
+        jining_has_registration: bool,
+    ) -> Facts {
+        persons.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let mut index = PlHashMap::with_capacity_and_hasher(persons.len(), Default::default());
+        for (i, (id, _)) in persons.iter().enumerate() {
+            index.insert(id.clone(), i as u32);
+        }
+        Facts {
+            persons,
+            index,
+            workshops,
+            jining_has_registration,
+        }
+    }
+
     pub fn person(&self, id: &str) -> Option<&Person> {
-        self.persons.get(id)
+        let i = *self.index.get(id)? as usize;
+        self.persons.get(i).map(|(_, p)| p)
     }
 
     pub fn registered(&self, id: &str) -> bool {
-        self.persons.get(id).is_some_and(|p| p.registered)
+        self.person(id).is_some_and(|p| p.registered)
     }
 
     pub fn build(model: &Model) -> PolarsResult<Facts> {
         let r = &model.registry;
-        let mut persons: PlHashMap<Text, Person> = PlHashMap::default();
-        persons.reserve(r.height());
+        let mut persons = Persons::with_capacity(r.height());
         let ids = column_strs(r, "id_number")?;
         let names = column_strs(r, "name")?;
         let reg = column_bools(r, "registered")?;
         let towns = column_strs(r, "township")?;
         for i in 0..ids.len() {
             let Some(id) = ids[i] else { continue };
-            let p = person(&mut persons, id);
+            let p = persons.get(id);
             p.in_registry = true;
             p.registered |= reg[i] == Some(true);
             if p.township.is_none() {
@@ -135,7 +181,7 @@ impl Facts {
         let tdays = column_ints(h, "training_days")?;
         for i in 0..ids.len() {
             let Some(id) = ids[i] else { continue };
-            let p = person(&mut persons, id);
+            let p = persons.get(id);
             p.add_name(names[i]);
             p.help.push(HelpRow {
                 help_type: types[i].unwrap_or_default().into(),
@@ -173,7 +219,7 @@ impl Facts {
         let wtd = column_ints(j, "work_training_days")?;
         for i in 0..ids.len() {
             let Some(id) = ids[i] else { continue };
-            let p = person(&mut persons, id);
+            let p = persons.get(id);
             p.add_name(names[i]);
             p.spells.push(Spell {
                 county: counties[i].unwrap_or_default().into(),
@@ -191,7 +237,7 @@ impl Facts {
                 work_training_days: wtd[i],
             });
         }
-        for p in persons.values_mut() {
+        for (_, p) in persons.list.iter_mut() {
             p.names.sort();
         }
 
@@ -213,10 +259,9 @@ impl Facts {
                 absorbed: absorbed[i],
             })
             .collect();
-        Ok(Facts {
-            persons,
-            workshops,
-            jining_has_registration: model.jining_has_registration,
-        })
+        // The gathering index goes before the sorted one is built.
+        let Persons { list, at } = persons;
+        drop(at);
+        Ok(Facts::new(list, workshops, model.jining_has_registration))
     }
 }

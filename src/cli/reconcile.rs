@@ -27,19 +27,16 @@ pub fn run(args: Args) -> Result<i32> {
             println!("  {} {}：{}", f.payee, f.payee_name, f.message);
         }
     }
-    let mut ids: Vec<&crate::facts::Text> = r.facts.persons.keys().collect();
-    ids.sort();
-    let differ: Vec<_> = ids
+    // Persons are in ID order.
+    let differ: Vec<_> = r
+        .facts
+        .persons
         .iter()
-        .filter(|id| r.facts.persons[**id].names.len() > 1)
+        .filter(|(_, p)| p.names.len() > 1)
         .collect();
     println!("\n三、各表姓名不一致的人员（{} 人）", differ.len());
-    for id in differ {
-        let names: Vec<String> = r.facts.persons[*id]
-            .names
-            .iter()
-            .map(|n| mask_name(n))
-            .collect();
+    for (id, p) in differ {
+        let names: Vec<String> = p.names.iter().map(|n| mask_name(n)).collect();
         println!("  {}：{}", mask_id(id), names.join(" / "));
     }
     let p = &r.progress;
