@@ -388,20 +388,20 @@ fn spend(
         entry.paid = s.paid;
         entry.payments = s.payments;
     }
-    for (by, pick) in [("item", 0usize), ("region", 1), ("export_month", 2)] {
+    type Split = fn(&mut PoolSpend) -> &mut BTreeMap<String, ItemSpend>;
+    let splits: [(&str, Split); 3] = [
+        ("item", |s| &mut s.by_item),
+        ("region", |s| &mut s.by_region),
+        ("export_month", |s| &mut s.by_month),
+    ];
+    for (by, split) in splits {
         let df = totals(&["pool", by])?;
         for ((pool, k), s) in text(&df, "pool")?
             .into_iter()
             .zip(text(&df, by)?)
             .zip(sums(&df)?)
         {
-            let entry = spend.entry(pool).or_default();
-            let map = match pick {
-                0 => &mut entry.by_item,
-                1 => &mut entry.by_region,
-                _ => &mut entry.by_month,
-            };
-            map.insert(k, s);
+            split(spend.entry(pool).or_default()).insert(k, s);
         }
     }
     Ok(spend)

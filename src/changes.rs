@@ -99,14 +99,13 @@ fn differing(
     let cols = compared(table);
     let key: Vec<Expr> = table.natural_key().iter().map(|k| col(*k)).collect();
     // Every value as text (a missing one as ""), and the whole row as one text to compare.
-    let text = |df: &DataFrame| -> PolarsResult<LazyFrame> {
+    let text = |df: &DataFrame| -> LazyFrame {
         let mut exprs: Vec<Expr> = cols
             .iter()
             .map(|c| col(*c).cast(DataType::String).fill_null(lit("")))
             .collect();
         exprs.push(col("__i"));
-        let lf = df
-            .clone()
+        df.clone()
             .lazy()
             .with_row_index("__i", None)
             .select(exprs)
@@ -118,10 +117,9 @@ fn differing(
                     false,
                 )
                 .alias("__row"),
-            );
-        Ok(lf)
+            )
     };
-    let (a, b) = (text(old)?, text(new)?);
+    let (a, b) = (text(old), text(new));
     let only = |this: LazyFrame, other: LazyFrame| -> PolarsResult<IdxCa> {
         let mut other_cols = key.clone();
         other_cols.push(col("__row").alias("__other"));

@@ -393,7 +393,8 @@ pub fn ingest(
             }
             let parsed = match parsed {
                 Some(p) => p,
-                // The reader skips files it has seen; this one it took for new (cannot happen).
+                // Readers parse a content once: when another reader took this content's copy
+                // later in the batch first, this earlier copy is parsed here.
                 None => parse::parse(&bytes),
             };
             match parsed {

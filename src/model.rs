@@ -147,15 +147,6 @@ fn with_spell_columns(mut df: DataFrame, as_of: NaiveDate) -> Result<DataFrame, 
     Ok(df)
 }
 
-pub fn column_text(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<String>>> {
-    Ok(df
-        .column(name)?
-        .str()?
-        .iter()
-        .map(|v| v.map(str::to_string))
-        .collect())
-}
-
 /// A text column borrowed, for reading row by row without copying.
 pub fn column_strs<'a>(df: &'a DataFrame, name: &str) -> PolarsResult<Vec<Option<&'a str>>> {
     Ok(df.column(name)?.str()?.iter().collect())

@@ -9,7 +9,7 @@ use polars::prelude::*;
 use serde::Serialize;
 
 use crate::cells::Month;
-use crate::model::{column_ints, column_strs, column_text, Model};
+use crate::model::{column_ints, column_strs, Model};
 use crate::policy::Policy;
 
 pub const TRANSFERRED_SQL: &str = include_str!("../queries/transferred.sql");
@@ -234,17 +234,17 @@ pub fn compute(model: &Model, policy: &Policy, plan_year: i32) -> Result<Progres
         let n = full.iter().filter(|m| m.unwrap_or(0) >= threshold).count() as i64;
         progress.stable.insert(threshold, n);
     }
-    for c in column_text(&s.transferred, "county").map_err(e)? {
+    for c in column_strs(&s.transferred, "county").map_err(e)? {
         *progress
             .by_county
-            .entry(c.unwrap_or_else(|| "（未填）".into()))
+            .entry(c.unwrap_or("（未填）").to_string())
             .or_default() += 1;
     }
     for df in [&s.local, &s.trained] {
-        for m in column_text(df, "help_mode").map_err(e)? {
+        for m in column_strs(df, "help_mode").map_err(e)? {
             *progress
                 .by_mode
-                .entry(m.unwrap_or_else(|| "（未填）".into()))
+                .entry(m.unwrap_or("（未填）").to_string())
                 .or_default() += 1;
         }
     }
