@@ -254,9 +254,19 @@ pub struct Audit {
     pub distinct: Vec<IdxSize>,
     pub spend: BTreeMap<String, PoolSpend>,
     pub findings: Vec<Finding>,
+    /// [`Audit::compliance`], kept when the payment rows are released.
+    released: Option<(Decimal, Decimal)>,
 }
 
 impl Audit {
+    /// Frees the payment rows, keeping the compliance rate: a report needs no row, and at
+    /// national scale they are half a gigabyte. `payment_rows` is empty afterwards.
+    pub fn release_payments(&mut self) {
+        self.released = Some(self.compliance());
+        self.payments = DataFrame::empty();
+        self.distinct = Vec::new();
+    }
+
     pub fn count(&self, rule: &str) -> usize {
         self.findings.iter().filter(|f| f.rule == rule).count()
     }
@@ -268,6 +278,9 @@ impl Audit {
 
     /// Amount of distinct payments with no 错误 finding on their vouchers, and the total.
     pub fn compliance(&self) -> (Decimal, Decimal) {
+        if let Some(kept) = self.released {
+            return kept;
+        }
         let flagged: HashSet<&str> = self
             .findings
             .iter()
@@ -867,6 +880,7 @@ pub fn audit(
         distinct,
         spend,
         findings: ctx.findings,
+        released: None,
     })
 }
 

@@ -44,6 +44,20 @@ pub struct Model {
 pub type Error = Box<dyn std::error::Error>;
 
 impl Model {
+    /// Frees the ledgers' rows, keeping the as-of month and the exports: what a report needs
+    /// once the figures are computed.
+    pub fn release_ledgers(&mut self) {
+        for df in [
+            &mut self.registry,
+            &mut self.help,
+            &mut self.jining,
+            &mut self.workshops,
+            &mut self.payments,
+        ] {
+            *df = DataFrame::empty();
+        }
+    }
+
     pub fn load(wh: &Warehouse, as_of: Month) -> Result<Model, Error> {
         Model::load_with(wh, as_of, true)
     }

@@ -69,14 +69,14 @@ pub fn compute(
 
 /// Phase times on stderr when `LUYU_TIMINGS` is set: how the benchmark's phases are measured
 /// (BENCHMARKS.md).
-struct Phases(Option<std::time::Instant>);
+pub struct Phases(Option<std::time::Instant>);
 
 impl Phases {
-    fn start() -> Phases {
+    pub fn start() -> Phases {
         Phases(std::env::var_os("LUYU_TIMINGS").map(|_| std::time::Instant::now()))
     }
 
-    fn lap(&mut self, name: &str) {
+    pub fn lap(&mut self, name: &str) {
         if let Some(t) = self.0 {
             // Resident memory now (Linux), to see which phase holds what.
             let rss_mb = std::fs::read_to_string("/proc/self/statm")

@@ -50,9 +50,12 @@ pub fn render_all(
     };
     eprintln!("核算截至 {} 的数据……", at.as_of);
     let mut r: Results = at.compute()?;
-    // The reports read no per-person facts: free them (about a gigabyte at national scale)
-    // before the previous month is read.
+    let mut clock = crate::run::Phases::start();
+    // The reports read no per-person facts and no rows of the model or payments: free them
+    // (two gigabytes at national scale) before the previous month and the ledger edits are read.
     r.facts = crate::facts::Facts::default();
+    r.model.release_ledgers();
+    r.audit.release_payments();
     let wh = Warehouse::open(&resolve_dir(at.warehouse.warehouse.clone()));
     // Last month's progress alone, for "change since last month": the targets, not the audit.
     let prev = match report::previous_month(at.as_of) {
@@ -63,6 +66,7 @@ pub fn render_all(
         )?),
         None => None,
     };
+    clock.lap("previous month");
     let mut written = Vec::new();
     for kind in kinds {
         eprintln!("生成{}……", kind.title());
@@ -75,6 +79,7 @@ pub fn render_all(
             out,
             list_cap,
         )?);
+        clock.lap(kind.code());
     }
     let summary = serde_json::to_string_pretty(&r.summary)? + "\n";
     for name in [

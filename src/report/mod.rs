@@ -291,22 +291,26 @@ fn context(
             if a.iter().map(|e| &e.id).eq(b.iter().map(|e| &e.id)) {
                 continue;
             }
-            let list = changes::diff(&wh.read(table, &a)?, &wh.read(table, &b)?, table, true)?;
-            let (mut added, mut changed, mut withdrawn) = (0, 0, Vec::new());
-            let mut changed_lines = Vec::new();
-            for c in &list {
-                match c {
-                    changes::Change::Added(_) => added += 1,
-                    changes::Change::Changed(..) => {
-                        changed += 1;
-                        changed_lines.push(c.describe());
-                    }
-                    changes::Change::Withdrawn(_) => withdrawn.push(c.describe()),
-                }
-            }
-            changed_lines.truncate(30);
-            let withdrawn_count = withdrawn.len();
-            withdrawn.truncate(list_cap);
+            let e = changes::edits(
+                &wh.read(table, &a)?,
+                &wh.read(table, &b)?,
+                table,
+                list_cap.max(30),
+                true,
+            )?;
+            let changed_lines: Vec<String> = e
+                .changed_list
+                .iter()
+                .take(30)
+                .map(|c| c.describe())
+                .collect();
+            let withdrawn: Vec<String> = e
+                .withdrawn_list
+                .iter()
+                .take(list_cap)
+                .map(|c| c.describe())
+                .collect();
+            let (added, changed, withdrawn_count) = (e.added, e.changed, e.withdrawn);
             edits.push(json!({"table": table.chinese(), "added": added, "changed": changed, "withdrawn_count": withdrawn_count,
                               "withdrawn": withdrawn, "changed_lines": changed_lines}));
         }
