@@ -61,6 +61,7 @@ pub fn run(args: Args) -> Result<i32> {
             &[Format::Html, Format::Md],
             &args.out,
             crate::report::LIST_CAP,
+            false,
         )?);
     }
     super::report::print_written(&files);

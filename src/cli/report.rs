@@ -8,7 +8,8 @@
 use std::path::{Path, PathBuf};
 
 use super::{AsOfArgs, Result};
-use crate::report::{self, Format, Kind};
+use crate::report::cache::{Cache, Inputs};
+use crate::report::{self, Format, Kind, Prepared};
 use crate::run::Results;
 use crate::warehouse::{resolve_dir, Warehouse};
 
@@ -28,15 +29,21 @@ pub struct Args {
     /// 每份清单（问题、人员、撤回的行）最多列出的条数；完整清单用 luyu audit --xlsx 导出
     #[arg(long, value_name = "N", default_value_t = report::LIST_CAP)]
     pub list_cap: usize,
+    /// 不使用仓库中已核算的结果，重新核算（数据、政策文件或程序有变化时会自动重新核算）
+    #[arg(long)]
+    pub recompute: bool,
 }
 
 /// Renders every requested kind into `out`, with summary.json; returns the files written.
+/// Kinds prepared before from the same inputs come from the report cache; the others are
+/// computed (once for all of them) and cached.
 pub fn render_all(
     at: &AsOfArgs,
     kinds: &[Kind],
     formats: &[Format],
     out: &Path,
     list_cap: usize,
+    recompute: bool,
 ) -> Result<Vec<PathBuf>> {
     let kinds = if kinds.is_empty() {
         Kind::ALL.to_vec()
@@ -48,40 +55,81 @@ pub fn render_all(
     } else {
         formats.to_vec()
     };
-    eprintln!("核算截至 {} 的数据……", at.as_of);
-    let mut r: Results = at.compute()?;
-    let mut clock = crate::run::Phases::start();
-    // The reports read no per-person facts and no rows of the model or payments: free them
-    // (two gigabytes at national scale) before the previous month and the ledger edits are read.
-    r.facts = crate::facts::Facts::default();
-    r.model.release_ledgers();
-    r.audit.release_payments();
     let wh = Warehouse::open(&resolve_dir(at.warehouse.warehouse.clone()));
-    // Last month's progress alone, for "change since last month": the targets, not the audit.
-    let prev = match report::previous_month(at.as_of) {
-        Some(m) => Some(crate::targets::compute(
-            &crate::model::Model::load_ledgers(&wh, m)?,
-            &r.policy,
-            r.progress.plan_year,
-        )?),
-        None => None,
-    };
-    clock.lap("previous month");
-    let mut written = Vec::new();
-    for kind in kinds {
-        eprintln!("生成{}……", kind.title());
-        written.extend(report::render(
-            &r,
-            prev.as_ref(),
+    let cache = if wh.exists() {
+        Cache::new(
             &wh,
-            kind,
-            &formats,
-            out,
-            list_cap,
-        )?);
-        clock.lap(kind.code());
+            &Inputs {
+                policy: at.policy.policy.as_deref(),
+                as_of: at.as_of,
+                plan_year: at.plan_year,
+                list_cap,
+            },
+        )
+        .ok()
+    } else {
+        None
+    };
+    let mut prepared: Vec<(Kind, Prepared)> = Vec::new();
+    let mut summary = None;
+    if let (Some(c), false) = (&cache, recompute) {
+        for kind in &kinds {
+            if let Some((p, s)) = c.get(*kind) {
+                prepared.push((*kind, p));
+                summary = Some(s);
+            }
+        }
     }
-    let summary = serde_json::to_string_pretty(&r.summary)? + "\n";
+    if prepared.len() < kinds.len() {
+        prepared.clear();
+        eprintln!("核算截至 {} 的数据……", at.as_of);
+        let mut r: Results = at.compute()?;
+        let mut clock = crate::run::Phases::start();
+        // The reports read no per-person facts and no rows of the model or payments: free
+        // them (two gigabytes at national scale) before the previous month and the ledger
+        // edits are read.
+        r.facts = crate::facts::Facts::default();
+        r.model.release_ledgers();
+        r.audit.release_payments();
+        // Last month's progress alone, for "change since last month": the targets, not the audit.
+        let prev = match report::previous_month(at.as_of) {
+            Some(m) => Some(crate::targets::compute(
+                &crate::model::Model::load_ledgers(&wh, m)?,
+                &r.policy,
+                r.progress.plan_year,
+            )?),
+            None => None,
+        };
+        clock.lap("previous month");
+        for kind in &kinds {
+            let p = report::prepare(&r, prev.as_ref(), &wh, *kind, list_cap)?;
+            clock.lap(kind.code());
+            if let Some(c) = &cache {
+                // The cache only saves time: a warehouse that cannot take it still reports.
+                if let Err(e) = c.put(*kind, &p, &r.summary) {
+                    eprintln!("提示：报告缓存未能写入（{e}），不影响本次报告");
+                }
+            }
+            prepared.push((*kind, p));
+        }
+        summary = Some(r.summary.clone());
+        // Freeing the computation row by row takes seconds at national scale; the caller
+        // ends the process soon after, and the OS reclaims it at once.
+        std::mem::forget(r);
+        std::mem::forget(prev);
+    } else {
+        eprintln!(
+            "截至 {} 的报告已核算过且数据未变，直接使用仓库中的结果",
+            at.as_of
+        );
+    }
+    let mut written = Vec::new();
+    for (kind, p) in &prepared {
+        eprintln!("生成{}……", kind.title());
+        written.extend(report::write(p, *kind, &formats, out)?);
+    }
+    std::fs::create_dir_all(out)?;
+    let summary = serde_json::to_string_pretty(&summary.unwrap_or_default())? + "\n";
     for name in [
         "summary.json".to_string(),
         format!("summary-{}.json", at.as_of),
@@ -89,10 +137,6 @@ pub fn render_all(
         std::fs::write(out.join(&name), &summary)?;
         written.push(out.join(name));
     }
-    // Freeing the computation row by row takes seconds at national scale; the caller ends the
-    // process soon after, and the OS reclaims it at once.
-    std::mem::forget(r);
-    std::mem::forget(prev);
     Ok(written)
 }
 
@@ -104,7 +148,14 @@ pub fn print_written(files: &[PathBuf]) {
 }
 
 pub fn run(args: Args) -> Result<i32> {
-    let files = render_all(&args.at, &args.kind, &args.format, &args.out, args.list_cap)?;
+    let files = render_all(
+        &args.at,
+        &args.kind,
+        &args.format,
+        &args.out,
+        args.list_cap,
+        args.recompute,
+    )?;
     print_written(&files);
     Ok(0)
 }

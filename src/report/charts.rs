@@ -37,6 +37,7 @@ fn err<E: std::fmt::Display>(e: E) -> Error {
 }
 
 /// Progress of each indicator: actual (bar) against the target (grey) with the pace mark.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProgressBar {
     pub name: String,
     pub actual: i64,
@@ -45,11 +46,13 @@ pub struct ProgressBar {
 }
 
 /// A named series of (month label, value) points.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Series {
     pub name: String,
     pub points: Vec<i64>,
 }
 
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Chart {
     Progress(Vec<ProgressBar>),
     /// Cumulative monthly series with month labels, and the linear pace as the last series.

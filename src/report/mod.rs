@@ -5,6 +5,7 @@
 //! Every figure comes from [`crate::run::Results`], the computation `progress`, `spend` and
 //! `audit` print; the templates only lay it out. Names and IDs are masked throughout.
 
+pub mod cache;
 pub mod charts;
 
 use std::collections::BTreeMap;
@@ -160,14 +161,12 @@ fn finding_json(f: &Finding) -> Value {
     })
 }
 
-/// Everything the templates show, as one JSON value.
+/// Everything the templates show but the charts, as one JSON value.
 fn context(
     r: &Results,
     prev: Option<&crate::targets::Progress>,
     wh: &Warehouse,
     kind: Kind,
-    charts: &BTreeMap<&str, String>,
-    assets: &BTreeMap<&str, String>,
     list_cap: usize,
 ) -> Result<Value, Error> {
     let p = &r.progress;
@@ -388,8 +387,6 @@ fn context(
         "edits": edits,
         "to_fix": to_fix,
         "readings": readings(),
-        "charts": charts,
-        "assets": assets,
     }))
 }
 
@@ -463,8 +460,8 @@ fn readings() -> Vec<&'static str> {
     ]
 }
 
-/// Builds the charts of a report, as SVG strings and (for Markdown) PNG and SVG files.
-fn chart_list(r: &Results) -> Vec<(&'static str, &'static str, Chart)> {
+/// The charts of a report: (file-name part, title, data).
+fn chart_list(r: &Results) -> Vec<(String, String, Chart)> {
     let p = &r.progress;
     let bars = p
         .targets
@@ -509,7 +506,7 @@ fn chart_list(r: &Results) -> Vec<(&'static str, &'static str, Chart)> {
         }
     }
     let counties = p.by_county.iter().map(|(k, v)| (k.clone(), *v)).collect();
-    vec![
+    [
         (
             "progress",
             "目标完成进度（红线为应完成）",
@@ -523,42 +520,68 @@ fn chart_list(r: &Results) -> Vec<(&'static str, &'static str, Chart)> {
             Chart::Counts(counties),
         ),
     ]
+    .into_iter()
+    .map(|(name, title, chart)| (name.to_string(), title.to_string(), chart))
+    .collect()
 }
 
-/// Renders one kind of report in the given formats into `out`; returns the files written.
-/// Asset files are named for kind and month, so reports of several kinds and months can
-/// share a folder.
-pub fn render(
+/// One kind of report as of a month, computed: the template context (without the charts)
+/// and the charts' data. Writing it out needs nothing else, so the report cache
+/// (`report::cache`) keeps it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Prepared {
+    /// `kind-YYYY-MM`, the stem of the files written.
+    pub stem: String,
+    pub context: Value,
+    pub charts: Vec<(String, String, Chart)>,
+}
+
+/// Computes what one kind of report shows.
+pub fn prepare(
     r: &Results,
     prev: Option<&crate::targets::Progress>,
     wh: &Warehouse,
     kind: Kind,
+    list_cap: usize,
+) -> Result<Prepared, Error> {
+    Ok(Prepared {
+        stem: format!("{}-{}", kind.code(), r.model.as_of),
+        context: context(r, prev, wh, kind, list_cap)?,
+        charts: chart_list(r),
+    })
+}
+
+/// Writes a prepared report in the given formats into `out` (charts inline in HTML, as PNG
+/// and SVG files beside Markdown); returns the files written. Asset files are named for kind
+/// and month, so reports of several kinds and months can share a folder.
+pub fn write(
+    p: &Prepared,
+    kind: Kind,
     formats: &[Format],
     out: &Path,
-    list_cap: usize,
 ) -> Result<Vec<PathBuf>, Error> {
     std::fs::create_dir_all(out)?;
     let (html, md) = engines()?;
-    let stem = format!("{}-{}", kind.code(), r.model.as_of);
+    let stem = &p.stem;
     let mut written = Vec::new();
-    let list = chart_list(r);
     let mut svgs: BTreeMap<&str, String> = BTreeMap::new();
-    for (name, title, chart) in &list {
+    for (name, title, chart) in &p.charts {
         svgs.insert(name, charts::svg(chart, title)?);
     }
     let mut assets: BTreeMap<&str, String> = BTreeMap::new();
     if formats.contains(&Format::Md) {
-        for (name, title, chart) in &list {
+        for (name, title, chart) in &p.charts {
             let file = format!("{stem}-{name}.png");
             charts::png(chart, title, &out.join(&file))?;
-            std::fs::write(out.join(format!("{stem}-{name}.svg")), &svgs[name])?;
+            std::fs::write(out.join(format!("{stem}-{name}.svg")), &svgs[name.as_str()])?;
             written.push(out.join(&file));
             written.push(out.join(format!("{stem}-{name}.svg")));
             assets.insert(name, file);
         }
     }
-    let value = context(r, prev, wh, kind, &svgs, &assets, list_cap)?;
-    let ctx = Context::from_serialize(&value)?;
+    let mut ctx = Context::from_serialize(&p.context)?;
+    ctx.insert("charts", &svgs);
+    ctx.insert("assets", &assets);
     for f in formats {
         let (engine, ext) = match f {
             Format::Html => (&html, "html"),

@@ -367,3 +367,91 @@ fn long_lists_are_capped_with_their_totals_and_where_the_full_list_is() {
     let html = read(&out.join("supervision-2020-12.html"));
     assert!(html.contains(&format!("只列出前 3 条，本表共 {errors} 条")));
 }
+
+/// The report cache: a second report of the same month reads what the first computed, with the
+/// same output; new data, another list cap or `--recompute` compute again; a damaged entry is
+/// recomputed, not an error.
+#[test]
+fn a_second_report_of_the_same_data_comes_from_the_cache_and_new_data_recomputes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (files, later) = (tmp.path().join("files"), tmp.path().join("later"));
+    std::fs::create_dir_all(&files).unwrap();
+    std::fs::create_dir_all(&later).unwrap();
+    let june_payments = "万州区2020年6月补贴发放明细.csv";
+    for e in std::fs::read_dir(repo().join("data-samples")).unwrap() {
+        let name = e.unwrap().file_name().to_string_lossy().to_string();
+        let month: Option<u32> = name
+            .split_once("2020年")
+            .and_then(|(_, r)| r.split_once('月'))
+            .and_then(|(m, _)| m.parse().ok());
+        if name.starts_with("万州区") && month.is_some_and(|m| m <= 6) {
+            let to = if name == june_payments {
+                &later
+            } else {
+                &files
+            };
+            std::fs::copy(repo().join("data-samples").join(&name), to.join(&name)).unwrap();
+        }
+    }
+    let wh = tmp.path().join("wh");
+    let ingest = |dir: &Path| {
+        let o = luyu(&[
+            "ingest",
+            dir.to_str().unwrap(),
+            "--warehouse",
+            wh.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+    };
+    let report = |out: &str, extra: &[&str]| -> (String, String) {
+        let out = tmp.path().join(out);
+        let mut args = vec![
+            "report",
+            "--as-of",
+            "2020-06",
+            "--warehouse",
+            wh.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        args.extend(extra);
+        let o = luyu(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        (stderr(&o), read(&out.join("supervision-2020-06.md")))
+    };
+    let computed = "核算截至 2020-06 的数据";
+    let cached = "直接使用仓库中的结果";
+    ingest(&files);
+    let (said, first) = report("a", &[]);
+    assert!(said.contains(computed) && !said.contains(cached), "{said}");
+    let (said, second) = report("b", &[]);
+    assert!(said.contains(cached) && !said.contains(computed), "{said}");
+    assert_eq!(first, second);
+    for name in ["summary.json", "briefing-2020-06.html", "annual-2020-06.md"] {
+        assert_eq!(
+            read(&tmp.path().join("a").join(name)),
+            read(&tmp.path().join("b").join(name)),
+            "{name}"
+        );
+    }
+    // Another list cap, or asked to: computed again.
+    assert!(report("c", &["--list-cap", "3"]).0.contains(computed));
+    assert!(report("d", &["--recompute"]).0.contains(computed));
+    // A damaged entry is a miss.
+    let entry = wh.join("cache").join("report-2020-06-supervision.json");
+    std::fs::write(&entry, "{ not json").unwrap();
+    let (said, again) = report("e", &[]);
+    assert!(said.contains(computed), "{said}");
+    assert_eq!(again, first);
+    // June's payments arrive: the same month is computed again, with the new spend.
+    ingest(&later);
+    let (said, after) = report("f", &[]);
+    assert!(said.contains(computed), "{said}");
+    let paid = |dir: &str| json_file(&tmp.path().join(dir).join("summary.json"))["spend"].clone();
+    assert_ne!(paid("b"), paid("f"));
+    assert_ne!(after, first);
+}
+
+fn json_file(p: &Path) -> serde_json::Value {
+    serde_json::from_str(&read(p)).unwrap()
+}

@@ -1,0 +1,115 @@
+//! The report cache: what `report` computed as of a month, kept in the warehouse
+//! (`cache/report-YYYY-MM-<kind>.json`), so that rendering the same reports again — another
+//! format, a reprint for the meeting — reads one small file instead of recomputing from every
+//! row (about 25 s at a million persons, against well under a second).
+//!
+//! An entry is used only when everything it was computed from is unchanged: the warehouse's
+//! manifest (any ingest changes it), the policy file, the month, the plan year, the list cap
+//! and the luyu binary itself (size and modification time: a new build may compute
+//! differently). Otherwise it is recomputed and replaced. Entries hold what circulates — masked
+//! IDs and names only — and are written atomically; a damaged or unreadable entry is a miss.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::{Kind, Prepared};
+use crate::cells::Month;
+use crate::warehouse::Warehouse;
+
+/// What one entry holds: the key it was computed under, the prepared report, and the
+/// summary.json written beside it.
+#[derive(Serialize, Deserialize)]
+struct Entry {
+    key: String,
+    report: Prepared,
+    summary: serde_json::Value,
+}
+
+pub struct Cache<'a> {
+    wh: &'a Warehouse,
+    as_of: Month,
+    key: String,
+}
+
+/// The inputs an entry depends on besides the warehouse.
+pub struct Inputs<'a> {
+    pub policy: Option<&'a Path>,
+    pub as_of: Month,
+    pub plan_year: Option<i32>,
+    pub list_cap: usize,
+}
+
+impl<'a> Cache<'a> {
+    /// The cache for these inputs; its key hashes them with the manifest and the binary.
+    pub fn new(wh: &'a Warehouse, inputs: &Inputs) -> std::io::Result<Cache<'a>> {
+        let mut h = Sha256::new();
+        h.update(b"luyu report cache 1\0");
+        h.update(env!("CARGO_PKG_VERSION").as_bytes());
+        if let Ok(exe) = std::env::current_exe().and_then(std::fs::metadata) {
+            h.update(exe.len().to_le_bytes());
+            if let Ok(t) = exe.modified() {
+                h.update(format!("{t:?}").as_bytes());
+            }
+        }
+        h.update(b"\0manifest\0");
+        h.update(std::fs::read(wh.manifest_path())?);
+        h.update(b"\0policy\0");
+        match inputs.policy {
+            Some(p) => h.update(std::fs::read(p)?),
+            None => h.update(b"builtin"),
+        }
+        h.update(
+            format!(
+                "\0{}\0{:?}\0{}",
+                inputs.as_of, inputs.plan_year, inputs.list_cap
+            )
+            .as_bytes(),
+        );
+        let key = h
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>();
+        Ok(Cache {
+            wh,
+            as_of: inputs.as_of,
+            key,
+        })
+    }
+
+    fn rel(&self, kind: Kind) -> String {
+        format!("cache/report-{}-{}.json", self.as_of, kind.code())
+    }
+
+    /// The prepared report and summary of this kind, if an entry was computed from the same
+    /// inputs.
+    pub fn get(&self, kind: Kind) -> Option<(Prepared, serde_json::Value)> {
+        let bytes = std::fs::read(self.wh.dir.join(self.rel(kind))).ok()?;
+        let e: Entry = serde_json::from_slice(&bytes).ok()?;
+        (e.key == self.key).then_some((e.report, e.summary))
+    }
+
+    /// Keeps a prepared report, replacing the entry of the same month and kind.
+    pub fn put(
+        &self,
+        kind: Kind,
+        report: &Prepared,
+        summary: &serde_json::Value,
+    ) -> Result<(), Box<dyn std::error::Error>> {
+        #[derive(Serialize)]
+        struct EntryRef<'e> {
+            key: &'e str,
+            report: &'e Prepared,
+            summary: &'e serde_json::Value,
+        }
+        let bytes = serde_json::to_vec(&EntryRef {
+            key: &self.key,
+            report,
+            summary,
+        })?;
+        self.wh.write_atomic(&self.rel(kind), &bytes)?;
+        Ok(())
+    }
+}
