@@ -20,10 +20,13 @@ rows=$(cat "$DIR"/files/*.csv | wc -l)
 echo "files: $(ls "$DIR/files" | wc -l), rows: $rows, size: $(du -sh "$DIR/files" | cut -f1)"
 T="$DIR/times.txt"; : > "$T"
 stage() { local name=$1; shift; /usr/bin/time -a -o "$T" -f "$name %e %M" "$@"; }
-rm -rf "$DIR/wh" "$DIR/out"
+rm -rf "$DIR/wh" "$DIR/out" "$DIR/out-again"
 stage luyu-ingest "$LUYU" ingest "$DIR/files" --warehouse "$DIR/wh" > /dev/null
 stage luyu-summary "$LUYU" summary --as-of 2020-12 --warehouse "$DIR/wh" --out "$DIR/luyu.json" > /dev/null
 stage luyu-report "$LUYU" report --as-of 2020-12 --warehouse "$DIR/wh" --out "$DIR/out" > /dev/null 2>&1
+# The same reports again from the built warehouse: rendered from its report cache.
+stage luyu-report-again "$LUYU" report --as-of 2020-12 --warehouse "$DIR/wh" --out "$DIR/out-again" > /dev/null 2>&1
+diff -r "$DIR/out" "$DIR/out-again" > /dev/null || { echo "the cached reports differ from the computed ones"; exit 1; }
 stage duckdb python3 benches/duckdb_bench.py "$DIR/files" > "$DIR/duckdb.json"
 stage pandas python3 benches/pandas_bench.py "$DIR/files" > "$DIR/pandas.json"
 # Incremental ingest: month 12 after months 1-11, and after month 1 only.
