@@ -589,6 +589,20 @@ pub fn ingest(
     manifest.exports.extend(records.into_iter().map(|(_, r)| r));
     manifest.version = 1;
     wh.save_manifest(&manifest)?;
+    // The exports a tie refused were written before the choice and nothing names them: they
+    // go. (A crash before this line leaves them behind, unread, as any unnamed file.)
+    let named: HashSet<&str> = manifest
+        .exports
+        .iter()
+        .flat_map(|e| [e.data.as_str(), e.rejects.as_str()])
+        .collect();
+    for (i, c) in candidates.iter().enumerate() {
+        for rel in [&c.data, &c.rejects] {
+            if !taken[i] && !named.contains(rel.as_str()) {
+                let _ = fs::remove_file(wh.path(rel));
+            }
+        }
+    }
 
     outcomes.extend(file_outcomes);
     Ok(Report { files: outcomes })

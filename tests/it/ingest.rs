@@ -105,6 +105,51 @@ fn within_a_batch_the_later_fill_date_is_the_correction() {
 }
 
 #[test]
+fn a_tie_within_a_batch_takes_neither_and_leaves_no_data_behind() {
+    let tmp = tempfile::tempdir().unwrap();
+    let wh = tmp.path().join("wh");
+    let a = write(tmp.path(), "a.csv", REGISTRY_03);
+    let b = write(tmp.path(), "b.csv", &REGISTRY_03.replace("李四", "李四四"));
+    // Same 填报日期 and the same modification time: neither can be told the correction.
+    let t = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_600_000_000);
+    for f in [&a, &b] {
+        std::fs::File::options()
+            .write(true)
+            .open(f)
+            .unwrap()
+            .set_modified(t)
+            .unwrap();
+    }
+    let o = ingest(&[&a, &b], &wh);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("无法判断哪个是更正版，都未采用"),
+        "{}",
+        stdout(&o)
+    );
+    assert_eq!(manifest(&wh)["exports"].as_array().unwrap().len(), 0);
+    // Both files are kept as received; no Parquet file is left that nothing names.
+    assert_eq!(std::fs::read_dir(wh.join("raw")).unwrap().count(), 2);
+    let mut parquet = Vec::new();
+    let mut dirs = vec![wh.clone()];
+    while let Some(d) = dirs.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else if p.extension().is_some_and(|x| x == "parquet") {
+                parquet.push(p);
+            }
+        }
+    }
+    assert!(parquet.is_empty(), "{parquet:?}");
+    // Either ingested alone is taken.
+    let o = ingest(&[&b], &wh);
+    assert!(o.status.success(), "{}", stdout(&o));
+    assert_eq!(manifest(&wh)["exports"].as_array().unwrap().len(), 1);
+}
+
+#[test]
 fn bad_files_get_a_clear_error_and_the_good_ones_are_still_ingested() {
     let tmp = tempfile::tempdir().unwrap();
     let wh = tmp.path().join("wh");
