@@ -427,6 +427,11 @@ fn a_second_report_of_the_same_data_comes_from_the_cache_and_new_data_recomputes
     let (said, second) = report("b", &[]);
     assert!(said.contains(cached) && !said.contains(computed), "{said}");
     assert_eq!(first, second);
+    // The cache holds what circulates: no unmasked ID.
+    for e in std::fs::read_dir(wh.join("cache")).unwrap() {
+        let p = e.unwrap().path();
+        assert!(!has_unmasked_id(&read(&p)), "{}", p.display());
+    }
     for name in ["summary.json", "briefing-2020-06.html", "annual-2020-06.md"] {
         assert_eq!(
             read(&tmp.path().join("a").join(name)),
