@@ -81,7 +81,17 @@ pub fn diff(
     mask: bool,
 ) -> PolarsResult<Vec<Change>> {
     let (old_rows, new_rows) = differing(old, new, table)?;
-    let list = between(&rows(&old_rows, table)?, &rows(&new_rows, table)?, table);
+    read_out(&old_rows, &new_rows, table, mask)
+}
+
+/// The changes between the rows of two frames, masked when `mask`.
+fn read_out(
+    old: &DataFrame,
+    new: &DataFrame,
+    table: Table,
+    mask: bool,
+) -> PolarsResult<Vec<Change>> {
+    let list = between(&rows(old, table)?, &rows(new, table)?, table);
     Ok(if mask {
         list.into_iter().map(|c| c.masked(table)).collect()
     } else {
@@ -206,8 +216,7 @@ pub fn edits(
     mask: bool,
 ) -> PolarsResult<Edits> {
     let key: Vec<PlSmallStr> = table.natural_key().iter().map(|k| (*k).into()).collect();
-    // The first rows in key order, as `rows` orders them (keys compared as text).
-    // The first rows in key order, as `rows` orders them.
+    // The first rows in key order, as `rows` orders them (the keys are text here).
     let first = |df: DataFrame| -> PolarsResult<DataFrame> {
         df.lazy()
             .sort(key.clone(), SortMultipleOptions::default())
@@ -218,23 +227,18 @@ pub fn edits(
     let (added, changed, withdrawn) = (c.added.height(), c.changed.height(), c.withdrawn.height());
     let changed_rows = first(c.changed)?;
     let withdrawn_rows = first(c.withdrawn)?;
-    let read = |list: Vec<Change>| -> Vec<Change> {
-        if mask {
-            list.into_iter().map(|c| c.masked(table)).collect()
-        } else {
-            list
-        }
-    };
-    let changed_list = read(between(
-        &rows(&old.take(&idx(&changed_rows, "__j")?)?, table)?,
-        &rows(&new.take(&idx(&changed_rows, "__i")?)?, table)?,
+    let changed_list = read_out(
+        &old.take(&idx(&changed_rows, "__j")?)?,
+        &new.take(&idx(&changed_rows, "__i")?)?,
         table,
-    ));
-    let withdrawn_list = read(between(
-        &rows(&old.take(&idx(&withdrawn_rows, "__i")?)?, table)?,
-        &Rows::new(),
+        mask,
+    )?;
+    let withdrawn_list = read_out(
+        &old.take(&idx(&withdrawn_rows, "__i")?)?,
+        &new.clear(),
         table,
-    ));
+        mask,
+    )?;
     Ok(Edits {
         added,
         changed,

@@ -182,7 +182,9 @@ pub fn compute(model: &Model, policy: &Policy, plan_year: i32) -> Result<Progres
     };
     // Each helped person once, with a bit per indicator that counts them (1 transferred, 2
     // local, 4 trained): one hash lookup per ID instead of tree lookups per set.
-    let mut helped: HashMap<&str, u8> = HashMap::with_capacity(progress.transferred_ids.len());
+    let mut helped: HashMap<&str, u8> = HashMap::with_capacity(
+        progress.transferred_ids.len() + progress.local_ids.len() + progress.trained_ids.len(),
+    );
     for (bit, set) in [
         (1u8, &progress.transferred_ids),
         (2, &progress.local_ids),

@@ -128,7 +128,6 @@ pub fn render_all(
         eprintln!("生成{}……", kind.title());
         written.extend(report::write(p, *kind, &formats, out)?);
     }
-    std::fs::create_dir_all(out)?;
     let summary = serde_json::to_string_pretty(&summary.unwrap_or_default())? + "\n";
     for name in [
         "summary.json".to_string(),

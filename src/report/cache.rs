@@ -98,16 +98,10 @@ impl<'a> Cache<'a> {
         report: &Prepared,
         summary: &serde_json::Value,
     ) -> Result<(), Box<dyn std::error::Error>> {
-        #[derive(Serialize)]
-        struct EntryRef<'e> {
-            key: &'e str,
-            report: &'e Prepared,
-            summary: &'e serde_json::Value,
-        }
-        let bytes = serde_json::to_vec(&EntryRef {
-            key: &self.key,
-            report,
-            summary,
+        let bytes = serde_json::to_vec(&Entry {
+            key: self.key.clone(),
+            report: report.clone(),
+            summary: summary.clone(),
         })?;
         self.wh.write_atomic(&self.rel(kind), &bytes)?;
         Ok(())

@@ -31,6 +31,23 @@ fn read(p: &Path) -> String {
     std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
+/// `luyu report --as-of M --warehouse WH --out OUT` and `extra`, which must succeed; its stderr.
+fn report_ok(wh: &str, out: &Path, as_of: &str, extra: &[&str]) -> String {
+    let mut args = vec![
+        "report",
+        "--as-of",
+        as_of,
+        "--warehouse",
+        wh,
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend(extra);
+    let o = luyu(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    stderr(&o)
+}
+
 fn has_unmasked_id(text: &str) -> bool {
     text.split(|c: char| !c.is_ascii_alphanumeric())
         .any(luyu::ids::looks_like_id)
@@ -148,18 +165,7 @@ fn hostile_names_are_escaped_in_html_and_markdown_and_neutralised_in_xlsx() {
         .status
         .success());
     let out = d.join("out");
-    let o = luyu(&[
-        "report",
-        "--as-of",
-        "2020-12",
-        "--kind",
-        "supervision",
-        "--out",
-        out.to_str().unwrap(),
-        "--warehouse",
-        wh,
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    report_ok(wh, &out, "2020-12", &["--kind", "supervision"]);
     let html = read(&out.join("supervision-2020-12.html"));
     assert!(!html.contains("<script>alert"), "raw script in HTML");
     assert!(
@@ -324,22 +330,13 @@ fn long_lists_are_capped_with_their_totals_and_where_the_full_list_is() {
     let o = luyu(&["ingest", samples.to_str().unwrap(), "--warehouse", wh]);
     assert!(o.status.success(), "{}", stderr(&o));
     let out = tmp.path().join("out");
-    let o = luyu(&[
-        "report",
-        "--as-of",
-        "2020-12",
-        "--kind",
-        "supervision",
-        "--list-cap",
-        "3",
-        "--out",
-        out.to_str().unwrap(),
-        "--warehouse",
+    report_ok(
         wh,
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let summary: serde_json::Value =
-        serde_json::from_str(&read(&out.join("summary.json"))).unwrap();
+        &out,
+        "2020-12",
+        &["--kind", "supervision", "--list-cap", "3"],
+    );
+    let summary = json_file(&out.join("summary.json"));
     // The list holds the audit's findings; rejected IDs are counted in summary.json but listed
     // with the rejected rows.
     let errors = summary["findings"]["errors"].as_i64().unwrap()
@@ -405,19 +402,8 @@ fn a_second_report_of_the_same_data_comes_from_the_cache_and_new_data_recomputes
     };
     let report = |out: &str, extra: &[&str]| -> (String, String) {
         let out = tmp.path().join(out);
-        let mut args = vec![
-            "report",
-            "--as-of",
-            "2020-06",
-            "--warehouse",
-            wh.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ];
-        args.extend(extra);
-        let o = luyu(&args);
-        assert!(o.status.success(), "{}", stderr(&o));
-        (stderr(&o), read(&out.join("supervision-2020-06.md")))
+        let said = report_ok(wh.to_str().unwrap(), &out, "2020-06", extra);
+        (said, read(&out.join("supervision-2020-06.md")))
     };
     let computed = "核算截至 2020-06 的数据";
     let cached = "直接使用仓库中的结果";
