@@ -5,7 +5,7 @@ CARGO ?= cargo
 LUYU = $(CARGO) run --quiet --
 DEMO_WH = out/demo/warehouse
 
-.PHONY: demo test lint build clean samples bench-ingest bench crash fuzz
+.PHONY: demo test lint build clean samples bench-ingest bench crash fuzz office-fixtures
 
 build:
 	$(CARGO) build
@@ -29,6 +29,12 @@ lint:
 samples: build
 	rm -rf data-samples
 	$(LUYU) gen --persons 650 --seed 2020 --out data-samples
+
+## Remake tests/office/ (data-samples/ re-saved by LibreOffice Calc and openpyxl, and the
+## office-file cases) with the real tools: Debian's libreoffice-calc-nogui, PyPI's openpyxl,
+## pandas and xlsxwriter. The results are committed; `make test` does not need these tools.
+office-fixtures:
+	python3 tests/office/make.py
 
 ## Ingest benchmark (release build; the first one compiles for ~25 minutes): a 1,000,000-row
 ## CSV ledger and the same registry as one xlsx, each into an empty warehouse; prints wall time,

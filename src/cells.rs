@@ -79,13 +79,30 @@ fn needs_halfwidth(s: &str) -> bool {
             .any(|c| matches!(c, '\u{FF01}'..='\u{FF5E}' | '\u{3000}'))
 }
 
-/// The text of a cell, trimmed and half-width; `None` when empty.
+/// A text cell without what only told Excel to keep it as text: surrounding spaces and tabs,
+/// a leading apostrophe (`'500101…`), or the `="500101…"` wrapper web systems write so that
+/// Excel does not turn an ID into a number.
+pub fn unwrap_text(s: &str) -> &str {
+    let t = s.trim();
+    let t = match t.as_bytes().first() {
+        Some(b'\'') => t[1..].trim(),
+        Some(b'=') => match t.strip_prefix("=\"").and_then(|r| r.strip_suffix('"')) {
+            Some(inner) if !inner.contains('"') => inner.trim(),
+            _ => t,
+        },
+        _ => t,
+    };
+    t
+}
+
+/// The text of a cell, trimmed, unwrapped (see [`unwrap_text`]) and half-width; `None` when
+/// empty.
 pub fn text<'a>(raw: &'a Raw<'_>) -> Option<Cow<'a, str>> {
     let s: Cow<'a, str> = match raw {
         Raw::Empty => return None,
         // Most cells need no mapping: the trimmed cell as it is.
-        Raw::Text(s) if !needs_halfwidth(s) => Cow::Borrowed(s.trim()),
-        Raw::Text(s) => Cow::Owned(halfwidth(s).trim().to_string()),
+        Raw::Text(s) if !needs_halfwidth(s) => Cow::Borrowed(unwrap_text(s)),
+        Raw::Text(s) => Cow::Owned(unwrap_text(&halfwidth(s)).to_string()),
         other => Cow::Owned(other.display()),
     };
     if s.is_empty() {
@@ -194,7 +211,7 @@ fn number_parts(s: &str) -> Option<Vec<i64>> {
 
 fn parse_month_text(s: &str) -> Option<Month> {
     let s = halfwidth(s);
-    let s = s.trim();
+    let s = unwrap_text(&s);
     if s.len() == 6 && s.chars().all(|c| c.is_ascii_digit()) {
         return Month::new(s[..4].parse().ok()?, s[4..].parse().ok()?);
     }
@@ -215,7 +232,7 @@ fn excel_serial(n: f64) -> Option<NaiveDate> {
 
 fn parse_date_text(s: &str) -> Result<Option<NaiveDate>, String> {
     let s = halfwidth(s);
-    let s = s.trim();
+    let s = unwrap_text(&s);
     // `2020-03-15 00:00:00`: a datetime typed as text; the time is noise.
     let s = match s.find(' ') {
         Some(i) if s[i..].trim().contains(':') => &s[..i],
@@ -248,6 +265,11 @@ pub fn date(raw: &Raw) -> Result<Option<NaiveDate>, String> {
     match raw {
         Raw::Empty => Ok(None),
         Raw::Date(d) => Ok(Some(*d)),
+        // `20200320` typed into a cell becomes that number: no date serial is that large
+        // (the last, 9999-12-31, is 2958465), so it can only be the date written as digits.
+        Raw::Number(n) if n.fract() == 0.0 && (19_000_101.0..=22_001_231.0).contains(n) => {
+            parse_date_text(&format_number(*n))
+        }
         Raw::Number(n) => excel_serial(*n)
             .map(Some)
             .ok_or_else(|| format!("无法识别的日期“{}”", format_number(*n))),
@@ -282,23 +304,46 @@ pub fn month(raw: &Raw) -> Result<Option<Month>, String> {
 }
 
 /// Money in exact yuan as integer fen. At most two decimal places.
+///
+/// A comma is a thousands separator only where it makes groups of three (`1,500.00`,
+/// `12,345,678`): `1500,00` may be 1,500.00 written with a decimal comma or a slip of the
+/// keyboard, so it and `1,5000` are refused rather than guessed. Exponent notation (`1e3`) is
+/// refused too: no office types money that way, and it is what a float turned to text looks
+/// like.
 pub fn money_fen(raw: &Raw) -> Result<Option<i64>, String> {
     let text = match raw {
         Raw::Empty => return Ok(None),
         Raw::Number(n) => format!("{}", n),
-        Raw::Text(s) => halfwidth(s).into_owned(),
+        Raw::Text(s) => unwrap_text(&halfwidth(s)).to_string(),
         _ => return Err(format!("无法识别的金额“{}”", raw.display())),
     };
-    let cleaned: String = text
+    let bare: String = text
         .trim()
         .trim_start_matches(['￥', '¥'])
         .trim_end_matches('元')
         .chars()
-        .filter(|c| *c != ',' && !c.is_whitespace())
+        .filter(|c| !c.is_whitespace())
         .collect();
-    if cleaned.is_empty() {
+    if bare.is_empty() {
         return Ok(None);
     }
+    let ambiguous = || {
+        format!(
+            "金额写法无法确定：“{}”（逗号只能用作千位分隔，如 1,500.00；不接受科学计数法），请核对后改为 1500.00 这样的写法",
+            text.trim()
+        )
+    };
+    if bare.contains(['e', 'E']) {
+        return Err(ambiguous());
+    }
+    let cleaned = if bare.contains(',') {
+        if !thousands_grouped(&bare) {
+            return Err(ambiguous());
+        }
+        bare.replace(',', "")
+    } else {
+        bare
+    };
     let value = Decimal::from_str(&cleaned).map_err(|_| {
         format!(
             "无法识别的金额“{}”（应为 1500 或 1,500.00 这样的数）",
@@ -314,6 +359,21 @@ pub fn money_fen(raw: &Raw) -> Result<Option<i64>, String> {
         .map_err(|_| format!("金额“{}”超出范围", text.trim()))
 }
 
+/// Whether the commas of an amount are thousands separators: only in the whole part, a first
+/// group of one to three digits, then groups of exactly three.
+fn thousands_grouped(s: &str) -> bool {
+    let unsigned = s.strip_prefix(['-', '+']).unwrap_or(s);
+    let whole = unsigned.split('.').next().unwrap_or("");
+    if unsigned[whole.len()..].contains(',') {
+        return false;
+    }
+    let mut groups = whole.split(',');
+    let first_ok = groups
+        .next()
+        .is_some_and(|g| (1..=3).contains(&g.len()) && g.bytes().all(|b| b.is_ascii_digit()));
+    first_ok && groups.all(|g| g.len() == 3 && g.bytes().all(|b| b.is_ascii_digit()))
+}
+
 /// A whole number; `3个月`, `30天`, `5人` accepted.
 pub fn count(raw: &Raw) -> Result<Option<i64>, String> {
     match raw {
@@ -321,7 +381,7 @@ pub fn count(raw: &Raw) -> Result<Option<i64>, String> {
         Raw::Number(n) if n.fract() == 0.0 && n.abs() < 1e12 => Ok(Some(*n as i64)),
         Raw::Text(s) => {
             let t = halfwidth(s);
-            let t = t.trim();
+            let t = unwrap_text(&t);
             let digits = t
                 .trim_end_matches("个月")
                 .trim_end_matches(['月', '天', '人', '日'])
@@ -357,16 +417,30 @@ pub fn is_tick(raw: &Raw) -> bool {
     matches!(text(raw).as_deref(), Some("√" | "✓"))
 }
 
-/// A 身份证号: upper-cased and checksum-checked.
-pub fn id_number(raw: &Raw) -> Result<Option<String>, String> {
+/// What the reject reason of a 身份证号 stored as a number starts with (the re-export advice
+/// looks for it).
+pub const ID_AS_NUMBER: &str = "身份证号被 Excel 存成了数字";
+
+/// A 身份证号: upper-cased, checksum-checked, with a real birth date no later than `latest`
+/// (the export's last day: nobody in it can be born after it).
+pub fn id_number(raw: &Raw, latest: NaiveDate) -> Result<Option<String>, String> {
     match raw {
         Raw::Number(n) => Err(format!(
-            "身份证号被 Excel 存成了数字（{}），后几位已丢失无法恢复，请将该列设为文本后重新录入",
+            "{ID_AS_NUMBER}（{}），后几位已丢失无法恢复，请将该列设为文本后重新录入",
             format_number(*n)
         )),
         _ => match text(raw) {
             None => Ok(None),
-            Some(s) => ids::check_id(&s).map(Some),
+            Some(s) => {
+                let id = ids::check_id(&s)?;
+                match ids::birth_date(&id) {
+                    Some(born) if born > latest => Err(format!(
+                        "身份证号“{id}”中的出生日期 {} 晚于本表所属月份，请核对是否录错",
+                        born.format("%Y-%m-%d")
+                    )),
+                    _ => Ok(Some(id)),
+                }
+            }
         },
     }
 }
@@ -443,6 +517,36 @@ mod tests {
         assert!(money_fen(&t("12.345")).unwrap_err().contains("两位小数"));
         assert!(money_fen(&t("一千元")).is_err());
         assert_eq!(money_fen(&t("12.300")).unwrap(), Some(1230));
+        assert_eq!(money_fen(&t("12,345,678.90")).unwrap(), Some(1234567890));
+        assert_eq!(money_fen(&t("=\"1500\"")).unwrap(), Some(150000));
+        for bad in [
+            "1500,00",
+            "1,5000",
+            "1,50,0",
+            "15,00.00",
+            "1,500.0,0",
+            ",500",
+            "1e3",
+            "1.5e2",
+            "1e-2",
+            "1E3",
+        ] {
+            let e = money_fen(&t(bad)).unwrap_err();
+            assert!(e.starts_with("金额写法无法确定"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn numbers_that_are_dates() {
+        assert_eq!(
+            date(&Raw::Number(20200320.0)).unwrap(),
+            Some(d(2020, 3, 20))
+        );
+        assert!(date(&Raw::Number(20200230.0))
+            .unwrap_err()
+            .contains("不存在"));
+        assert_eq!(month(&Raw::Number(202003.0)).unwrap(), Month::new(2020, 3));
+        assert_eq!(date(&t("=\"2020-03-20\"")).unwrap(), Some(d(2020, 3, 20)));
     }
 
     #[test]
@@ -467,17 +571,42 @@ mod tests {
         assert!(yes_no(&t("也许"), false).is_err());
     }
 
+    const LATEST: NaiveDate = match NaiveDate::from_ymd_opt(2020, 12, 31) {
+        Some(d) => d,
+        None => NaiveDate::MIN,
+    };
+
     #[test]
     fn id_cells() {
         assert_eq!(
-            id_number(&t(" 11010519491231002x ")).unwrap().as_deref(),
+            id_number(&t(" 11010519491231002x "), LATEST)
+                .unwrap()
+                .as_deref(),
             Some("11010519491231002X")
         );
-        assert!(id_number(&Raw::Number(5.00101e17))
+        assert!(id_number(&Raw::Number(5.00101e17), LATEST)
             .unwrap_err()
             .contains("5.00101E+17"));
-        assert!(id_number(&t("5.00101E+17")).is_err());
-        assert!(id_number(&t("110105194912310021")).is_err());
+        assert!(id_number(&t("5.00101E+17"), LATEST).is_err());
+        assert!(id_number(&t("110105194912310021"), LATEST).is_err());
+        // The wrappers that keep an ID as text in Excel.
+        for cell in [
+            "'500101198009018597",
+            "=\"500101198009018597\"",
+            "\t500101198009018597",
+        ] {
+            assert_eq!(
+                id_number(&t(cell), LATEST).unwrap().as_deref(),
+                Some("500101198009018597"),
+                "{cell}"
+            );
+        }
+        // A birth date after the export's month.
+        let body = "50010120210301123";
+        let id = format!("{body}{}", ids::id_check_char(body).unwrap());
+        assert!(id_number(&t(&id), LATEST)
+            .unwrap_err()
+            .contains("晚于本表所属月份"));
     }
 }
 
@@ -528,19 +657,21 @@ mod properties {
             let _ = money_fen(&raw);
             let _ = count(&raw);
             let _ = yes_no(&raw, true);
-            let _ = id_number(&raw);
+            let _ = id_number(&raw, NaiveDate::MAX);
             let _ = credit_code(&raw);
         }
 
-        /// An ID with a valid check character is accepted; changing the check character rejects it.
+        /// An ID with a valid check character and birth date is accepted; changing the check
+        /// character rejects it.
         #[test]
-        fn id_checksums_hold(body in "[1-9][0-9]{16}") {
+        fn id_checksums_hold(area in 110000u32..660000, born in any_date(), seq in 0u32..1000) {
+            let body = format!("{area}{}{seq:03}", born.format("%Y%m%d"));
             let check = crate::ids::id_check_char(&body).unwrap();
             let id = format!("{body}{check}");
-            prop_assert_eq!(id_number(&Raw::Text(id.clone().into())).unwrap(), Some(id));
+            prop_assert_eq!(id_number(&Raw::Text(id.clone().into()), NaiveDate::MAX).unwrap(), Some(id));
             let wrong = if check == '0' { '1' } else { '0' };
             let bad = format!("{}{}", body, wrong);
-            prop_assert!(id_number(&Raw::Text(bad.into())).is_err());
+            prop_assert!(id_number(&Raw::Text(bad.into()), NaiveDate::MAX).is_err());
         }
     }
 }

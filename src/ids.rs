@@ -47,7 +47,25 @@ pub fn check_id(s: &str) -> Result<String, String> {
             "身份证号“{s}”校验位错误（按前 17 位应为 {expected}），请核对是否录错"
         ));
     }
+    // A check digit can be computed for any 17 digits; as the national validators do, the
+    // birth date (digits 7–14) must also be a real day.
+    if birth_date(&s).is_none() {
+        return Err(format!(
+            "身份证号“{s}”中的出生日期 {} 不存在（第 7–14 位应为出生年月日），请核对是否录错",
+            &s[6..14]
+        ));
+    }
     Ok(s)
+}
+
+/// The birth date that digits 7–14 of a checked 身份证号 name, if it is a real day.
+pub fn birth_date(id: &str) -> Option<chrono::NaiveDate> {
+    let digits = id.get(6..14)?;
+    if !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n = |r: std::ops::Range<usize>| digits[r].parse::<u32>().ok();
+    chrono::NaiveDate::from_ymd_opt(i32::try_from(n(0..4)?).ok()?, n(4..6)?, n(6..8)?)
 }
 
 const CREDIT_CHARS: &str = "0123456789ABCDEFGHJKLMNPQRTUWXY";
@@ -115,6 +133,12 @@ mod tests {
         assert!(check_id("50010119800901859").unwrap_err().contains("17 位"));
         assert!(check_id("5001011980090185A7").unwrap_err().contains("数字"));
         assert!(check_id("5.00101E+17").unwrap_err().contains("科学计数法"));
+        // A valid check digit over a 31 September.
+        let body = "50010119800931123";
+        let id = format!("{body}{}", id_check_char(body).unwrap());
+        assert!(check_id(&id)
+            .unwrap_err()
+            .contains("出生日期 19800931 不存在"));
     }
 
     #[test]

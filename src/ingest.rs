@@ -17,7 +17,57 @@ use sha2::{Digest, Sha256};
 use crate::cells::Month;
 use crate::parse::{self, Export};
 use crate::tables::{Region, Table};
-use crate::warehouse::{self, ExportRecord, FileRecord, Warehouse};
+use crate::warehouse::{self, ExportRecord, FileRecord, Reexport, Warehouse};
+
+/// A file with more than this share of its rows rejected (numerator, denominator) is flagged
+/// for re-export and makes ingest exit 1; its good rows are still taken. A few bad rows are
+/// typing slips to correct in the next export; a quarter is a file damaged on its way.
+pub const REEXPORT_SHARE: (usize, usize) = (1, 4);
+
+/// ... and at least this many rows: one or two bad rows of a tiny file are slips to correct,
+/// not a damaged file.
+pub const REEXPORT_MIN_ROWS: usize = 3;
+
+/// The re-export flag of an export, if its rejected share is over [`REEXPORT_SHARE`].
+pub fn reexport(export: &Export) -> Option<Reexport> {
+    let (rejected, read) = (export.rows_rejected(), export.rows_read);
+    if rejected * REEXPORT_SHARE.1 <= read * REEXPORT_SHARE.0 || rejected < REEXPORT_MIN_ROWS {
+        return None;
+    }
+    // The column that rejects the most rows (each row once per column), with its first reason.
+    let mut rows_by_column: BTreeMap<&str, (usize, &str)> = BTreeMap::new();
+    let mut last: Option<(usize, &str)> = None;
+    for r in &export.rejects {
+        if last == Some((r.row, r.column.as_str())) {
+            continue;
+        }
+        last = Some((r.row, r.column.as_str()));
+        rows_by_column.entry(&r.column).or_insert((0, &r.reason)).0 += 1;
+    }
+    let (column, (_, reason)) = rows_by_column.into_iter().max_by_key(|(_, (n, _))| *n)?;
+    Some(Reexport {
+        rows_rejected: rejected,
+        rows_read: read,
+        column: column.to_string(),
+        reason: reason.to_string(),
+        fix: fix_for(column, reason),
+    })
+}
+
+/// What a clerk does about a file whose rows fail mostly for `reason` in `column`.
+fn fix_for(column: &str, reason: &str) -> String {
+    if reason.starts_with(crate::cells::ID_AS_NUMBER) || reason.contains("科学计数法") {
+        format!("请把{column}列设为“文本”后重新导出（Excel/WPS：选中该列 → 设置单元格格式 → 文本；从 CSV 打开时在导入向导中把该列设为“文本”），不要手工补录已丢失的位数")
+    } else if reason.contains("所属月份与本期不符") {
+        "请确认这是本月的报表、各行“所属月份”都是本月后重新导出".to_string()
+    } else if column == "金额" {
+        "请把“金额”列改为 1500.00 这样的数字后重新导出".to_string()
+    } else if reason.contains("日期") {
+        format!("请把“{column}”列改为 2020-03-15 这样的日期后重新导出")
+    } else {
+        format!("请按 luyu rejects 列出的行核对“{column}”列后重新导出")
+    }
+}
 
 /// What happened to one file.
 #[derive(Debug, Clone)]
@@ -42,6 +92,8 @@ pub struct ExportLine {
     /// `None` when current; else the export that replaced it within this batch.
     pub replaced_by: Option<String>,
     pub replaces: Option<String>,
+    /// Set when the file should be exported again (see [`REEXPORT_SHARE`]).
+    pub reexport: Option<Reexport>,
 }
 
 #[derive(Debug, Clone)]
@@ -60,6 +112,17 @@ impl Report {
         self.files
             .iter()
             .filter(|f| matches!(f.outcome, Outcome::Failed(_)))
+            .count()
+    }
+
+    /// Files taken but flagged for re-export (too many rows rejected).
+    pub fn flagged(&self) -> usize {
+        self.files
+            .iter()
+            .filter(|f| match &f.outcome {
+                Outcome::Ingested(lines) => lines.iter().any(|l| l.reexport.is_some()),
+                _ => false,
+            })
             .count()
     }
 }
@@ -125,6 +188,7 @@ struct Candidate {
     rows_accepted: usize,
     rows_rejected: usize,
     invalid_id_rows: usize,
+    reexport: Option<Reexport>,
     data: String,
     rejects: String,
     table: Table,
@@ -410,6 +474,7 @@ pub fn ingest(
                             rows_accepted: export.rows_accepted(),
                             rows_rejected: export.rows_rejected(),
                             invalid_id_rows: export.invalid_id_rows(),
+                            reexport: reexport(&export),
                             data,
                             rejects,
                             table: parsed.table,
@@ -531,6 +596,7 @@ pub fn ingest(
                 columns_present: c.present.clone(),
                 replaces: None,
                 replaced_by: None,
+                reexport: c.reexport.clone(),
             },
         ));
     }
@@ -574,6 +640,7 @@ pub fn ingest(
                 rows_rejected: record.rows_rejected,
                 replaced_by: record.replaced_by.clone(),
                 replaces: record.replaces.clone(),
+                reexport: record.reexport.clone(),
             });
         }
     }

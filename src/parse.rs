@@ -188,19 +188,28 @@ pub struct Parsed {
 
 struct Header {
     table: Table,
-    /// Index (0-based) of the header row among the sheet's rows.
+    /// Index (0-based) of the (last) header row among the sheet's rows: data starts below it.
     index: usize,
     /// For each of the table's columns, its position in the row.
     positions: Vec<Option<usize>>,
     title: Vec<String>,
+    /// The 序号 column, if any (a row with only it filled is a pre-numbered empty row).
+    serial_col: Option<usize>,
 }
 
 /// Reads a file's bytes. `Err` is a file-level problem in Chinese (the file is not taken).
 pub fn parse(bytes: &[u8]) -> Result<Parsed, String> {
     let (format, sheets) = crate::source::open(bytes)?;
     let mut problems = Vec::new();
+    let mut hidden_tables = Vec::new();
     for sheet in &sheets {
+        if let Sheet::Csv { .. } = sheet {
+            return read_text(format, sheet);
+        }
         match find_header(sheet) {
+            // A hidden sheet is last month's copy or a list of drop-down values, never the
+            // table: reading it gave a December file November's rows.
+            Ok(Some(_)) | Err(_) if sheet.is_hidden() => hidden_tables.push(sheet.name()),
             Ok(Some(header)) => return read_sheet(format, sheet, header),
             Ok(None) => {}
             Err(e) => problems.push(e),
@@ -209,68 +218,192 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, String> {
     if let Some(p) = problems.into_iter().next() {
         return Err(p);
     }
-    Err("没有找到可识别的表头：文件不是名册、帮扶台账、来济就业台账、车间名册或补贴发放明细中的任何一种（前 30 行内没有“是否建档立卡”“帮扶类型”“用工单位+入职日期”“车间名称”或“凭证号+补贴项目”列）".into())
+    if !hidden_tables.is_empty() {
+        return Err(format!(
+            "表格只在隐藏的工作表“{}”中；luyu 只读取可见的工作表（隐藏的工作表常是上月的副本或下拉选项）。如果这就是本月的表，请在 Excel 中右键工作表标签“取消隐藏”后重新保存",
+            hidden_tables.join("”“")
+        ));
+    }
+    Err(NO_HEADER.into())
+}
+
+const NO_HEADER: &str = "没有找到可识别的表头：文件不是名册、帮扶台账、来济就业台账、车间名册或补贴发放明细中的任何一种（前 30 行内没有“是否建档立卡”“帮扶类型”“用工单位+入职日期”“车间名称”或“凭证号+补贴项目”列）";
+
+/// The delimiters a text export may use: comma (CSV), tab (Excel's "Unicode 文本" and
+/// "文本文件(制表符分隔)"), semicolon (CSV saved where the comma is the decimal mark).
+const DELIMITERS: [(u8, &str); 3] = [(b',', "逗号"), (b'\t', "制表符"), (b';', "分号")];
+
+/// A text file: the delimiter is the one that splits a header into a known table's columns.
+fn read_text(format: Format, sheet: &Sheet<'_>) -> Result<Parsed, String> {
+    let mut problem = None;
+    for (d, _) in DELIMITERS {
+        let Some(split) = sheet.with_delimiter(d) else {
+            continue;
+        };
+        match find_header(&split) {
+            Ok(Some(header)) => return read_sheet(format, &split, header),
+            Ok(None) => {}
+            Err(e) => {
+                problem.get_or_insert(e);
+            }
+        }
+    }
+    if let Some(p) = problem {
+        return Err(p);
+    }
+    // The header's words are there, but no delimiter splits them into columns.
+    let words: Vec<&str> = ALL
+        .iter()
+        .flat_map(|t| t.signature().iter().copied())
+        .collect();
+    for (i, line) in sheet.text_lines(HEADER_SEARCH_ROWS).iter().enumerate() {
+        if let Some(w) = words.iter().find(|w| line.contains(**w)) {
+            let names: Vec<&str> = DELIMITERS.iter().map(|(_, n)| *n).collect();
+            return Err(format!(
+                "第 {} 行像是表头（含“{w}”），但无法按{}分列，读不出各列；请在 Excel 中另存为“CSV（逗号分隔）”或 xlsx 后重新导入",
+                i + 1,
+                names.join("、")
+            ));
+        }
+    }
+    Err(NO_HEADER.into())
+}
+
+/// The normalised label of each cell of a row.
+fn labels(cells: &[Raw]) -> Vec<String> {
+    cells
+        .iter()
+        .map(|c| {
+            cells::text(c)
+                .map(|t| normalise_header(&t))
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// How a row of labels fits the tables.
+enum Fit {
+    /// A table whose signature and key columns are all there.
+    Complete(Table, Vec<Option<usize>>),
+    /// A clerk-facing reason the labels are a table's header but cannot be read as one.
+    Problem(String),
+    None,
+}
+
+/// Fits labels to the first table whose signature they hold. `all_distinct`: every non-empty
+/// label must be distinct (a single header row); else only the table's own column names must
+/// be (a two-row header, whose group labels are carried across several columns).
+fn fit(names: &[String], all_distinct: bool, sheet: &Sheet<'_>) -> Fit {
+    for table in ALL {
+        if !table
+            .signature()
+            .iter()
+            .all(|s| names.iter().any(|n| n == s))
+        {
+            continue;
+        }
+        let mut seen: HashSet<&str> = HashSet::new();
+        let own = |n: &str| table.columns().iter().any(|c| c.header == n);
+        for n in names.iter().filter(|n| !n.is_empty()) {
+            if (all_distinct || own(n)) && !seen.insert(n) {
+                return Fit::Problem(format!(
+                    "{}表头中“{n}”列出现了两次，无法判断用哪一列",
+                    where_(sheet)
+                ));
+            }
+        }
+        let positions: Vec<Option<usize>> = table
+            .columns()
+            .iter()
+            .map(|c| names.iter().position(|n| n == c.header))
+            .collect();
+        let missing: Vec<&str> = table
+            .columns()
+            .iter()
+            .zip(&positions)
+            .filter(|(c, p)| c.key && p.is_none())
+            .map(|(c, _)| c.header)
+            .collect();
+        if !missing.is_empty() {
+            return Fit::Problem(format!(
+                "{}这是一份{}，但表头缺少必填列：{}",
+                where_(sheet),
+                table.chinese(),
+                missing.join("、")
+            ));
+        }
+        return Fit::Complete(table, positions);
+    }
+    Fit::None
+}
+
+/// The labels of a two-row header (government templates: a group label such as 就业情况
+/// merged over 单位名称 | 开始日期 | 结束日期, and 姓名 merged down both rows): per column, the
+/// lower label, else the upper one, else the upper row's merged label that covers the column.
+fn two_row_labels(
+    upper: &(usize, Vec<Raw<'static>>),
+    lower: &(usize, Vec<Raw<'static>>),
+    merges: &[crate::source::Merge],
+) -> Vec<String> {
+    let (up, low) = (labels(&upper.1), labels(&lower.1));
+    let upper_row = upper.0.saturating_sub(1);
+    (0..up.len().max(low.len()))
+        .map(|c| {
+            let own = low
+                .get(c)
+                .filter(|l| !l.is_empty())
+                .or_else(|| up.get(c).filter(|l| !l.is_empty()));
+            if let Some(l) = own {
+                return l.clone();
+            }
+            merges
+                .iter()
+                .find(|m| {
+                    m.first.0 == upper_row
+                        && m.first.1 <= c
+                        && c <= m.last.1
+                        && upper_row <= m.last.0
+                })
+                .and_then(|m| up.get(m.first.1).cloned())
+                .unwrap_or_default()
+        })
+        .collect()
 }
 
 fn find_header(sheet: &Sheet<'_>) -> Result<Option<Header>, String> {
-    let head = sheet.head(HEADER_SEARCH_ROWS);
-    for (index, (_, cells)) in head.iter().enumerate() {
-        let names: Vec<String> = cells
+    let head = sheet.head(HEADER_SEARCH_ROWS + 1);
+    let rows: Vec<Vec<String>> = head.iter().map(|(_, cells)| labels(cells)).collect();
+    let found = |first: usize, index: usize, names: &[String], table, positions| {
+        let title = head[..first]
             .iter()
-            .map(|c| {
-                cells::text(c)
-                    .map(|t| normalise_header(&t))
-                    .unwrap_or_default()
-            })
+            .flat_map(|(_, cells)| cells.iter().filter_map(cells::text))
+            .map(Cow::into_owned)
             .collect();
-        for table in ALL {
-            if !table
-                .signature()
-                .iter()
-                .all(|s| names.iter().any(|n| n == s))
-            {
-                continue;
-            }
-            let mut seen: HashSet<&str> = HashSet::new();
-            for n in names.iter().filter(|n| !n.is_empty()) {
-                if !seen.insert(n) {
-                    return Err(format!(
-                        "{}表头中“{n}”列出现了两次，无法判断用哪一列",
-                        where_(sheet)
-                    ));
+        Some(Header {
+            table,
+            index,
+            positions,
+            title,
+            serial_col: names.iter().position(|n| n == "序号"),
+        })
+    };
+    for index in 0..rows.len().min(HEADER_SEARCH_ROWS) {
+        let one = fit(&rows[index], true, sheet);
+        if let Fit::Complete(table, positions) = one {
+            return Ok(found(index, index, &rows[index], table, positions));
+        }
+        if let Some(next) = rows.get(index + 1) {
+            // The next row alone is a header (this one is a title): take it there.
+            let next_alone = matches!(fit(next, true, sheet), Fit::Complete(..));
+            if !next_alone && !rows[index].iter().all(String::is_empty) {
+                let names = two_row_labels(&head[index], &head[index + 1], sheet.merges());
+                if let Fit::Complete(table, positions) = fit(&names, false, sheet) {
+                    return Ok(found(index, index + 1, &names, table, positions));
                 }
             }
-            let positions: Vec<Option<usize>> = table
-                .columns()
-                .iter()
-                .map(|c| names.iter().position(|n| n == c.header))
-                .collect();
-            let missing: Vec<&str> = table
-                .columns()
-                .iter()
-                .zip(&positions)
-                .filter(|(c, p)| c.key && p.is_none())
-                .map(|(c, _)| c.header)
-                .collect();
-            if !missing.is_empty() {
-                return Err(format!(
-                    "{}这是一份{}，但表头缺少必填列：{}",
-                    where_(sheet),
-                    table.chinese(),
-                    missing.join("、")
-                ));
-            }
-            let title = head[..index]
-                .iter()
-                .flat_map(|(_, cells)| cells.iter().filter_map(cells::text))
-                .map(Cow::into_owned)
-                .collect();
-            return Ok(Some(Header {
-                table,
-                index,
-                positions,
-                title,
-            }));
+        }
+        if let Fit::Problem(p) = one {
+            return Err(p);
         }
     }
     Ok(None)
@@ -375,14 +508,7 @@ fn read_sheet(format: Format, sheet: &Sheet<'_>, header: Header) -> Result<Parse
     let table = header.table;
     let columns = table.columns();
     let (title_month, fill_date, title_region) = read_title(&header.title);
-    let serial_col = {
-        let head = sheet.head(header.index + 1);
-        head.last().and_then(|(_, cells)| {
-            cells.iter().position(|c| {
-                cells::text(c).map(|t| normalise_header(&t)).as_deref() == Some("序号")
-            })
-        })
-    };
+    let serial_col = header.serial_col;
     let positions = &header.positions;
     let month_col = columns.iter().position(|c| c.kind == Kind::Month);
     let region_col = columns.iter().position(|c| c.kind == Kind::Region);
@@ -442,6 +568,8 @@ fn read_sheet(format: Format, sheet: &Sheet<'_>, header: Header) -> Result<Parse
         });
     };
 
+    // Nobody in an export can be born after its month.
+    let latest = month.last_day();
     let mut exports: BTreeMap<Region, Export> = BTreeMap::new();
     exports.insert(default_region, Export::new(table, default_region, month));
     // Yes/no columns that mark yes with `√`: there a blank is 否 (filled in after the pass).
@@ -473,7 +601,7 @@ fn read_sheet(format: Format, sheet: &Sheet<'_>, header: Header) -> Result<Parse
             };
             let value = match c.kind {
                 Kind::Text => Value::Text(cells::text(raw)),
-                Kind::Id => match cells::id_number(raw) {
+                Kind::Id => match cells::id_number(raw, latest) {
                     Ok(v) => Value::Text(v.map(Cow::Owned)),
                     Err(e) => {
                         reject(e, "invalid_id");
@@ -484,7 +612,7 @@ fn read_sheet(format: Format, sheet: &Sheet<'_>, header: Header) -> Result<Parse
                     let text = cells::text(raw);
                     let looks_like_id = text.as_deref().is_some_and(crate::ids::looks_like_id);
                     if payee_is_person.unwrap_or(looks_like_id) && text.is_some() {
-                        match cells::id_number(raw) {
+                        match cells::id_number(raw, latest) {
                             Ok(v) => {
                                 row_values.push(Value::Text(v.map(Cow::Owned)));
                                 row_values.push(Value::Bool(Some(true)));
@@ -739,6 +867,40 @@ mod damage {
         fn damaged_csv_never_panics(cuts in proptest::collection::vec((any::<usize>(), any::<u8>(), any::<u8>()), 0..8), pay in any::<bool>()) {
             let base = if pay { PAY } else { CSV };
             let _ = parse(&damage(base.as_bytes().to_vec(), &cuts));
+        }
+
+        /// Whatever the line endings (CRLF, LF, CR), blank lines and line breaks in quoted cells,
+        /// a rejected row is the row Excel shows, and every data row is read once.
+        #[test]
+        fn rejects_name_the_row_excel_shows(
+            eol in prop::sample::select(vec!["\r\n", "\n", "\r"]),
+            rows in proptest::collection::vec((any::<bool>(), 0usize..3, any::<bool>()), 1..12),
+            bad in any::<proptest::sample::Index>(),
+        ) {
+            let bad = bad.index(rows.len());
+            let mut text = format!("万州区2020年3月贫困劳动力名册{eol}序号,所属月份,身份证号,姓名,乡镇（街道）,是否建档立卡{eol}");
+            let mut excel_row = 2;
+            let mut bad_row = 0;
+            for (i, (quoted_break, blanks, quote_id)) in rows.iter().enumerate() {
+                for _ in 0..*blanks {
+                    text.push_str(eol);
+                    excel_row += 1;
+                }
+                excel_row += 1;
+                let id = if i == bad { "500101198009018598" } else { "500101198009018597" };
+                let id = if *quote_id { format!("\"{id}\"") } else { id.to_string() };
+                let name = if *quoted_break { format!("\"王{eol}东\"") } else { "王东".to_string() };
+                if i == bad {
+                    bad_row = excel_row;
+                }
+                text.push_str(&format!("{},2020-03,{id},{name},龙沙镇,是{eol}", i + 1));
+            }
+            let p = parse(text.as_bytes()).unwrap();
+            let e = &p.exports[0];
+            prop_assert_eq!(e.rows_read, rows.len());
+            prop_assert_eq!(e.rows_accepted() + e.rows_rejected(), rows.len());
+            prop_assert_eq!(e.rejects.len(), 1);
+            prop_assert_eq!(e.rejects[0].row, bad_row);
         }
 
         #[test]

@@ -1,32 +1,57 @@
 //! Reading a received file into sheets of raw cells, whatever its format and encoding.
 //!
 //! The format is sniffed from the bytes, not the file name: an `.xlsx` that is really a CSV
-//! (offices rename files) is read as the CSV it is. CSV text is UTF-8 (with or without BOM) or
-//! GB18030/GBK, told apart by whether the bytes are valid UTF-8: GBK text with Chinese in it is
-//! practically never valid UTF-8, and GB18030 decodes every byte sequence Excel writes.
+//! (offices rename files) is read as the CSV it is, and `.et`/`.xls`/`.ods` are read by what
+//! they hold. Text files are decoded by their bytes, never by asking the clerk:
+//! - a UTF-8 BOM, a UTF-16LE BOM (`FF FE`, Excel's "Unicode 文本") or a UTF-16BE BOM (`FE FF`)
+//!   says it;
+//! - without a BOM, UTF-16 is recognised by its zero bytes: text that is mostly ASCII
+//!   (digits, delimiters, dates) has a zero in the high byte of nearly every pair, at odd
+//!   offsets for little-endian and even ones for big-endian, while UTF-8 and GB18030 text never
+//!   holds a zero byte at all;
+//! - otherwise valid UTF-8 is UTF-8, and anything else is GB18030/GBK: GBK text with Chinese in
+//!   it is practically never valid UTF-8, and GB18030 decodes every byte sequence Excel writes.
+//!
+//! The delimiter (comma, tab or semicolon) is not decided here: the table reader tries each on
+//! the header (see `parse`), since only the header says which one splits it into known columns.
 
 use std::borrow::Cow;
 use std::io::Cursor;
 
-use calamine::{open_workbook_auto_from_rs, Data, Reader};
+use calamine::{open_workbook_auto_from_rs, Data, Reader, SheetVisible, Sheets};
 
 use crate::cells::Raw;
+
+/// A merged range of a sheet, 0-based and inclusive, as the workbook records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Merge {
+    pub first: (usize, usize),
+    pub last: (usize, usize),
+}
 
 /// Cells of one sheet, row by row, each row with the row number a clerk sees in Excel.
 pub enum Sheet<'a> {
     Grid {
         name: String,
+        /// Hidden (or "very hidden") in the workbook: a kept copy of last month, a list of
+        /// drop-down values. Never read as the table.
+        hidden: bool,
         rows: Vec<(usize, Vec<Raw<'static>>)>,
+        /// Merged ranges that start near the top (where a header can be).
+        merges: Vec<Merge>,
     },
     Csv {
         /// Borrowed from the file's bytes when they are UTF-8 already.
         text: Cow<'a, str>,
+        delimiter: u8,
     },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Xlsx,
+    Xls,
+    Ods,
     Csv(Encoding),
 }
 
@@ -35,18 +60,27 @@ pub enum Encoding {
     Utf8,
     Utf8Bom,
     Gb18030,
+    Utf16Le,
+    Utf16Be,
 }
 
 impl std::fmt::Display for Format {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             Format::Xlsx => "xlsx",
+            Format::Xls => "xls",
+            Format::Ods => "ods",
             Format::Csv(Encoding::Utf8) => "csv (UTF-8)",
             Format::Csv(Encoding::Utf8Bom) => "csv (UTF-8 BOM)",
             Format::Csv(Encoding::Gb18030) => "csv (GB18030)",
+            Format::Csv(Encoding::Utf16Le) => "text (UTF-16LE)",
+            Format::Csv(Encoding::Utf16Be) => "text (UTF-16BE)",
         })
     }
 }
+
+/// How far down a merged range may start and still matter (the header search's reach).
+pub const MERGE_ROWS: usize = 40;
 
 /// Opens a file's bytes as sheets. Errors are sentences for the clerk.
 pub fn open(bytes: &[u8]) -> Result<(Format, Vec<Sheet<'_>>), String> {
@@ -56,13 +90,19 @@ pub fn open(bytes: &[u8]) -> Result<(Format, Vec<Sheet<'_>>), String> {
     let is_zip = bytes.starts_with(b"PK\x03\x04");
     let is_ole = bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]);
     if is_zip || is_ole {
-        return read_workbook(bytes).map(|s| (Format::Xlsx, s));
+        return read_workbook(bytes);
     }
     let (encoding, text) = decode(bytes)?;
     if text.contains('\0') {
         return Err("文件含有 NUL 字节，不是 CSV 文本，也不是 xlsx 工作簿".into());
     }
-    Ok((Format::Csv(encoding), vec![Sheet::Csv { text }]))
+    Ok((
+        Format::Csv(encoding),
+        vec![Sheet::Csv {
+            text,
+            delimiter: b',',
+        }],
+    ))
 }
 
 fn decode(bytes: &[u8]) -> Result<(Encoding, Cow<'_, str>), String> {
@@ -70,6 +110,22 @@ fn decode(bytes: &[u8]) -> Result<(Encoding, Cow<'_, str>), String> {
         return std::str::from_utf8(rest)
             .map(|t| (Encoding::Utf8Bom, Cow::Borrowed(t)))
             .map_err(|_| "文件声明为 UTF-8（带 BOM），但内容不是有效的 UTF-8，请重新导出".into());
+    }
+    if let Some(encoding) = utf16(bytes) {
+        let (rest, codec) = match encoding {
+            Encoding::Utf16Le => (
+                bytes.strip_prefix(b"\xFF\xFE").unwrap_or(bytes),
+                encoding_rs::UTF_16LE,
+            ),
+            _ => (
+                bytes.strip_prefix(b"\xFE\xFF").unwrap_or(bytes),
+                encoding_rs::UTF_16BE,
+            ),
+        };
+        // Bytes that only look like UTF-16 and do not decode as it are tried as the others.
+        if let Some(t) = codec.decode_without_bom_handling_and_without_replacement(rest) {
+            return Ok((encoding, Cow::Owned(t.into_owned())));
+        }
     }
     if let Ok(t) = std::str::from_utf8(bytes) {
         return Ok((Encoding::Utf8, Cow::Borrowed(t)));
@@ -84,11 +140,51 @@ fn decode(bytes: &[u8]) -> Result<(Encoding, Cow<'_, str>), String> {
     Ok((Encoding::Gb18030, Cow::Owned(text.into_owned())))
 }
 
-fn read_workbook(bytes: &[u8]) -> Result<Vec<Sheet<'static>>, String> {
+/// UTF-16 by its BOM, or by where its zero bytes are (see the module comment).
+fn utf16(bytes: &[u8]) -> Option<Encoding> {
+    if bytes.starts_with(b"\xFF\xFE") {
+        return Some(Encoding::Utf16Le);
+    }
+    if bytes.starts_with(b"\xFE\xFF") {
+        return Some(Encoding::Utf16Be);
+    }
+    let sample = &bytes[..bytes.len().min(4096) & !1];
+    let pairs = sample.len() / 2;
+    if pairs < 2 {
+        return None;
+    }
+    let (mut even, mut odd) = (0usize, 0usize);
+    for pair in sample.chunks_exact(2) {
+        even += usize::from(pair[0] == 0);
+        odd += usize::from(pair[1] == 0);
+    }
+    // A quarter of the pairs with a zero on one side and almost none on the other: a header
+    // line of Chinese names still has its delimiters, and the data rows are digits.
+    let clear = |zeros: usize, other: usize| zeros * 4 >= pairs && other * 50 <= pairs;
+    if clear(odd, even) {
+        Some(Encoding::Utf16Le)
+    } else if clear(even, odd) {
+        Some(Encoding::Utf16Be)
+    } else {
+        None
+    }
+}
+
+fn read_workbook(bytes: &[u8]) -> Result<(Format, Vec<Sheet<'static>>), String> {
     let mut book = open_workbook_auto_from_rs(Cursor::new(bytes))
         .map_err(|e| format!("xlsx 工作簿已损坏或不完整，无法打开（{e}）"))?;
+    let format = match &book {
+        Sheets::Xls(_) => Format::Xls,
+        Sheets::Ods(_) => Format::Ods,
+        _ => Format::Xlsx,
+    };
+    let sheets_meta: Vec<(String, bool)> = book
+        .sheets_metadata()
+        .iter()
+        .map(|s| (s.name.clone(), s.visible != SheetVisible::Visible))
+        .collect();
     let mut sheets = Vec::new();
-    for name in book.sheet_names() {
+    for (name, hidden) in sheets_meta {
         let range = book
             .worksheet_range(&name)
             .map_err(|e| format!("工作表“{name}”无法读取（{e}）"))?;
@@ -103,9 +199,32 @@ fn read_workbook(bytes: &[u8]) -> Result<Vec<Sheet<'static>>, String> {
                 (first_row as usize + i + 1, cells)
             })
             .collect();
-        sheets.push(Sheet::Grid { name, rows });
+        let merges = merges_of(&mut book, &name);
+        sheets.push(Sheet::Grid {
+            name,
+            hidden,
+            rows,
+            merges,
+        });
     }
-    Ok(sheets)
+    Ok((format, sheets))
+}
+
+/// The merged ranges near the top of a sheet. xlsx and xls record them; calamine does not
+/// give them for ods, where a two-row header is still read by its lowest labels.
+fn merges_of(book: &mut Sheets<Cursor<&[u8]>>, name: &str) -> Vec<Merge> {
+    let dims = match book {
+        Sheets::Xlsx(x) => x.merge_cells_by_sheet_name(name).unwrap_or_default(),
+        Sheets::Xls(x) => x.merge_cells_by_sheet_name(name).unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    dims.into_iter()
+        .filter(|d| (d.start.0 as usize) < MERGE_ROWS)
+        .map(|d| Merge {
+            first: (d.start.0 as usize, d.start.1 as usize),
+            last: (d.end.0 as usize, d.end.1 as usize),
+        })
+        .collect()
 }
 
 fn raw_of(d: &Data) -> Raw<'static> {
@@ -119,9 +238,19 @@ fn raw_of(d: &Data) -> Raw<'static> {
             Some(t) if dt.is_datetime() => Raw::Date(t.date()),
             _ => Raw::Number(dt.as_f64()),
         },
-        Data::DateTimeIso(s) | Data::DurationIso(s) => Raw::Text(s.clone().into()),
+        // ods keeps dates as ISO text (`2020-03-15` or `2020-03-15T00:00:00`).
+        Data::DateTimeIso(s) => match iso_date(s) {
+            Some(d) => Raw::Date(d),
+            None => Raw::Text(s.clone().into()),
+        },
+        Data::DurationIso(s) => Raw::Text(s.clone().into()),
         Data::Error(e) => Raw::Text(format!("#{e:?}").into()),
     }
+}
+
+fn iso_date(s: &str) -> Option<chrono::NaiveDate> {
+    let day = s.split('T').next()?;
+    chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").ok()
 }
 
 /// A field of a CSV record read from a `&str`.
@@ -141,10 +270,41 @@ impl Sheet<'_> {
         }
     }
 
-    fn csv_reader(text: &str) -> csv::Reader<&[u8]> {
+    pub fn is_hidden(&self) -> bool {
+        matches!(self, Sheet::Grid { hidden: true, .. })
+    }
+
+    pub fn merges(&self) -> &[Merge] {
+        match self {
+            Sheet::Grid { merges, .. } => merges,
+            Sheet::Csv { .. } => &[],
+        }
+    }
+
+    /// The same text read with another delimiter (a CSV's delimiter is tried, not declared).
+    pub fn with_delimiter(&self, d: u8) -> Option<Sheet<'_>> {
+        match self {
+            Sheet::Csv { text, .. } => Some(Sheet::Csv {
+                text: Cow::Borrowed(text),
+                delimiter: d,
+            }),
+            Sheet::Grid { .. } => None,
+        }
+    }
+
+    /// The first lines of a text file, as text (for a message when no delimiter fits).
+    pub fn text_lines(&self, n: usize) -> Vec<&str> {
+        match self {
+            Sheet::Csv { text, .. } => text.lines().take(n).collect(),
+            Sheet::Grid { .. } => Vec::new(),
+        }
+    }
+
+    fn csv_reader(text: &str, delimiter: u8) -> csv::Reader<&[u8]> {
         csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
+            .delimiter(delimiter)
             .from_reader(text.as_bytes())
     }
 
@@ -186,20 +346,22 @@ impl Sheet<'_> {
                 }
                 Ok(())
             }
-            Sheet::Csv { text } => {
-                let mut reader = Sheet::csv_reader(text);
+            Sheet::Csv { text, delimiter } => {
+                let mut reader = Sheet::csv_reader(text, *delimiter);
                 // Byte records: `text` is UTF-8 already, and a StringRecord would check every
                 // record again (≈ 7 % of a CSV's parse time).
                 let mut record = csv::ByteRecord::new();
+                let mut rows = RowCounter::new(text.as_bytes(), *delimiter);
                 let mut index = 0usize;
                 loop {
                     let more = reader
                         .read_byte_record(&mut record)
-                        .map_err(|e| format!("CSV 第 {} 行格式错误（{e}）", index + 1))?;
+                        .map_err(|e| format!("CSV 第 {} 行格式错误（{e}）", rows.row))?;
                     if !more {
                         return Ok(());
                     }
-                    let line = record.position().map_or(index + 1, |p| p.line() as usize);
+                    let start = record.position().map_or(0, |p| p.byte() as usize);
+                    let row = rows.row_at(start);
                     if index >= skip {
                         // Cells borrow from the record: no allocation per cell.
                         let cells: Vec<Raw<'_>> = record
@@ -212,11 +374,161 @@ impl Sheet<'_> {
                                 }
                             })
                             .collect();
-                        f(line, &cells)?;
+                        f(row, &cells)?;
                     }
                     index += 1;
                 }
             }
         }
+    }
+}
+
+/// The row number Excel shows for a CSV record, from the record's byte offset.
+///
+/// Excel starts a row at every line ending outside quotes — CRLF (what Excel on Windows saves),
+/// LF, or a lone CR (old Mac files) — and shows blank lines as empty rows; a line break inside
+/// a quoted cell stays in the cell. The csv reader skips blank lines and its own line count
+/// follows LF only, so rows are counted here: the bytes between one record's start and the
+/// next are scanned once, so the whole file is scanned once.
+struct RowCounter<'t> {
+    text: &'t [u8],
+    delimiter: u8,
+    /// Counted up to this byte offset, which starts row `row`.
+    at: usize,
+    row: usize,
+}
+
+impl<'t> RowCounter<'t> {
+    fn new(text: &'t [u8], delimiter: u8) -> Self {
+        RowCounter {
+            text,
+            delimiter,
+            at: 0,
+            row: 1,
+        }
+    }
+
+    /// The row of the record starting at byte `start` (offsets only grow).
+    fn row_at(&mut self, start: usize) -> usize {
+        // The reader may place a record's start on the line ending before it (the LF of a
+        // CRLF, or the blank lines it skipped): a record's content never starts with one.
+        let mut end = start.min(self.text.len());
+        while matches!(self.text.get(end), Some(b'\r' | b'\n')) {
+            end += 1;
+        }
+        if end > self.at {
+            self.row += line_ends(&self.text[self.at..end], self.delimiter);
+            self.at = end;
+        }
+        self.row
+    }
+}
+
+/// Line endings outside quoted cells in `span`, which starts at the start of a record.
+/// CRLF counts once. A quote opens a quoted cell only at the start of a cell (as the csv
+/// reader reads it); inside one, `""` is an escaped quote.
+fn line_ends(span: &[u8], delimiter: u8) -> usize {
+    if !span.contains(&b'"') {
+        // The common case: no quotes, so every ending counts.
+        let lf = span.iter().filter(|b| **b == b'\n').count();
+        let lone_cr = span
+            .iter()
+            .enumerate()
+            .filter(|(i, b)| **b == b'\r' && span.get(i + 1) != Some(&b'\n'))
+            .count();
+        return lf + lone_cr;
+    }
+    #[derive(PartialEq)]
+    enum State {
+        CellStart,
+        Plain,
+        Quoted,
+        /// A quote inside a quoted cell: the cell's end, or the first of `""`.
+        QuoteInQuoted,
+    }
+    let mut state = State::CellStart;
+    let mut ends = 0;
+    let mut i = 0;
+    while i < span.len() {
+        let b = span[i];
+        match state {
+            State::Quoted => {
+                if b == b'"' {
+                    state = State::QuoteInQuoted;
+                }
+            }
+            State::QuoteInQuoted if b == b'"' => state = State::Quoted,
+            _ => {
+                if b == b'\r' || b == b'\n' {
+                    ends += 1;
+                    if b == b'\r' && span.get(i + 1) == Some(&b'\n') {
+                        i += 1;
+                    }
+                    state = State::CellStart;
+                } else if b == delimiter {
+                    state = State::CellStart;
+                } else if b == b'"' && state == State::CellStart {
+                    state = State::Quoted;
+                } else {
+                    // Text after a closing quote joins the cell as plain text, as in the reader.
+                    state = State::Plain;
+                }
+            }
+        }
+        i += 1;
+    }
+    ends
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(text: &str) -> Vec<(usize, Vec<String>)> {
+        let sheet = Sheet::Csv {
+            text: Cow::Borrowed(text),
+            delimiter: b',',
+        };
+        let mut out = Vec::new();
+        sheet
+            .for_each_row(0, |row, cells| {
+                out.push((row, cells.iter().map(|c| c.display()).collect()));
+                Ok(())
+            })
+            .unwrap();
+        out
+    }
+
+    #[test]
+    fn rows_are_the_rows_excel_shows() {
+        let numbers = |t: &str| rows(t).into_iter().map(|(r, _)| r).collect::<Vec<_>>();
+        assert_eq!(numbers("a,b\r\n1,2\r\n3,4\r\n"), [1, 2, 3]);
+        assert_eq!(numbers("a,b\n1,2\n\n3,4\n"), [1, 2, 4]);
+        assert_eq!(numbers("a,b\r1,2\r3,4"), [1, 2, 3]);
+        assert_eq!(numbers("a,b\r\n\"x\r\ny\",2\r\n3,4\r\n"), [1, 2, 3]);
+        assert_eq!(
+            numbers("a,b\n1,\"He said \"\"hi\"\"\n\",2\n\r\n5,6"),
+            [1, 2, 4]
+        );
+        // A quote inside a plain cell is a character, not the start of a quoted cell.
+        assert_eq!(numbers("a,b\n1,x\"y\n3,4\n"), [1, 2, 3]);
+    }
+
+    #[test]
+    fn utf16_is_told_by_its_bytes() {
+        let text = "序号\t身份证号\r\n1\t500101198009018597\r\n";
+        let le: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+        for (bytes, enc) in [(&le, Encoding::Utf16Le), (&be, Encoding::Utf16Be)] {
+            let (e, t) = decode(bytes).unwrap();
+            assert_eq!((e, t.as_ref()), (enc, text));
+        }
+        let mut bom = vec![0xFF, 0xFE];
+        bom.extend(&le);
+        assert_eq!(decode(&bom).unwrap().1, text);
+        assert_eq!(
+            decode("序号,身份证号\n".as_bytes()).unwrap().0,
+            Encoding::Utf8
+        );
     }
 }

@@ -87,6 +87,39 @@ pub struct ExportRecord {
     pub replaces: Option<String>,
     /// The export that replaced this one; `None` for the current one.
     pub replaced_by: Option<String>,
+    /// Set when so many rows were rejected that the file should be exported again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reexport: Option<Reexport>,
+}
+
+/// Why a file should be exported again: more than [`crate::ingest::REEXPORT_SHARE`] of its
+/// rows were rejected, which is a file damaged on its way (an ID column turned to numbers by
+/// Excel), not a few typing slips.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reexport {
+    pub rows_rejected: usize,
+    pub rows_read: usize,
+    /// The column most rejected rows fail on.
+    pub column: String,
+    /// One of its reasons, as the rejects list shows it.
+    pub reason: String,
+    /// What to do, in plain words.
+    pub fix: String,
+}
+
+impl Reexport {
+    /// One line for the clerk: share, main reason, what to do.
+    pub fn sentence(&self) -> String {
+        format!(
+            "需重新导出：{} 行中拒收 {} 行（{}%），主要原因在“{}”列：{}。{}",
+            self.rows_read,
+            self.rows_rejected,
+            self.rows_rejected * 100 / self.rows_read.max(1),
+            self.column,
+            self.reason,
+            self.fix
+        )
+    }
 }
 
 impl Manifest {

@@ -62,6 +62,24 @@ pub fn run(args: Args) -> Result<i32> {
             e.file_name
         );
     }
+    let flagged: Vec<_> = exports
+        .iter()
+        .filter_map(|e| Some((e, e.reexport.as_ref()?)))
+        .filter(|(e, _)| e.is_current())
+        .collect();
+    if !flagged.is_empty() {
+        println!("\n需重新导出的文件：");
+        for (e, r) in flagged {
+            println!(
+                "  {}（{} · {} · {}）：{}",
+                e.file_name,
+                e.table,
+                e.region,
+                e.month,
+                r.sentence()
+            );
+        }
+    }
     let failed: Vec<_> = manifest
         .files
         .iter()

@@ -3,7 +3,8 @@
 //! Reads every export file under PATH (files or folders, recursively) into the warehouse as one
 //! batch and prints, per file, the table, region, month and rows accepted / rejected. Exits 0
 //! when every file was ingested or skipped as already received, 1 when any file could not be
-//! read or recognised (the good files are still ingested), 2 on a warehouse error.
+//! read or recognised, or was flagged for re-export because more than a quarter of its rows
+//! were rejected (the good files and rows are still ingested), 2 on a warehouse error.
 
 use std::path::PathBuf;
 
@@ -39,18 +40,29 @@ pub fn run(args: Args) -> Result<i32> {
     bar.finish_and_clear();
     print!("{}", render(&report));
     println!("仓库：{}", dir.display());
-    Ok(if report.failed() > 0 { 1 } else { 0 })
+    Ok(if report.failed() > 0 || report.flagged() > 0 {
+        1
+    } else {
+        0
+    })
 }
 
 /// The ingest summary in Chinese, one block per file.
 pub fn render(report: &ingest::Report) -> String {
     let mut out = String::new();
     let (mut ok, mut skipped, mut failed, mut read, mut rejected) = (0, 0, 0, 0, 0);
+    let mut flagged = 0;
     for f in &report.files {
         let name = f.path.display();
         match &f.outcome {
             Outcome::Ingested(lines) => {
                 ok += 1;
+                let flag = if lines.iter().any(|l| l.reexport.is_some()) {
+                    flagged += 1;
+                    "⚠"
+                } else {
+                    "✓"
+                };
                 for l in lines {
                     read += l.rows_read;
                     rejected += l.rows_rejected;
@@ -60,9 +72,12 @@ pub fn render(report: &ingest::Report) -> String {
                         (None, None) => "当前版本".to_string(),
                     };
                     out.push_str(&format!(
-                        "✓ {name}\n    {} · {} · {} · 读取 {} 行，接收 {} 行，拒收 {} 行 · {status}\n",
+                        "{flag} {name}\n    {} · {} · {} · 读取 {} 行，接收 {} 行，拒收 {} 行 · {status}\n",
                         l.table, l.region, l.month, l.rows_read, l.rows_accepted, l.rows_rejected
                     ));
+                    if let Some(r) = &l.reexport {
+                        out.push_str(&format!("    ⚠ {}\n", r.sentence()));
+                    }
                 }
             }
             Outcome::AlreadyReceived { when, .. } => {
@@ -80,6 +95,13 @@ pub fn render(report: &ingest::Report) -> String {
     out.push_str(&format!(
         "合计：导入 {ok} 个文件，跳过 {skipped} 个（已接收过），失败 {failed} 个；读取 {read} 行，拒收 {rejected} 行\n"
     ));
+    if flagged > 0 {
+        out.push_str(&format!(
+            "⚠ {flagged} 个文件拒收的行超过 {}/{}，需重新导出（好的行已导入；重新导出的文件再导入即作为更正版取代）\n",
+            ingest::REEXPORT_SHARE.0,
+            ingest::REEXPORT_SHARE.1
+        ));
+    }
     if rejected > 0 {
         out.push_str("拒收明细：luyu rejects（按文件、行、列、值、原因列出）\n");
     }

@@ -7,6 +7,7 @@ mod crash;
 mod generate;
 mod ingest;
 mod money;
+mod office;
 mod report;
 mod targets;
 
