@@ -1,11 +1,12 @@
 //! Money: distinct payments, spend per pool, and every payment checked against the policy
 //! (rules.md "Checks on every payment", summary.md "How findings are counted").
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 
 use crate::cells::Month;
 use crate::entitle::{self, Judgement};
@@ -204,6 +205,8 @@ impl<'a> PaymentColumns<'a> {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Finding {
+    /// 问题编号: stable while the finding exists (see [`finding_id`]).
+    pub id: String,
     pub rule: &'static str,
     pub severity: &'static str,
     pub clause: String,
@@ -219,6 +222,22 @@ pub struct Finding {
     pub difference: Option<Decimal>,
     pub vouchers: Vec<String>,
     pub message: String,
+    /// 责任单位: the Wanzhou township or Jining county that answers for it (see
+    /// [`assign_units`]).
+    pub unit: String,
+    /// The side the unit belongs to: 济宁 or 万州.
+    pub side: &'static str,
+}
+
+/// A finding's 问题编号: `ZG-` and the first 10 hex digits of the sha256 of what it is about —
+/// its rule, its payee (the unmasked 身份证号, credit code or name) and its item, or for the
+/// voucher-level rules its voucher — which are exactly what makes a rule report it once
+/// ([`Ctx::add`]). Amounts and sentences are not in it, so the same problem keeps its number
+/// in every month's computation while it exists.
+pub fn finding_id(rule: &str, payee: &str, about: &str) -> String {
+    let digest = Sha256::digest(format!("{rule}\0{payee}\0{about}").as_bytes());
+    let hex: String = digest.iter().take(5).map(|b| format!("{b:02X}")).collect();
+    format!("ZG-{hex}")
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -442,11 +461,12 @@ impl Ctx<'_> {
         vouchers: Vec<String>,
         message: String,
     ) {
-        if !self.once.insert((rule, key.0.clone(), key.1)) {
+        if !self.once.insert((rule, key.0.clone(), key.1.clone())) {
             return;
         }
         let (paid, entitled) = amounts;
         self.findings.push(Finding {
+            id: finding_id(rule, &key.0, &key.1),
             rule,
             severity: severity(rule),
             clause: clause.to_string(),
@@ -462,6 +482,8 @@ impl Ctx<'_> {
             },
             vouchers,
             message,
+            unit: String::new(),
+            side: "万州",
         });
     }
 }
@@ -1039,6 +1061,7 @@ pub fn eligible_unpaid(
         if j.eligible {
             let name = p.names.first().cloned().unwrap_or_default();
             new.push(Finding {
+                id: finding_id("eligible_unpaid", id, "一次性交通伙食补助"),
                 rule: "eligible_unpaid",
                 severity: NOTICE,
                 clause: "四(一)1".into(),
@@ -1051,8 +1074,80 @@ pub fn eligible_unpaid(
                 difference: j.amount.map(|a| -a),
                 vouchers: Vec::new(),
                 message: format!("{}，截至 {} 尚未发放", j.why, date),
+                unit: String::new(),
+                side: "万州",
             });
         }
     }
     audit.findings.extend(new);
+}
+
+/// Fills in each finding's 责任单位 (README, "The supervision loop"): a finding about a payment
+/// made by Jining belongs to the Jining county the person works in; anything else about a
+/// person to the Wanzhou township of the registry (else the county, for a person only Jining
+/// records); a unit's finding (a workshop, a credit code) to its region. Where the files name
+/// no township or county, the side's bureau answers.
+pub fn assign_units(audit: &mut Audit, facts: &Facts) -> PolarsResult<()> {
+    let wanted: HashSet<&str> = audit
+        .findings
+        .iter()
+        .flat_map(|f| f.vouchers.iter().map(String::as_str))
+        .collect();
+    let mut region_of: HashMap<String, String> = HashMap::new();
+    if !wanted.is_empty() {
+        let rows = audit.payment_rows()?;
+        for i in 0..rows.len() {
+            let p = rows.get(i);
+            if wanted.contains(p.voucher) {
+                region_of.insert(p.voucher.to_string(), p.region.to_string());
+            }
+        }
+    }
+    // Units by name and by credit code: a workshop's region, an employer in Jining.
+    let mut unit_region: HashMap<&str, &str> = HashMap::new();
+    for w in &facts.workshops {
+        unit_region.insert(w.name.as_str(), w.region.as_str());
+        if let Some(code) = &w.credit_code {
+            unit_region.insert(code.as_str(), w.region.as_str());
+        }
+    }
+    for (_, p) in &facts.persons {
+        for s in &p.spells {
+            unit_region.entry(s.employer.as_str()).or_insert("济宁");
+            if let Some(code) = &s.credit_code {
+                unit_region.entry(code.as_str()).or_insert("济宁");
+            }
+        }
+    }
+    for f in &mut audit.findings {
+        let region = f.vouchers.iter().find_map(|v| region_of.get(v)).cloned();
+        let person = facts.person(&f.payee_key);
+        let county = person.and_then(|p| {
+            p.spells
+                .iter()
+                .map(|s| s.county.to_string())
+                .find(|c| !c.is_empty())
+        });
+        let township = person.and_then(|p| p.township.as_ref().map(|t| t.to_string()));
+        let (side, unit) = match (region.as_deref(), person) {
+            (Some("济宁"), Some(_)) => ("济宁", county.unwrap_or_else(|| "济宁市".into())),
+            (Some("济宁"), None) => ("济宁", "济宁市".into()),
+            (_, Some(_)) => match (township, county) {
+                (Some(t), _) => ("万州", t),
+                (None, Some(c)) => ("济宁", c),
+                (None, None) => ("万州", "万州区".into()),
+            },
+            (Some(_), None) => ("万州", "万州区".into()),
+            (None, None) => match unit_region
+                .get(f.payee_key.as_str())
+                .or_else(|| unit_region.get(f.payee_name.as_str()))
+            {
+                Some(&"济宁") => ("济宁", "济宁市".into()),
+                _ => ("万州", "万州区".into()),
+            },
+        };
+        f.side = side;
+        f.unit = unit;
+    }
+    Ok(())
 }

@@ -413,6 +413,22 @@ pub fn yes_no(raw: &Raw, uses_tick: bool) -> Result<Option<bool>, String> {
     }
 }
 
+/// The answers a returned follow-up list may give in 整改情况.
+pub const ANSWER_STATUSES: [&str; 3] = ["已整改", "整改中", "无法整改"];
+
+/// 整改情况: one of [`ANSWER_STATUSES`].
+pub fn answer_status(raw: &Raw) -> Result<Option<&'static str>, String> {
+    match text(raw) {
+        None => Ok(None),
+        Some(t) => ANSWER_STATUSES
+            .iter()
+            .find(|s| **s == t.as_ref())
+            .copied()
+            .map(Some)
+            .ok_or_else(|| format!("整改情况“{t}”应为“已整改”“整改中”或“无法整改”之一")),
+    }
+}
+
 pub fn is_tick(raw: &Raw) -> bool {
     matches!(text(raw).as_deref(), Some("√" | "✓"))
 }

@@ -339,18 +339,20 @@ fn write_export(
     Ok((id, data, rejects))
 }
 
-/// Ingests a batch of files into the warehouse. `on_file` is called after each file is read
-/// (for progress).
+/// Ingests a batch of files into the warehouse, received at `received` (default now).
+/// `on_file` is called after each file is read (for progress).
 pub fn ingest(
     wh: &Warehouse,
     paths: &[PathBuf],
+    received: Option<crate::known::Instant>,
     mut on_file: impl FnMut(&Path),
 ) -> Result<Report, warehouse::Error> {
     let (files, mut outcomes) = collect_files(paths);
     let _lock = wh.lock()?;
-    let mut manifest = wh.manifest()?;
+    let mut manifest = wh.manifest_for_update()?;
     let batch = manifest.files.iter().map(|f| f.batch).max().unwrap_or(0) + 1;
     let received_at = now();
+    let received = crate::known::format(&received.unwrap_or_else(crate::known::now));
 
     let mut seen: HashSet<String> = manifest
         .files
@@ -450,6 +452,7 @@ pub fn ingest(
                 received_at: received_at.clone(),
                 batch,
                 error: None,
+                received: Some(received.clone()),
             };
             // The raw file first: nothing refers to it until the manifest does.
             if !wh.path(&record.archived_as).exists() {
@@ -507,10 +510,12 @@ pub fn ingest(
     // later modification time, is the current one.
     let mut groups: BTreeMap<(Table, Region, Month), Vec<usize>> = BTreeMap::new();
     for (i, c) in candidates.iter().enumerate() {
-        groups
-            .entry((c.table, c.region, c.month))
-            .or_default()
-            .push(i);
+        if c.table.corrected_by_next() {
+            groups
+                .entry((c.table, c.region, c.month))
+                .or_default()
+                .push(i);
+        }
     }
     let mut taken: Vec<bool> = vec![true; candidates.len()];
     let mut winner_of: Vec<Option<usize>> = vec![None; candidates.len()];
@@ -596,6 +601,7 @@ pub fn ingest(
                 columns_present: c.present.clone(),
                 replaces: None,
                 replaced_by: None,
+                received: Some(received.clone()),
                 reexport: c.reexport.clone(),
             },
         ));
@@ -613,6 +619,9 @@ pub fn ingest(
     }
     for (i, record) in records.iter_mut() {
         if winner_of[*i].is_some() {
+            continue;
+        }
+        if !record.table.corrected_by_next() {
             continue;
         }
         if let Some(prev) = manifest.exports.iter_mut().find(|e| {

@@ -70,8 +70,10 @@ impl Model {
 
     fn load_with(wh: &Warehouse, as_of: Month, with_payments: bool) -> Result<Model, Error> {
         let manifest = wh.manifest()?;
+        // The monthly exports; returned follow-up lists are read by `followup`.
         let exports: Vec<ExportRecord> = Warehouse::current(&manifest, as_of)
             .into_iter()
+            .filter(|e| crate::tables::ALL.contains(&e.table))
             .cloned()
             .collect();
         let date = as_of.last_day();

@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 
 use crate::cells::{self, Month, Raw};
 use crate::source::{Format, Sheet};
-use crate::tables::{normalise_header, Kind, Region, Table, ALL};
+use crate::tables::{normalise_header, Kind, Region, Table, RECOGNISED};
 
 /// How many rows from the top a header may sit at.
 const HEADER_SEARCH_ROWS: usize = 30;
@@ -252,7 +252,7 @@ fn read_text(format: Format, sheet: &Sheet<'_>) -> Result<Parsed, String> {
         return Err(p);
     }
     // The header's words are there, but no delimiter splits them into columns.
-    let words: Vec<&str> = ALL
+    let words: Vec<&str> = RECOGNISED
         .iter()
         .flat_map(|t| t.signature().iter().copied())
         .collect();
@@ -294,7 +294,7 @@ enum Fit {
 /// label must be distinct (a single header row); else only the table's own column names must
 /// be (a two-row header, whose group labels are carried across several columns).
 fn fit(names: &[String], all_distinct: bool, sheet: &Sheet<'_>) -> Fit {
-    for table in ALL {
+    for table in RECOGNISED {
         if !table
             .signature()
             .iter()
@@ -498,6 +498,11 @@ fn is_data(cells: &[Raw], serial_col: Option<usize>) -> bool {
     any
 }
 
+/// Whether a row fills one of the `reply` columns (all rows do when there are none).
+fn answered(positions: &[Option<usize>], cells: &[Raw], reply: &[usize]) -> bool {
+    reply.is_empty() || reply.iter().any(|i| !cell(positions, cells, *i).is_empty())
+}
+
 /// The cell of the table's i-th column in a row (empty where the file lacks the column).
 fn cell<'a, 'b>(positions: &[Option<usize>], cells: &'a [Raw<'b>], i: usize) -> &'a Raw<'b> {
     static EMPTY: Raw<'static> = Raw::Empty;
@@ -509,6 +514,12 @@ fn read_sheet(format: Format, sheet: &Sheet<'_>, header: Header) -> Result<Parse
     let columns = table.columns();
     let (title_month, fill_date, title_region) = read_title(&header.title);
     let serial_col = header.serial_col;
+    // A returned follow-up list keeps its unanswered rows: they are not data.
+    let reply: Vec<usize> = table
+        .reply_columns()
+        .iter()
+        .filter_map(|n| columns.iter().position(|c| c.name == *n))
+        .collect();
     let positions = &header.positions;
     let month_col = columns.iter().position(|c| c.kind == Kind::Month);
     let region_col = columns.iter().position(|c| c.kind == Kind::Region);
@@ -521,7 +532,7 @@ fn read_sheet(format: Format, sheet: &Sheet<'_>, header: Header) -> Result<Parse
     let need_region = table.fixed_region().is_none() && title_region.is_none();
     if title_month.is_none() || need_region {
         sheet.for_each_row(header.index + 1, |_, cells| {
-            if !is_data(cells, serial_col) {
+            if !is_data(cells, serial_col) || !answered(positions, cells, &reply) {
                 return Ok(());
             }
             data_rows += 1;
@@ -576,7 +587,7 @@ fn read_sheet(format: Format, sheet: &Sheet<'_>, header: Header) -> Result<Parse
     let mut ticks = vec![false; columns.len()];
     let payee_type_col = columns.iter().position(|c| c.name == "payee_type");
     sheet.for_each_row(header.index + 1, |row, cells| {
-        if !is_data(cells, serial_col) {
+        if !is_data(cells, serial_col) || !answered(positions, cells, &reply) {
             return Ok(());
         }
         let mut rejects = Vec::new();
@@ -694,6 +705,13 @@ fn read_sheet(format: Format, sheet: &Sheet<'_>, header: Header) -> Result<Parse
                     Err(e) => {
                         reject(e, "invalid_value");
                         Value::Int(None)
+                    }
+                },
+                Kind::Status => match cells::answer_status(raw) {
+                    Ok(v) => Value::Text(v.map(Cow::Borrowed)),
+                    Err(e) => {
+                        reject(e, "invalid_value");
+                        Value::Text(None)
                     }
                 },
                 Kind::Count => match cells::count(raw) {

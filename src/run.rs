@@ -54,6 +54,7 @@ pub fn compute(
     let window = Window::of(plan_year, model.date);
     let mut audit = audit::audit(&model, paid, &policy, &facts, window)?;
     audit::eligible_unpaid(&mut audit, &policy, &facts, &progress, model.date);
+    audit::assign_units(&mut audit, &facts)?;
     clock.lap("audit");
     let summary = crate::summary::build(&model, &progress, &audit);
     clock.lap("summary");

@@ -1,5 +1,6 @@
-//! The five tables of exports.md: their columns, which are key (bold), how each cell is typed,
-//! and the signature that recognises a table from its header row.
+//! The five tables of exports.md, and the follow-up workbook the counties and townships send
+//! back (整改反馈): their columns, which are key (bold), how each cell is typed, and the
+//! signature that recognises a table from its header row.
 //!
 //! Warehouse column names are English identifiers (for SQL in `queries/`); `header` is the
 //! Chinese column name as the clerks write it, normalised by [`normalise_header`].
@@ -15,6 +16,8 @@ pub enum Table {
     Jining,
     Workshops,
     Payments,
+    /// A returned follow-up workbook (`luyu audit --xlsx` with its answer columns filled in).
+    Answers,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,6 +36,8 @@ pub enum Kind {
     Count,
     /// `济宁` or `万州`.
     Region,
+    /// 整改情况: `已整改`, `整改中` or `无法整改`.
+    Status,
 }
 
 pub struct Column {
@@ -127,7 +132,31 @@ const PAYMENTS: &[Column] = &[
     col("voucher", "凭证号", Text, true),
 ];
 
+/// The follow-up workbook as `audit --xlsx` writes it; a county fills in the last three.
+const ANSWERS: &[Column] = &[
+    col("finding_id", "问题编号", Text, true),
+    col("region", "所在地区", Region, false),
+    col("unit", "责任单位", Text, false),
+    col("rule", "问题类型", Text, false),
+    col("status", "整改情况", Status, false),
+    col("measures", "整改措施", Text, false),
+    col("done_date", "整改完成日期", Date, false),
+];
+
+/// The five monthly exports (the ones expected every month, for completeness).
 pub const ALL: [Table; 5] = [
+    Table::Registry,
+    Table::Help,
+    Table::Jining,
+    Table::Workshops,
+    Table::Payments,
+];
+
+/// Every kind of file ingest recognises: the returned follow-up workbook, then the exports.
+/// The workbook first: it also carries 凭证号 and 补贴项目 (a payments signature), while no
+/// export has 问题编号 and 整改情况.
+pub const RECOGNISED: [Table; 6] = [
+    Table::Answers,
     Table::Registry,
     Table::Help,
     Table::Jining,
@@ -143,6 +172,7 @@ impl Table {
             Table::Jining => JINING,
             Table::Workshops => WORKSHOPS,
             Table::Payments => PAYMENTS,
+            Table::Answers => ANSWERS,
         }
     }
 
@@ -154,6 +184,7 @@ impl Table {
             Table::Jining => &["用工单位", "入职日期"],
             Table::Workshops => &["车间名称"],
             Table::Payments => &["凭证号", "补贴项目"],
+            Table::Answers => &["问题编号", "整改情况"],
         }
     }
 
@@ -165,11 +196,14 @@ impl Table {
             Table::Jining => "jining",
             Table::Workshops => "workshops",
             Table::Payments => "payments",
+            Table::Answers => "answers",
         }
     }
 
     pub fn from_code(s: &str) -> Option<Table> {
-        ALL.into_iter().find(|t| t.code() == s || t.chinese() == s)
+        RECOGNISED
+            .into_iter()
+            .find(|t| t.code() == s || t.chinese() == s)
     }
 
     pub fn chinese(self) -> &'static str {
@@ -179,12 +213,28 @@ impl Table {
             Table::Jining => "来济就业台账",
             Table::Workshops => "扶贫车间名册",
             Table::Payments => "补贴发放明细",
+            Table::Answers => "整改反馈",
         }
     }
 
-    /// A full snapshot each month (else incremental: 补贴发放明细).
+    /// A full snapshot each month (else incremental: 补贴发放明细, 整改反馈).
     pub fn cumulative(self) -> bool {
-        self != Table::Payments
+        !matches!(self, Table::Payments | Table::Answers)
+    }
+
+    /// Whether a second file for the same (table, region, month) corrects the first. Not for
+    /// 整改反馈: each county and township sends back its own part of the same month's list.
+    pub fn corrected_by_next(self) -> bool {
+        self != Table::Answers
+    }
+
+    /// The columns of which a row must fill one to be data (else it is an unanswered row of a
+    /// returned follow-up list); empty: any column.
+    pub fn reply_columns(self) -> &'static [&'static str] {
+        match self {
+            Table::Answers => &["status", "measures", "done_date"],
+            _ => &[],
+        }
     }
 
     /// The side that sends the table, when only one does.
@@ -192,7 +242,7 @@ impl Table {
         match self {
             Table::Registry | Table::Help => Some(Region::Wanzhou),
             Table::Jining => Some(Region::Jining),
-            Table::Workshops | Table::Payments => None,
+            Table::Workshops | Table::Payments | Table::Answers => None,
         }
     }
 
@@ -202,6 +252,7 @@ impl Table {
             Table::Registry | Table::Help => &[Region::Wanzhou],
             Table::Jining => &[Region::Jining],
             Table::Workshops | Table::Payments => &[Region::Jining, Region::Wanzhou],
+            Table::Answers => &[],
         }
     }
 
@@ -213,6 +264,7 @@ impl Table {
             Table::Jining => &["id_number", "employer", "hire_date"],
             Table::Workshops => &["region", "name"],
             Table::Payments => &["voucher"],
+            Table::Answers => &["finding_id"],
         }
     }
 }

@@ -55,6 +55,19 @@ pub struct FileRecord {
     pub batch: u64,
     /// The file-level problem, when it could not be read or recognised.
     pub error: Option<String>,
+    /// When the file was received (RFC 3339): the ingest time, or `ingest --received`.
+    /// Warehouses from before it was kept read `received_at` as local time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub received: Option<String>,
+}
+
+impl FileRecord {
+    pub fn received(&self) -> Option<crate::known::Instant> {
+        self.received
+            .as_deref()
+            .and_then(crate::known::stored)
+            .or_else(|| crate::known::stored(&self.received_at))
+    }
 }
 
 /// One (table, region, month) export.
@@ -87,6 +100,9 @@ pub struct ExportRecord {
     pub replaces: Option<String>,
     /// The export that replaced this one; `None` for the current one.
     pub replaced_by: Option<String>,
+    /// When the file that brought this export was received (see [`FileRecord::received`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub received: Option<String>,
     /// Set when so many rows were rejected that the file should be exported again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reexport: Option<Reexport>,
@@ -156,9 +172,37 @@ impl ExportRecord {
     pub fn is_current(&self) -> bool {
         self.replaced_by.is_none()
     }
+
+    pub fn received(&self) -> Option<crate::known::Instant> {
+        self.received
+            .as_deref()
+            .and_then(crate::known::stored)
+            .or_else(|| crate::known::stored(&self.ingested_at))
+    }
 }
 
-serde_plain_enum!(Table, [Registry => "registry", Help => "help", Jining => "jining", Workshops => "workshops", Payments => "payments"]);
+impl Manifest {
+    /// The warehouse as it was known at `t`: only what was received by then, and an export
+    /// replaced by a correction received later is current again.
+    pub fn as_known_on(mut self, t: crate::known::Instant) -> Manifest {
+        let known = |r: Option<crate::known::Instant>| r.is_some_and(|r| r <= t);
+        self.files.retain(|f| known(f.received()));
+        self.exports.retain(|e| known(e.received()));
+        let ids: std::collections::HashSet<String> =
+            self.exports.iter().map(|e| e.id.clone()).collect();
+        for e in &mut self.exports {
+            if e.replaced_by.as_ref().is_some_and(|by| !ids.contains(by)) {
+                e.replaced_by = None;
+            }
+            if e.replaces.as_ref().is_some_and(|old| !ids.contains(old)) {
+                e.replaces = None;
+            }
+        }
+        self
+    }
+}
+
+serde_plain_enum!(Table, [Registry => "registry", Help => "help", Jining => "jining", Workshops => "workshops", Payments => "payments", Answers => "answers"]);
 serde_plain_enum!(Region, [Jining => "济宁", Wanzhou => "万州"]);
 
 impl Serialize for Month {
@@ -234,6 +278,8 @@ fn io<'a>(path: &'a Path, what: &'static str) -> impl FnOnce(std::io::Error) -> 
 
 pub struct Warehouse {
     pub dir: PathBuf,
+    /// `--as-known-on`: every read sees the warehouse as it was at this time.
+    pub known_on: Option<crate::known::Instant>,
 }
 
 /// Held while an ingest writes: an advisory lock (`flock`) on `.lock`, which the kernel
@@ -247,7 +293,14 @@ impl Warehouse {
     pub fn open(dir: &Path) -> Warehouse {
         Warehouse {
             dir: dir.to_path_buf(),
+            known_on: None,
         }
+    }
+
+    /// The same warehouse as known at `t` (or now, with `None`).
+    pub fn as_known_on(mut self, t: Option<crate::known::Instant>) -> Warehouse {
+        self.known_on = t;
+        self
     }
 
     pub fn manifest_path(&self) -> PathBuf {
@@ -258,7 +311,17 @@ impl Warehouse {
         self.manifest_path().exists()
     }
 
+    /// The manifest as this view knows it (see [`Warehouse::as_known_on`]).
     pub fn manifest(&self) -> Result<Manifest, Error> {
+        let m = self.manifest_for_update()?;
+        Ok(match self.known_on {
+            Some(t) => m.as_known_on(t),
+            None => m,
+        })
+    }
+
+    /// The whole manifest, whatever the view: what an ingest adds to and saves.
+    pub fn manifest_for_update(&self) -> Result<Manifest, Error> {
         let path = self.manifest_path();
         match fs::read(&path) {
             Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| Error::Manifest {

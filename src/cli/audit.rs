@@ -1,9 +1,11 @@
 //! `luyu audit --as-of M [--json] [--xlsx FILE] [--unmasked] [--policy FILE] [--warehouse DIR]`
 //!
 //! Every finding as of month M, errors (错误) before notices (提示), larger amounts first: rule,
-//! payee (masked), item, paid / entitled / difference, clause and the explanation. `--xlsx`
-//! writes the follow-up list, one sheet per severity; cells are masked unless `--unmasked`, and
-//! any cell starting with = + - @ is neutralised so that Excel never runs it as a formula.
+//! payee (masked), item, paid / entitled / difference, clause and the explanation, each with its
+//! 问题编号, 责任单位, the month it was first found and its status (新发现 / 未整改; see
+//! `crate::followup`). `--xlsx` writes the follow-up workbook (问题整改台账) with empty answer
+//! columns for the counties to fill in and send back; cells are masked unless `--unmasked`,
+//! and any cell starting with = + - @ is neutralised so that Excel never runs it as a formula.
 
 use std::path::PathBuf;
 
@@ -11,7 +13,7 @@ use rust_xlsxwriter::Workbook;
 use serde_json::json;
 
 use super::{AsOfArgs, Result};
-use crate::audit::{Finding, ERROR, NOTICE};
+use crate::audit::{Finding, ERROR};
 use crate::money::yuan;
 
 #[derive(clap::Args)]
@@ -50,9 +52,50 @@ pub fn neutralise(s: &str) -> String {
     }
 }
 
+/// The follow-up workbook's columns; a county fills in the last three and sends it back, and
+/// `luyu ingest` reads it by its header (`tables::Table::Answers`).
+const WORKBOOK_HEADER: [&str; 20] = [
+    "问题编号",
+    "严重程度",
+    "问题类型",
+    "所在地区",
+    "责任单位",
+    "对象",
+    "姓名/名称",
+    "补贴项目",
+    "已发(元)",
+    "应享(元)",
+    "差额(元)",
+    "条款",
+    "凭证号",
+    "说明",
+    "首次发现",
+    "持续月数",
+    "状态",
+    "整改情况",
+    "整改措施",
+    "整改完成日期",
+];
+
 pub fn run(args: Args) -> Result<i32> {
     let r = args.at.compute()?;
     let findings = sorted(&r.audit.findings);
+    let wh = args.at.warehouse();
+    let followup = crate::followup::build(
+        &wh,
+        &crate::followup::Params {
+            policy: args.at.policy.policy.as_deref(),
+            plan_year: args.at.plan_year,
+        },
+        args.at.as_of,
+        &r.audit.findings,
+    )?;
+    let life = |f: &Finding| -> (String, i64, String) {
+        followup.get(&f.id).map_or_else(
+            || (args.at.as_of.to_string(), 1, "新发现".to_string()),
+            |t| (t.first_month.clone(), t.months_open, t.status.clone()),
+        )
+    };
     let who = |f: &Finding| -> (String, String) {
         if args.unmasked {
             let name = r
@@ -68,80 +111,106 @@ pub fn run(args: Args) -> Result<i32> {
     let money = |d: Option<rust_decimal::Decimal>| d.map(yuan).unwrap_or_default();
     if let Some(path) = &args.xlsx {
         let mut book = Workbook::new();
-        for severity in [ERROR, NOTICE] {
-            let sheet = book.add_worksheet();
-            sheet.set_name(severity)?;
-            let header = [
-                "规则",
-                "对象",
-                "姓名/名称",
-                "补贴项目",
-                "已发(元)",
-                "应享(元)",
-                "差额(元)",
-                "条款",
-                "凭证号",
-                "说明",
-            ];
-            for (c, h) in header.iter().enumerate() {
-                sheet.write_string(0, c as u16, *h)?;
-            }
-            for (i, f) in findings
-                .iter()
-                .filter(|f| f.severity == severity)
-                .enumerate()
-            {
-                let (id, name) = who(f);
-                let cells = [
-                    f.rule.to_string(),
-                    id,
-                    name,
-                    f.item.clone(),
-                    money(f.paid),
-                    money(f.entitled),
-                    money(f.difference),
-                    f.clause.clone(),
-                    f.vouchers.join(" "),
-                    f.message.clone(),
-                ];
-                for (c, v) in cells.iter().enumerate() {
-                    sheet.write_string(i as u32 + 1, c as u16, neutralise(v))?;
-                }
-            }
-            sheet.autofit();
+        let sheet = book.add_worksheet();
+        sheet.set_name("问题整改台账")?;
+        // The month in the title: a returned workbook is filed under it.
+        sheet.write_string(
+            0,
+            0,
+            format!(
+                "鲁渝劳务协作问题整改台账（截至 {}年{}月）",
+                args.at.as_of.year, args.at.as_of.month
+            ),
+        )?;
+        sheet.write_string(
+            1,
+            0,
+            "填报说明：请在“整改情况”栏填写 已整改 / 整改中 / 无法整改，并填写整改措施和整改完成日期（如 2021-01-15），其余各栏请勿修改；填好后交回，由 luyu ingest 导入。",
+        )?;
+        for (c, h) in WORKBOOK_HEADER.iter().enumerate() {
+            sheet.write_string(2, c as u16, *h)?;
         }
+        for (i, f) in findings.iter().enumerate() {
+            let (id, name) = who(f);
+            let (first, months, status) = life(f);
+            let cells = [
+                f.id.clone(),
+                f.severity.to_string(),
+                crate::report::rule_name(f.rule).to_string(),
+                f.side.to_string(),
+                f.unit.clone(),
+                id,
+                name,
+                f.item.clone(),
+                money(f.paid),
+                money(f.entitled),
+                money(f.difference),
+                f.clause.clone(),
+                f.vouchers.join(" "),
+                f.message.clone(),
+                first,
+                months.to_string(),
+                status,
+            ];
+            for (c, v) in cells.iter().enumerate() {
+                sheet.write_string(i as u32 + 3, c as u16, neutralise(v))?;
+            }
+        }
+        sheet.set_freeze_panes(3, 1)?;
+        sheet.autofit();
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)?;
         }
         book.save(path)?;
-        eprintln!("已写出问题清单 {}", path.display());
+        eprintln!("已写出问题整改台账 {}", path.display());
     }
     if args.json {
         let list: Vec<serde_json::Value> = findings
             .iter()
             .map(|f| {
                 let (id, name) = who(f);
-                json!({"rule": f.rule, "severity": f.severity, "payee": id, "payee_name": name, "item": f.item,
+                let (first, months, status) = life(f);
+                let answer = followup.get(&f.id).and_then(|t| t.answer.clone());
+                json!({"id": f.id, "rule": f.rule, "severity": f.severity, "unit": f.unit, "side": f.side,
+                       "payee": id, "payee_name": name, "item": f.item,
                        "paid": f.paid.map(yuan), "entitled": f.entitled.map(yuan), "difference": f.difference.map(yuan),
-                       "clause": f.clause, "vouchers": f.vouchers, "message": f.message})
+                       "clause": f.clause, "vouchers": f.vouchers, "message": f.message,
+                       "first_month": first, "months_open": months, "status": status, "answer": answer})
             })
+            .collect();
+        let closed: Vec<serde_json::Value> = followup
+            .closed
+            .iter()
+            .map(|t| json!({"id": t.seen.id, "rule": t.seen.rule, "unit": t.seen.unit, "first_month": t.first_month,
+                            "closed_month": args.at.as_of.to_string(), "status": t.status, "answer": t.answer}))
             .collect();
         println!(
             "{}",
-            serde_json::to_string_pretty(
-                &json!({"as_of": args.at.as_of.to_string(), "findings": r.summary["findings"], "list": list})
-            )?
+            serde_json::to_string_pretty(&json!({
+                "as_of": args.at.as_of.to_string(),
+                "findings": r.summary["findings"],
+                "list": list,
+                "closed": closed,
+                "unmatched_answers": followup.unmatched,
+            }))?
         );
         return Ok(0);
     }
     println!(
-        "问题清单（截至 {}）：错误 {} 条，提示 {} 条",
-        args.at.as_of, r.summary["findings"]["errors"], r.summary["findings"]["notices"]
+        "问题清单（截至 {}）：错误 {} 条，提示 {} 条；本月新发现 {} 条，仍未整改 {} 条，本月已消除 {} 条",
+        args.at.as_of,
+        r.summary["findings"]["errors"],
+        r.summary["findings"]["notices"],
+        followup.new,
+        followup.open,
+        followup.closed_count
     );
     for f in findings {
         let (id, name) = who(f);
+        let (first, _, status) = life(f);
         println!(
-            "[{}] {} {} {} {}｜已发 {} 应享 {} ｜{}｜{}",
+            "{} [{}] {} {} {} {}｜已发 {} 应享 {} ｜{}｜{}｜{}（{} 起）",
+            f.id,
             f.severity,
             f.rule,
             id,
@@ -150,7 +219,9 @@ pub fn run(args: Args) -> Result<i32> {
             money(f.paid),
             money(f.entitled),
             f.clause,
-            f.message
+            f.message,
+            status,
+            first
         );
     }
     Ok(0)

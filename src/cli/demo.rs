@@ -34,7 +34,7 @@ pub fn run(args: Args) -> Result<i32> {
         std::fs::remove_dir_all(&wh_dir)?;
     }
     let wh = Warehouse::open(&wh_dir);
-    let report = crate::ingest::ingest(&wh, std::slice::from_ref(&args.samples), |_| {})?;
+    let report = crate::ingest::ingest(&wh, std::slice::from_ref(&args.samples), None, |_| {})?;
     print!("{}", super::ingest::render(&report));
     let mut files = Vec::new();
     for month in [
@@ -50,6 +50,7 @@ pub fn run(args: Args) -> Result<i32> {
         let at = AsOfArgs {
             as_of: month,
             plan_year: None,
+            as_known_on: None,
             policy: PolicyArg { policy: None },
             warehouse: WarehouseArg {
                 warehouse: Some(wh_dir.clone()),
@@ -62,6 +63,7 @@ pub fn run(args: Args) -> Result<i32> {
             &args.out,
             crate::report::LIST_CAP,
             false,
+            None,
         )?);
     }
     super::report::print_written(&files);

@@ -13,7 +13,7 @@ use crate::entitle;
 use crate::ids::check_id;
 use crate::money::yuan;
 use crate::tables::Table;
-use crate::warehouse::{resolve_dir, ExportRecord, Warehouse};
+use crate::warehouse::{ExportRecord, Warehouse};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -27,7 +27,7 @@ pub struct Args {
 /// The person's rows in each monthly export of the cumulative ledgers up to M: the first
 /// appearance, then what each later export added, changed or withdrew.
 fn ledger_history(args: &Args, id: &str) -> Result<Vec<String>> {
-    let wh = Warehouse::open(&resolve_dir(args.at.warehouse.warehouse.clone()));
+    let wh = args.at.warehouse();
     let manifest = wh.manifest()?;
     let mut out = Vec::new();
     for table in [Table::Registry, Table::Help, Table::Jining] {

@@ -5,7 +5,7 @@
 //! still missing from the first month received to the last (completeness, by table and region).
 
 use super::{Result, WarehouseArg};
-use crate::tables::{Table, ALL};
+use crate::tables::{Table, RECOGNISED};
 use crate::warehouse::{resolve_dir, Warehouse};
 
 #[derive(clap::Args)]
@@ -26,7 +26,7 @@ pub fn parse_table(s: &str) -> std::result::Result<Table, String> {
 pub fn run(args: Args) -> Result<i32> {
     let wh = Warehouse::open(&resolve_dir(args.warehouse.warehouse));
     let manifest = wh.manifest()?;
-    let tables: Vec<Table> = args.table.map_or(ALL.to_vec(), |t| vec![t]);
+    let tables: Vec<Table> = args.table.map_or(RECOGNISED.to_vec(), |t| vec![t]);
     let mut exports: Vec<_> = manifest
         .exports
         .iter()

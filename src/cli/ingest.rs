@@ -19,6 +19,9 @@ pub struct Args {
     /// 报表文件或文件夹
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+    /// 收到文件的时间（默认现在）：补录以前收到的文件时填写，如 2020-07-03 或 2020-07-03T09:30:00+08:00
+    #[arg(long, value_name = "WHEN", value_parser = crate::known::receipt)]
+    pub received: Option<crate::known::Instant>,
     #[command(flatten)]
     pub warehouse: WarehouseArg,
 }
@@ -26,10 +29,23 @@ pub struct Args {
 pub fn run(args: Args) -> Result<i32> {
     let dir = resolve_dir(args.warehouse.warehouse);
     let wh = Warehouse::open(&dir);
+    // A receipt dated before a publication's data would change figures already published.
+    if let (Some(t), Some((p, known))) = (args.received, crate::publish::latest_known_on(&wh)?) {
+        if t <= known {
+            return Err(format!(
+                "--received {} 早于 {} 第 {} 版发布时的数据截止时间 {}：补录的文件会改变已发布的数字。请用晚于该时间的收到时间",
+                crate::known::format(&t),
+                p.month,
+                p.version,
+                p.known_on
+            )
+            .into());
+        }
+    }
     let (files, _) = ingest::collect_files(&args.paths);
     let bar = ProgressBar::new(files.len() as u64);
     bar.set_style(ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}")?);
-    let report = ingest::ingest(&wh, &args.paths, |p| {
+    let report = ingest::ingest(&wh, &args.paths, args.received, |p| {
         bar.set_message(
             p.file_name()
                 .map(|n| n.to_string_lossy().into_owned())

@@ -14,10 +14,12 @@ mod history;
 mod ingest;
 mod policy;
 mod progress;
+mod publish;
 mod query;
 mod reconcile;
 mod rejects;
 mod report;
+mod revisions;
 mod run_cmd;
 mod spend;
 mod summary;
@@ -65,6 +67,9 @@ pub struct AsOfArgs {
     /// 计划年度（默认：截至月份所在的、政策文件中有目标的年度）
     #[arg(long, value_name = "YEAR")]
     pub plan_year: Option<i32>,
+    /// 按某一时间已收到的报表核算（如 2020-07-10，到当天结束；或 2020-07-10T09:30:00+08:00）；之后收到的更正视为尚不存在
+    #[arg(long, value_name = "WHEN", value_parser = crate::known::cutoff)]
+    pub as_known_on: Option<crate::known::Instant>,
     #[command(flatten)]
     pub policy: PolicyArg,
     #[command(flatten)]
@@ -72,12 +77,22 @@ pub struct AsOfArgs {
 }
 
 impl AsOfArgs {
+    /// The warehouse, as known on `--as-known-on` when given.
+    pub fn warehouse(&self) -> crate::warehouse::Warehouse {
+        crate::warehouse::Warehouse::open(&crate::warehouse::resolve_dir(
+            self.warehouse.warehouse.clone(),
+        ))
+        .as_known_on(self.as_known_on)
+    }
+
     /// Every figure as of the month, from the one shared computation.
     pub fn compute(&self) -> Result<crate::run::Results> {
-        let wh = crate::warehouse::Warehouse::open(&crate::warehouse::resolve_dir(
-            self.warehouse.warehouse.clone(),
-        ));
-        crate::run::compute(&wh, self.policy.load()?, self.as_of, self.plan_year)
+        crate::run::compute(
+            &self.warehouse(),
+            self.policy.load()?,
+            self.as_of,
+            self.plan_year,
+        )
     }
 }
 
@@ -115,6 +130,12 @@ enum Command {
     Gen(gen::Args),
     /// 显示政策参数及其条款
     Policy(policy::Args),
+    /// 发布某月的数字与报告（联席会议、督导），留存备查；--verify 核对每一次发布能否重现
+    Publish(publish::Args),
+    /// 列出已发布的各版数字与报告
+    Published(publish::ListArgs),
+    /// 发布后的修订：某月发布的数字为何变化（哪些报表、哪些人、哪些凭证）
+    Revisions(revisions::Args),
 }
 
 /// Runs the command line; returns the process exit code.
@@ -137,6 +158,9 @@ pub fn run() -> i32 {
         Command::Query(a) => query::run(a),
         Command::Policy(a) => policy::run(a),
         Command::Gen(a) => gen::run(a),
+        Command::Publish(a) => publish::run(a),
+        Command::Published(a) => publish::list(a),
+        Command::Revisions(a) => revisions::run(a),
     };
     match result {
         Ok(code) => code,

@@ -10,7 +10,6 @@ use std::path::PathBuf;
 use super::{AsOfArgs, Result};
 use crate::model::Model;
 use crate::targets::{run_sql, Window};
-use crate::warehouse::{resolve_dir, Warehouse};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -27,7 +26,7 @@ pub struct Args {
 pub fn run(args: Args) -> Result<i32> {
     let sql = std::fs::read_to_string(&args.file)
         .map_err(|e| format!("无法读取 {}（{e}）", args.file.display()))?;
-    let wh = Warehouse::open(&resolve_dir(args.at.warehouse.warehouse.clone()));
+    let wh = args.at.warehouse();
     let model = Model::load(&wh, args.at.as_of)?;
     let window = Window::of(args.at.plan_year.unwrap_or(args.at.as_of.year), model.date);
     let df = run_sql(&model, &sql, window)

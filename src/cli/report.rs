@@ -11,7 +11,6 @@ use super::{AsOfArgs, Result};
 use crate::report::cache::{Cache, Inputs};
 use crate::report::{self, Format, Kind, Prepared};
 use crate::run::Results;
-use crate::warehouse::{resolve_dir, Warehouse};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -36,7 +35,9 @@ pub struct Args {
 
 /// Renders every requested kind into `out`, with summary.json; returns the files written.
 /// Kinds prepared before from the same inputs come from the report cache; the others are
-/// computed (once for all of them) and cached.
+/// computed (once for all of them) and cached. `stamp`: the publication these reports are
+/// (its header line). A month with a publication gets the revisions since it as a section,
+/// unless the reports are of an earlier knowledge (`--as-known-on`).
 pub fn render_all(
     at: &AsOfArgs,
     kinds: &[Kind],
@@ -44,6 +45,7 @@ pub fn render_all(
     out: &Path,
     list_cap: usize,
     recompute: bool,
+    stamp: Option<&crate::publish::Publication>,
 ) -> Result<Vec<PathBuf>> {
     let kinds = if kinds.is_empty() {
         Kind::ALL.to_vec()
@@ -55,7 +57,7 @@ pub fn render_all(
     } else {
         formats.to_vec()
     };
-    let wh = Warehouse::open(&resolve_dir(at.warehouse.warehouse.clone()));
+    let wh = at.warehouse();
     let cache = if wh.exists() {
         Cache::new(
             &wh,
@@ -64,6 +66,7 @@ pub fn render_all(
                 as_of: at.as_of,
                 plan_year: at.plan_year,
                 list_cap,
+                known_on: at.as_known_on,
             },
         )
         .ok()
@@ -101,8 +104,37 @@ pub fn render_all(
             None => None,
         };
         clock.lap("previous month");
+        let revisions = match (at.as_known_on, crate::publish::latest(&wh, at.as_of)?) {
+            (None, Some(publication)) => Some(crate::revisions::compute(
+                &wh,
+                &publication,
+                &r.summary,
+                &r.progress,
+                &r.policy,
+                false,
+            )?),
+            _ => None,
+        };
+        let followup = if kinds.contains(&Kind::Supervision) {
+            Some(crate::followup::build(
+                &wh,
+                &crate::followup::Params {
+                    policy: at.policy.policy.as_deref(),
+                    plan_year: at.plan_year,
+                },
+                at.as_of,
+                &r.audit.findings,
+            )?)
+        } else {
+            None
+        };
+        clock.lap("follow-up");
         for kind in &kinds {
-            let p = report::prepare(&r, prev.as_ref(), &wh, *kind, list_cap)?;
+            let mut p = report::prepare(&r, prev.as_ref(), &wh, *kind, list_cap)?;
+            p.context["revisions"] = serde_json::to_value(&revisions)?;
+            if let (Kind::Supervision, Some(f)) = (kind, &followup) {
+                p.context["followup"] = report::followup_context(f, list_cap);
+            }
             clock.lap(kind.code());
             if let Some(c) = &cache {
                 // The cache only saves time: a warehouse that cannot take it still reports.
@@ -124,8 +156,9 @@ pub fn render_all(
         );
     }
     let mut written = Vec::new();
-    for (kind, p) in &prepared {
+    for (kind, p) in &mut prepared {
         eprintln!("生成{}……", kind.title());
+        p.context["publication"] = stamp.map_or(serde_json::Value::Null, |s| s.stamp());
         written.extend(report::write(p, *kind, &formats, out)?);
     }
     let summary = serde_json::to_string_pretty(&summary.unwrap_or_default())? + "\n";
@@ -154,6 +187,7 @@ pub fn run(args: Args) -> Result<i32> {
         &args.out,
         args.list_cap,
         args.recompute,
+        None,
     )?;
     print_written(&files);
     Ok(0)

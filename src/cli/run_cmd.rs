@@ -23,7 +23,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<i32> {
     let wh = Warehouse::open(&resolve_dir(args.at.warehouse.warehouse.clone()));
-    let report = crate::ingest::ingest(&wh, &args.paths, |_| {})?;
+    let report = crate::ingest::ingest(&wh, &args.paths, None, |_| {})?;
     print!("{}", super::ingest::render(&report));
     let files = super::report::render_all(
         &args.at,
@@ -32,6 +32,7 @@ pub fn run(args: Args) -> Result<i32> {
         &args.out,
         crate::report::LIST_CAP,
         false,
+        None,
     )?;
     super::report::print_written(&files);
     Ok(if report.failed() > 0 { 1 } else { 0 })

@@ -4,8 +4,8 @@
 //! row (about 25 s at a million persons, against well under a second).
 //!
 //! An entry is used only when everything it was computed from is unchanged: the warehouse's
-//! manifest (any ingest changes it), the policy file, the month, the plan year, the list cap
-//! and the luyu binary itself (size and modification time: a new build may compute
+//! manifest (any ingest changes it), the publications, the policy file, the month, the plan
+//! year, the list cap, the `--as-known-on` time and the luyu binary itself (size and modification time: a new build may compute
 //! differently). Otherwise it is recomputed and replaced. Entries hold what circulates — masked
 //! IDs and names only — and are written atomically; a damaged or unreadable entry is a miss.
 
@@ -39,6 +39,7 @@ pub struct Inputs<'a> {
     pub as_of: Month,
     pub plan_year: Option<i32>,
     pub list_cap: usize,
+    pub known_on: Option<crate::known::Instant>,
 }
 
 impl<'a> Cache<'a> {
@@ -55,6 +56,9 @@ impl<'a> Cache<'a> {
         }
         h.update(b"\0manifest\0");
         h.update(std::fs::read(wh.manifest_path())?);
+        // A new publication of the month adds its revisions section.
+        h.update(b"\0publications\0");
+        h.update(std::fs::read(wh.path(crate::publish::INDEX)).unwrap_or_default());
         h.update(b"\0policy\0");
         match inputs.policy {
             Some(p) => h.update(std::fs::read(p)?),
@@ -62,8 +66,8 @@ impl<'a> Cache<'a> {
         }
         h.update(
             format!(
-                "\0{}\0{:?}\0{}",
-                inputs.as_of, inputs.plan_year, inputs.list_cap
+                "\0{}\0{:?}\0{}\0{:?}",
+                inputs.as_of, inputs.plan_year, inputs.list_cap, inputs.known_on
             )
             .as_bytes(),
         );
@@ -104,6 +108,40 @@ impl<'a> Cache<'a> {
             summary: summary.clone(),
         })?;
         self.wh.write_atomic(&self.rel(kind), &bytes)?;
+        Ok(())
+    }
+}
+
+/// An entry of another derived value (`cache/<name>-YYYY-MM.json`) under the same key.
+#[derive(Serialize, Deserialize)]
+struct Named<T> {
+    key: String,
+    value: T,
+}
+
+impl Cache<'_> {
+    fn named_rel(&self, name: &str) -> String {
+        format!("cache/{name}-{}.json", self.as_of)
+    }
+
+    /// A value kept under `name` for this month, if computed from the same inputs.
+    pub fn get_named<T: serde::de::DeserializeOwned>(&self, name: &str) -> Option<T> {
+        let bytes = std::fs::read(self.wh.dir.join(self.named_rel(name))).ok()?;
+        let e: Named<T> = serde_json::from_slice(&bytes).ok()?;
+        (e.key == self.key).then_some(e.value)
+    }
+
+    /// Keeps a value under `name` for this month, replacing the previous one.
+    pub fn put_named<T: Serialize>(
+        &self,
+        name: &str,
+        value: &T,
+    ) -> Result<(), Box<dyn std::error::Error>> {
+        let bytes = serde_json::to_vec(&Named {
+            key: self.key.clone(),
+            value,
+        })?;
+        self.wh.write_atomic(&self.named_rel(name), &bytes)?;
         Ok(())
     }
 }

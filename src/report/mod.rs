@@ -387,7 +387,35 @@ fn context(
         "edits": edits,
         "to_fix": to_fix,
         "readings": readings(),
+        // Filled in by `render_all`: the publication these reports are, and the revisions
+        // since the month's latest publication.
+        "publication": Value::Null,
+        "revisions": Value::Null,
+        // The 整改台账 (supervision), also filled in by `render_all`.
+        "followup": Value::Null,
     }))
+}
+
+/// The 整改台账 as the supervision review shows it: counts, by unit and by rule, and capped
+/// lists (整改不实 first, then the oldest).
+pub fn followup_context(f: &crate::followup::FollowUp, list_cap: usize) -> Value {
+    let row = |t: &crate::followup::Tracked| {
+        json!({"id": t.seen.id, "rule": rule_name(&t.seen.rule), "severity": t.seen.severity, "unit": t.seen.unit,
+               "payee": t.seen.payee, "payee_name": t.seen.payee_name, "item": t.seen.item,
+               "first_month": t.first_month, "months_open": t.months_open, "status": t.status,
+               "answer": t.answer.as_ref().map(|a| a.status.clone()).unwrap_or_default(),
+               "measures": t.answer.as_ref().map(|a| a.measures.clone()).unwrap_or_default(),
+               "done_date": t.answer.as_ref().map(|a| a.done_date.clone()).unwrap_or_default(),
+               "untrue": t.untrue})
+    };
+    json!({
+        "new": f.new, "open": f.open, "closed": f.closed_count, "untrue": f.untrue, "answered": f.answered,
+        "by_unit": f.by_unit, "by_rule": f.by_rule,
+        "present": f.present.iter().take(list_cap).map(row).collect::<Vec<_>>(),
+        "present_total": f.present.len(),
+        "closed_list": f.closed.iter().take(list_cap).map(row).collect::<Vec<_>>(),
+        "unmatched": f.unmatched.iter().take(list_cap).map(|a| json!({"id": a.id, "status": a.status, "unit": a.unit, "file": a.file, "received": a.received})).collect::<Vec<_>>(),
+    })
 }
 
 /// What to fix before the policy ends, from the figures.

@@ -9,6 +9,7 @@ mod ingest;
 mod money;
 mod office;
 mod report;
+mod supervision;
 mod targets;
 
 use std::path::{Path, PathBuf};

@@ -178,17 +178,22 @@ fn hostile_names_are_escaped_in_html_and_markdown_and_neutralised_in_xlsx() {
         md.contains("&lt;script&gt;alert(1)&lt;/script&gt;\\|\\*x\\*"),
         "escaped in Markdown"
     );
-    for line in md.lines().filter(|l| l.contains("script")) {
-        // A table row keeps its column count: the | in the name is escaped.
+    let lines: Vec<&str> = md.lines().collect();
+    for (i, line) in lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.contains("script"))
+    {
+        // A table row keeps its column count (its own table's header): the | in the name is
+        // escaped.
         if line.starts_with('|') {
             let cells = line.replace("\\|", "").matches('|').count();
-            let header = md
-                .lines()
-                .find(|l| l.starts_with("| 问题 | 对象"))
-                .unwrap()
-                .matches('|')
-                .count();
-            assert_eq!(cells, header, "{line}");
+            let header = (0..i)
+                .rev()
+                .find(|j| lines[j + 1].starts_with("| ---"))
+                .map(|j| lines[j])
+                .unwrap();
+            assert_eq!(cells, header.matches('|').count(), "{line}");
         }
     }
     let x = d.join("a.xlsx");
@@ -205,7 +210,7 @@ fn hostile_names_are_escaped_in_html_and_markdown_and_neutralised_in_xlsx() {
     .success());
     use calamine::{open_workbook_auto, Reader};
     let mut book = open_workbook_auto(&x).unwrap();
-    let sheet = book.worksheet_range("错误").unwrap();
+    let sheet = book.worksheet_range("问题整改台账").unwrap();
     let cells: Vec<String> = sheet
         .rows()
         .flat_map(|r| r.iter().map(|c| c.to_string()))

@@ -1,0 +1,344 @@
+//! The 整改台账: findings followed from month to month until the data no longer shows them,
+//! with the answers the counties and townships send back.
+//!
+//! - A finding's 问题编号 ([`crate::audit::finding_id`]) is the same in every month's
+//!   computation while it exists, so the findings as of each month up to M (each computed from
+//!   the warehouse, and kept in the report cache) say when each was first found, how long it
+//!   has been open, and which were closed by the data in M: present as of M−1, gone as of M (a
+//!   correction or a repayment removed it).
+//! - Answers are the returned follow-up workbooks (`整改反馈`, ingested like any export): for
+//!   each 问题编号 the latest answer received up to M. An answer 已整改 to a finding the data
+//!   still shows is 整改不实; an answer whose 问题编号 no month's computation ever gave matches
+//!   no finding.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::audit::Finding;
+use crate::cells::Month;
+use crate::report::cache::{Cache, Inputs};
+use crate::tables::Table;
+use crate::warehouse::Warehouse;
+
+pub type Error = Box<dyn std::error::Error>;
+
+/// A finding as a month's computation saw it (masked, as it circulates).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Seen {
+    pub id: String,
+    pub rule: String,
+    pub severity: String,
+    pub unit: String,
+    pub side: String,
+    pub payee: String,
+    pub payee_name: String,
+    pub item: String,
+    pub message: String,
+}
+
+impl Seen {
+    pub fn of(f: &Finding) -> Seen {
+        Seen {
+            id: f.id.clone(),
+            rule: f.rule.to_string(),
+            severity: f.severity.to_string(),
+            unit: f.unit.clone(),
+            side: f.side.to_string(),
+            payee: f.payee.clone(),
+            payee_name: f.payee_name.clone(),
+            item: f.item.clone(),
+            message: f.message.clone(),
+        }
+    }
+}
+
+/// An answer from a returned follow-up workbook.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Answer {
+    pub id: String,
+    pub status: String,
+    pub measures: String,
+    pub done_date: String,
+    pub unit: String,
+    pub file: String,
+    pub received: String,
+}
+
+/// A finding in the 整改台账 as of M.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Tracked {
+    #[serde(flatten)]
+    pub seen: Seen,
+    /// The month it was first found (the start of its current run of months).
+    pub first_month: String,
+    /// Months it has been open, counting the first and M (a new finding: 1).
+    pub months_open: i64,
+    /// 新发现, 未整改 (still present), or 已消除 (closed by the data in M).
+    pub status: String,
+    pub answer: Option<Answer>,
+    /// Answered 已整改, yet the data still shows it.
+    pub untrue: bool,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Line {
+    /// 济宁 or 万州 (by unit), or empty (by rule).
+    pub side: String,
+    pub name: String,
+    pub new: usize,
+    pub open: usize,
+    pub closed: usize,
+    pub untrue: usize,
+    /// The longest a finding of the line has been open, in months.
+    pub oldest: i64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct FollowUp {
+    pub as_of: String,
+    /// Present as of M: new and still open.
+    pub present: Vec<Tracked>,
+    /// Closed by the data in M.
+    pub closed: Vec<Tracked>,
+    /// Answers whose 问题编号 matches no finding of any month.
+    pub unmatched: Vec<Answer>,
+    pub new: usize,
+    pub open: usize,
+    pub closed_count: usize,
+    pub untrue: usize,
+    pub answered: usize,
+    pub by_unit: Vec<Line>,
+    pub by_rule: Vec<Line>,
+}
+
+impl FollowUp {
+    /// The finding of a 问题编号, present or closed.
+    pub fn get(&self, id: &str) -> Option<&Tracked> {
+        self.present
+            .iter()
+            .chain(&self.closed)
+            .find(|t| t.seen.id == id)
+    }
+}
+
+/// What the month-by-month findings depend on besides the warehouse and the month.
+pub struct Params<'a> {
+    pub policy: Option<&'a std::path::Path>,
+    pub plan_year: Option<i32>,
+}
+
+/// The findings as of `month`, from the report cache or computed.
+fn findings_of(wh: &Warehouse, inputs: &Params, month: Month) -> Result<Vec<Seen>, Error> {
+    let cache = Cache::new(
+        wh,
+        &Inputs {
+            policy: inputs.policy,
+            as_of: month,
+            plan_year: inputs.plan_year,
+            list_cap: 0,
+            known_on: wh.known_on,
+        },
+    )
+    .ok();
+    if let Some(seen) = cache.as_ref().and_then(|c| c.get_named("findings")) {
+        return Ok(seen);
+    }
+    let policy = crate::policy::Policy::load(inputs.policy)?;
+    let r = crate::run::compute(wh, policy, month, inputs.plan_year)?;
+    let seen: Vec<Seen> = r.audit.findings.iter().map(Seen::of).collect();
+    std::mem::forget(r);
+    if let Some(c) = &cache {
+        // Only saves time: a warehouse that cannot take it still answers.
+        let _ = c.put_named("findings", &seen);
+    }
+    Ok(seen)
+}
+
+/// The latest answer per 问题编号 among the follow-up workbooks received for months up to M.
+fn answers(wh: &Warehouse, as_of: Month) -> Result<BTreeMap<String, Answer>, Error> {
+    let manifest = wh.manifest()?;
+    let mut exports: Vec<_> = Warehouse::current(&manifest, as_of)
+        .into_iter()
+        .filter(|e| e.table == Table::Answers)
+        .collect();
+    // Later receipts answer last.
+    exports.sort_by_key(|e| (e.received(), e.batch));
+    let mut out = BTreeMap::new();
+    for e in exports {
+        let df = wh.read(Table::Answers, &[e])?;
+        let text = |name: &str, i: usize| -> Result<String, Error> {
+            Ok(match df.column(name)?.get(i)? {
+                AnyValue::Null => String::new(),
+                v => v.str_value().to_string(),
+            })
+        };
+        for i in 0..df.height() {
+            let id = text("finding_id", i)?;
+            let answer = Answer {
+                id: id.clone(),
+                status: text("status", i)?,
+                measures: text("measures", i)?,
+                done_date: text("done_date", i)?,
+                unit: text("unit", i)?,
+                file: e.file_name.clone(),
+                received: e
+                    .received()
+                    .map(|t| t.format("%Y-%m-%d").to_string())
+                    .unwrap_or_default(),
+            };
+            out.insert(id, answer);
+        }
+    }
+    Ok(out)
+}
+
+/// The 整改台账 as of M. `current`: the findings as of M (already computed by the caller).
+pub fn build(
+    wh: &Warehouse,
+    inputs: &Params,
+    as_of: Month,
+    current: &[Finding],
+) -> Result<FollowUp, Error> {
+    let manifest = wh.manifest()?;
+    let first = manifest
+        .exports
+        .iter()
+        .filter(|e| crate::tables::ALL.contains(&e.table))
+        .map(|e| e.month)
+        .min()
+        .unwrap_or(as_of)
+        .min(as_of);
+    // Each month's findings by 问题编号, oldest first.
+    let mut months: Vec<(Month, BTreeMap<String, Seen>)> = Vec::new();
+    let mut m = first;
+    while m < as_of {
+        let seen = findings_of(wh, inputs, m)?;
+        months.push((m, seen.into_iter().map(|s| (s.id.clone(), s)).collect()));
+        m = m.next();
+    }
+    months.push((
+        as_of,
+        current
+            .iter()
+            .map(|f| (f.id.clone(), Seen::of(f)))
+            .collect(),
+    ));
+    let ever: BTreeSet<&String> = months.iter().flat_map(|(_, s)| s.keys()).collect();
+    let answers = answers(wh, as_of)?;
+    let months_between = |a: Month, b: Month| -> i64 {
+        i64::from(b.year - a.year) * 12 + i64::from(b.month) - i64::from(a.month)
+    };
+
+    let (now, earlier) = months
+        .split_last()
+        .map_or((None, &[][..]), |(l, e)| (Some(l), e));
+    let mut f = FollowUp {
+        as_of: as_of.to_string(),
+        ..Default::default()
+    };
+    if let Some((_, present)) = now {
+        for (id, seen) in present {
+            // The start of its current run: back while the month before shows it too.
+            let mut start = as_of;
+            for (m, s) in earlier.iter().rev() {
+                if s.contains_key(id) {
+                    start = *m;
+                } else {
+                    break;
+                }
+            }
+            let answer = answers.get(id).cloned();
+            let untrue = answer.as_ref().is_some_and(|a| a.status == "已整改");
+            f.present.push(Tracked {
+                seen: seen.clone(),
+                first_month: start.to_string(),
+                months_open: months_between(start, as_of) + 1,
+                status: if start == as_of {
+                    "新发现"
+                } else {
+                    "未整改"
+                }
+                .into(),
+                answer,
+                untrue,
+            });
+        }
+        if let Some((_, before)) = earlier.last() {
+            for (id, seen) in before {
+                if present.contains_key(id) {
+                    continue;
+                }
+                let mut start = as_of.prev();
+                for (m, s) in earlier.iter().rev().skip(1) {
+                    if s.contains_key(id) {
+                        start = *m;
+                    } else {
+                        break;
+                    }
+                }
+                f.closed.push(Tracked {
+                    seen: seen.clone(),
+                    first_month: start.to_string(),
+                    months_open: months_between(start, as_of),
+                    status: "已消除".into(),
+                    answer: answers.get(id).cloned(),
+                    untrue: false,
+                });
+            }
+        }
+    }
+    f.unmatched = answers
+        .values()
+        .filter(|a| !ever.contains(&a.id))
+        .cloned()
+        .collect();
+    // Oldest and untrue first: what the supervision asks about.
+    f.present.sort_by(|a, b| {
+        (b.untrue, b.months_open, &a.seen.id).cmp(&(a.untrue, a.months_open, &b.seen.id))
+    });
+    f.new = f.present.iter().filter(|t| t.status == "新发现").count();
+    f.open = f.present.len() - f.new;
+    f.closed_count = f.closed.len();
+    f.untrue = f.present.iter().filter(|t| t.untrue).count();
+    f.answered = f
+        .present
+        .iter()
+        .chain(&f.closed)
+        .filter(|t| t.answer.is_some())
+        .count();
+    f.by_unit = lines(&f, |t| (t.seen.side.clone(), t.seen.unit.clone()));
+    f.by_rule = lines(&f, |t| {
+        (
+            String::new(),
+            crate::report::rule_name(&t.seen.rule).to_string(),
+        )
+    });
+    Ok(f)
+}
+
+/// Counts by (side, name), Wanzhou's townships and Jining's counties each together.
+fn lines(f: &FollowUp, key: impl Fn(&Tracked) -> (String, String)) -> Vec<Line> {
+    let mut by: BTreeMap<(String, String), Line> = BTreeMap::new();
+    for t in f.present.iter().chain(&f.closed) {
+        let (side, name) = key(t);
+        let line = by
+            .entry((side.clone(), name.clone()))
+            .or_insert_with(|| Line {
+                side,
+                name,
+                ..Default::default()
+            });
+        match t.status.as_str() {
+            "新发现" => line.new += 1,
+            "已消除" => line.closed += 1,
+            _ => line.open += 1,
+        }
+        if t.status != "已消除" {
+            line.oldest = line.oldest.max(t.months_open);
+        }
+        line.untrue += usize::from(t.untrue);
+    }
+    by.into_values().collect()
+}

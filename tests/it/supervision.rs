@@ -1,0 +1,552 @@
+//! The supervision loop on the sample exports: figures as known on a date, a publication and
+//! its verification, the revision a late correction explains, and findings followed to closure
+//! with the answers a county sends back.
+
+use std::path::Path;
+
+use super::{luyu, repo, stderr, stdout};
+
+/// The month a sample file is for (`…2020年6月…`, `…名册6月…`, `…（2020年6月）…`).
+fn month_of(name: &str) -> Option<u32> {
+    let chars: Vec<char> = name.chars().collect();
+    let i = chars.iter().position(|c| *c == '月')?;
+    let digits: String = chars[..i]
+        .iter()
+        .rev()
+        .take_while(|c| c.is_ascii_digit())
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    digits.parse().ok()
+}
+
+/// Copies the sample files of months 1..=`upto` into `dir`, except those named in `skip`.
+fn samples_upto(dir: &Path, upto: u32, skip: &[&str]) {
+    std::fs::create_dir_all(dir).unwrap();
+    for e in std::fs::read_dir(repo().join("data-samples")).unwrap() {
+        let e = e.unwrap();
+        let name = e.file_name().to_string_lossy().into_owned();
+        if month_of(&name).is_some_and(|m| m <= upto) && !skip.contains(&name.as_str()) {
+            std::fs::copy(e.path(), dir.join(&name)).unwrap();
+        }
+    }
+}
+
+/// A sample CSV's text, whatever its encoding.
+fn sample_text(name: &str) -> String {
+    let bytes = std::fs::read(repo().join("data-samples").join(name)).unwrap();
+    match std::str::from_utf8(&bytes) {
+        Ok(t) => t.trim_start_matches('\u{feff}').to_string(),
+        Err(_) => encoding_rs::GB18030.decode(&bytes).0.into_owned(),
+    }
+}
+
+fn ok(args: &[&str]) -> String {
+    let o = luyu(args);
+    assert!(
+        o.status.success(),
+        "luyu {}:\n{}{}",
+        args.join(" "),
+        stdout(&o),
+        stderr(&o)
+    );
+    stdout(&o)
+}
+
+fn summary(wh: &str, month: &str, known_on: Option<&str>, out: &Path) -> Vec<u8> {
+    let mut args = vec!["summary", "--as-of", month, "--warehouse", wh, "--out"];
+    args.push(out.to_str().unwrap());
+    if let Some(k) = known_on {
+        args.extend(["--as-known-on", k]);
+    }
+    ok(&args);
+    std::fs::read(out).unwrap()
+}
+
+/// Persons counted in 就地就近就业 as of `month`.
+fn counted_local(wh: &str, month: &str, tmp: &Path) -> Vec<String> {
+    let csv = tmp.join(format!("local-{month}.csv"));
+    ok(&[
+        "query",
+        repo().join("queries/local.sql").to_str().unwrap(),
+        "--as-of",
+        month,
+        "--warehouse",
+        wh,
+        "--csv",
+        csv.to_str().unwrap(),
+    ]);
+    std::fs::read_to_string(csv)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            l.split(',')
+                .next()
+                .map(|s| s.trim_start_matches('\u{feff}').to_string())
+        })
+        .collect()
+}
+
+fn mask(id: &str) -> String {
+    format!("{}********{}", &id[..6], &id[14..])
+}
+
+#[test]
+fn a_publication_is_reproduced_and_a_late_correction_explained() {
+    let tmp = tempfile::tempdir().unwrap();
+    let files = tmp.path().join("june");
+    samples_upto(&files, 6, &[]);
+    let wh_dir = tmp.path().join("wh");
+    let wh = wh_dir.to_str().unwrap();
+    ok(&[
+        "ingest",
+        files.to_str().unwrap(),
+        "--warehouse",
+        wh,
+        "--received",
+        "2020-07-03",
+    ]);
+    let first = summary(wh, "2020-06", None, &tmp.path().join("s1.json"));
+
+    // Published at the meeting, from what had arrived by then.
+    let out = ok(&[
+        "publish",
+        "--as-of",
+        "2020-06",
+        "--title",
+        "第三次联席会议",
+        "--as-known-on",
+        "2020-07-10T09:30:00+08:00",
+        "--warehouse",
+        wh,
+    ]);
+    assert!(
+        out.contains("已发布 2020-06 第 1 版（第三次联席会议）"),
+        "{out}"
+    );
+    let v1 = wh_dir.join("publications/2020-06/v1");
+    assert_eq!(std::fs::read(v1.join("summary.json")).unwrap(), first);
+    for kind in ["briefing", "supervision", "annual"] {
+        for ext in ["html", "md"] {
+            let text = std::fs::read_to_string(v1.join(format!("{kind}-2020-06.{ext}"))).unwrap();
+            assert!(
+                text.contains("已于 2020-07-10 发布，第 1 版"),
+                "{kind}.{ext}"
+            );
+        }
+    }
+
+    // A corrected June help ledger a week later withdraws two persons counted as 就地就近就业.
+    let counted = counted_local(wh, "2020-06", tmp.path());
+    let name = "万州区2020年6月就业帮扶台账.csv";
+    let text = sample_text(name);
+    let mut dropped = Vec::new();
+    let kept: Vec<&str> = text
+        .lines()
+        .filter(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            let only_row = f.len() > 4 && text.matches(f[2]).count() == 1;
+            if dropped.len() < 2
+                && only_row
+                && f[4] == "就地就近就业"
+                && counted.iter().any(|c| c == f[2])
+            {
+                dropped.push(f[2].to_string());
+                return false;
+            }
+            true
+        })
+        .collect();
+    assert_eq!(dropped.len(), 2);
+    let corrected = tmp.path().join("万州区2020年6月就业帮扶台账（更正）.csv");
+    std::fs::write(&corrected, kept.join("\n") + "\n").unwrap();
+    let out = ok(&[
+        "ingest",
+        corrected.to_str().unwrap(),
+        "--warehouse",
+        wh,
+        "--received",
+        "2020-07-17",
+    ]);
+    assert!(out.contains("更正并取代"), "{out}");
+
+    // As known on the meeting's day: the published figures exactly; later: the corrected ones.
+    let then = summary(
+        wh,
+        "2020-06",
+        Some("2020-07-10"),
+        &tmp.path().join("s-then.json"),
+    );
+    assert_eq!(then, first);
+    let now = summary(wh, "2020-06", None, &tmp.path().join("s-now.json"));
+    let later = summary(
+        wh,
+        "2020-06",
+        Some("2020-07-20"),
+        &tmp.path().join("s-later.json"),
+    );
+    assert_eq!(later, now);
+    assert_ne!(now, first);
+    let local = |s: &[u8]| -> i64 {
+        let v: serde_json::Value = serde_json::from_slice(s).unwrap();
+        v["targets"]["local"]["actual"].as_i64().unwrap()
+    };
+    assert_eq!(local(&now), local(&first) - 2);
+
+    // Why it moved.
+    let rev = ok(&["revisions", "--as-of", "2020-06", "--warehouse", wh]);
+    let sentence = format!("就地就近就业 {} 人，现为 {} 人", local(&first), local(&now));
+    assert!(rev.contains(&sentence), "{rev}");
+    assert!(rev.contains("不再计入 2 人"), "{rev}");
+    assert!(
+        rev.contains("万州区2020年6月就业帮扶台账（更正）.csv（2020-07-17 收到"),
+        "{rev}"
+    );
+    for id in &dropped {
+        assert!(rev.contains(&mask(id)), "{rev}");
+        assert!(
+            !rev.contains(id.as_str()),
+            "unmasked ID in revisions: {rev}"
+        );
+    }
+    let report = tmp.path().join("report");
+    ok(&[
+        "report",
+        "--as-of",
+        "2020-06",
+        "--kind",
+        "briefing",
+        "--warehouse",
+        wh,
+        "--out",
+        report.to_str().unwrap(),
+    ]);
+    let md = std::fs::read_to_string(report.join("briefing-2020-06.md")).unwrap();
+    assert!(md.contains("## 发布后的修订"), "{md}");
+    assert!(md.contains(&sentence), "{md}");
+    let html = std::fs::read_to_string(report.join("briefing-2020-06.html")).unwrap();
+    assert!(html.contains("发布后的修订") && html.contains(&sentence));
+
+    // The publication is reproduced from the warehouse as known on its date.
+    let out = ok(&["publish", "--verify", "--warehouse", wh]);
+    assert!(out.contains("✓ 2020-06 第 1 版"), "{out}");
+    // Publishing again after the correction is version 2; version 1 stays as it was.
+    let out = ok(&["publish", "--as-of", "2020-06", "--warehouse", wh]);
+    assert!(out.contains("第 2 版"), "{out}");
+    assert_eq!(std::fs::read(v1.join("summary.json")).unwrap(), first);
+    let list = ok(&["published", "--warehouse", wh]);
+    assert!(
+        list.contains("第 1 版") && list.contains("第 2 版") && list.contains("第三次联席会议"),
+        "{list}"
+    );
+    // A receipt back-dated before a publication would change what was published: refused.
+    let o = luyu(&[
+        "ingest",
+        corrected.to_str().unwrap(),
+        "--warehouse",
+        wh,
+        "--received",
+        "2020-07-05",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert!(stderr(&o).contains("早于"), "{}", stderr(&o));
+
+    // A tampered publication fails the check, naming what differs.
+    let path = v1.join("summary.json");
+    let tampered = String::from_utf8(first.clone()).unwrap().replacen(
+        &format!("\"actual\": {}", local(&first)),
+        &format!("\"actual\": {}", local(&first) + 5),
+        1,
+    );
+    std::fs::write(&path, tampered).unwrap();
+    let o = luyu(&["publish", "--verify", "--warehouse", wh]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("✗ 2020-06 第 1 版") && out.contains("已被改动"),
+        "{out}"
+    );
+    assert!(out.contains("targets.") && out.contains("发布时"), "{out}");
+    assert!(out.contains("✓ 2020-06 第 2 版"), "{out}");
+}
+
+/// The follow-up workbook as a county sends it back: `answers` maps 问题编号 to (整改情况,
+/// 整改措施, 整改完成日期); `extra` rows are appended.
+fn answer_workbook(list: &Path, out: &Path, answers: &[(&str, [&str; 3])], extra: &[[&str; 4]]) {
+    use calamine::{open_workbook_auto, Reader};
+    let mut book = open_workbook_auto(list).unwrap();
+    let name = book.sheet_names()[0].clone();
+    let range = book.worksheet_range(&name).unwrap();
+    let rows: Vec<Vec<String>> = range
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    let header = rows
+        .iter()
+        .position(|r| r.iter().any(|c| c == "问题编号"))
+        .unwrap();
+    let col = |h: &str| rows[header].iter().position(|c| c == h).unwrap();
+    let (id_c, status_c, measures_c, date_c) = (
+        col("问题编号"),
+        col("整改情况"),
+        col("整改措施"),
+        col("整改完成日期"),
+    );
+    let mut w = rust_xlsxwriter::Workbook::new();
+    let sheet = w.add_worksheet();
+    let mut r = 0u32;
+    for row in &rows {
+        let mut row = row.clone();
+        row.resize(rows[header].len(), String::new());
+        if let Some((_, a)) = answers.iter().find(|(id, _)| *id == row[id_c]) {
+            row[status_c] = a[0].into();
+            row[measures_c] = a[1].into();
+            row[date_c] = a[2].into();
+        }
+        for (c, v) in row.iter().enumerate() {
+            sheet.write_string(r, c as u16, v).unwrap();
+        }
+        r += 1;
+    }
+    for e in extra {
+        let mut row = vec![String::new(); rows[header].len()];
+        row[id_c] = e[0].into();
+        row[col("所在地区")] = "万州".into();
+        row[status_c] = e[1].into();
+        row[measures_c] = e[2].into();
+        row[date_c] = e[3].into();
+        for (c, v) in row.iter().enumerate() {
+            sheet.write_string(r, c as u16, v).unwrap();
+        }
+        r += 1;
+    }
+    w.save(out).unwrap();
+}
+
+fn audit_json(wh: &str, month: &str) -> serde_json::Value {
+    serde_json::from_str(&ok(&[
+        "audit",
+        "--as-of",
+        month,
+        "--json",
+        "--warehouse",
+        wh,
+    ]))
+    .unwrap()
+}
+
+#[test]
+fn findings_are_followed_to_closure_with_the_answers_sent_back() {
+    let tmp = tempfile::tempdir().unwrap();
+    // Someone counted as 就地就近就业 by May is left out of the May registry, and of July's
+    // first registry (June has none, so June's registry is May's); July's registry is corrected.
+    let probe = tmp.path().join("probe");
+    samples_upto(&probe, 5, &[]);
+    let probe_wh = tmp.path().join("probe-wh");
+    let probe_wh = probe_wh.to_str().unwrap();
+    ok(&["ingest", probe.to_str().unwrap(), "--warehouse", probe_wh]);
+    let person = counted_local(probe_wh, "2020-05", tmp.path())
+        .into_iter()
+        .next()
+        .unwrap();
+
+    let files = tmp.path().join("files");
+    let (may, july) = (
+        "万州区2020年5月贫困劳动力名册.csv",
+        "万州区2020年7月贫困劳动力名册.csv",
+    );
+    samples_upto(
+        &files,
+        7,
+        &["万州区2020年6月贫困劳动力名册.xlsx", may, july],
+    );
+    for name in [may, july] {
+        let text = sample_text(name);
+        let without: Vec<&str> = text
+            .lines()
+            .filter(|l| !l.contains(person.as_str()))
+            .collect();
+        std::fs::write(files.join(name), without.join("\n") + "\n").unwrap();
+    }
+    let wh_dir = tmp.path().join("wh");
+    let wh = wh_dir.to_str().unwrap();
+    ok(&[
+        "ingest",
+        files.to_str().unwrap(),
+        "--warehouse",
+        wh,
+        "--received",
+        "2020-07-10",
+    ]);
+
+    // The finding about the person: first found in May, the same 问题编号 in June.
+    let about = |v: &serde_json::Value, key: &str| -> Vec<serde_json::Value> {
+        v[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == "unregistered_person" && f["payee"] == mask(&person))
+            .cloned()
+            .collect()
+    };
+    let may_audit = audit_json(wh, "2020-05");
+    let june = audit_json(wh, "2020-06");
+    let found = about(&june, "list");
+    assert!(!found.is_empty(), "no finding about {person}");
+    let id = found[0]["id"].as_str().unwrap().to_string();
+    assert!(id.starts_with("ZG-") && id.len() == 13, "{id}");
+    assert!(about(&may_audit, "list")
+        .iter()
+        .any(|f| f["id"] == id.as_str()));
+    assert!(!about(&audit_json(wh, "2020-04"), "list")
+        .iter()
+        .any(|f| f["id"] == id.as_str()));
+    assert_eq!(found[0]["first_month"], "2020-05");
+    assert_eq!(found[0]["status"], "未整改");
+    assert_eq!(found[0]["months_open"], 2);
+    assert!(found[0]["unit"].as_str().is_some_and(|u| !u.is_empty()));
+
+    // June's follow-up workbook goes out; it comes back with answers.
+    let list = tmp.path().join("问题整改台账-2020-06.xlsx");
+    ok(&[
+        "audit",
+        "--as-of",
+        "2020-06",
+        "--xlsx",
+        list.to_str().unwrap(),
+        "--warehouse",
+        wh,
+    ]);
+    let still = june["list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] != id.as_str() && f["rule"] == "below_floor")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let others: Vec<String> = june["list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap().to_string())
+        .filter(|f| *f != id && *f != still)
+        .take(2)
+        .collect();
+    let answers = tmp.path().join("问题整改台账-2020-06（反馈）.xlsx");
+    answer_workbook(
+        &list,
+        &answers,
+        &[
+            (id.as_str(), ["已整改", "已补录入名册", "2020-07-20"]),
+            (still.as_str(), ["已整改", "已按标准补发", "2020-07-18"]),
+            (others[0].as_str(), ["已完成", "", ""]),
+            (others[1].as_str(), ["整改中", "正在核实", "下周"]),
+        ],
+        &[["ZG-0000000000", "整改中", "核实中", ""]],
+    );
+
+    // July's registry, corrected; then the answers.
+    let fixed = tmp.path().join("万州区2020年7月贫困劳动力名册（更正）.csv");
+    std::fs::copy(repo().join("data-samples").join(july), &fixed).unwrap();
+    ok(&[
+        "ingest",
+        fixed.to_str().unwrap(),
+        "--warehouse",
+        wh,
+        "--received",
+        "2020-07-25",
+    ]);
+    let out = ok(&[
+        "ingest",
+        answers.to_str().unwrap(),
+        "--warehouse",
+        wh,
+        "--received",
+        "2020-07-26",
+    ]);
+    assert!(
+        out.contains("整改反馈") && out.contains("拒收 2 行"),
+        "{out}"
+    );
+    let rejects = ok(&["rejects", "--all", "--warehouse", wh]);
+    assert!(
+        rejects.contains("整改情况“已完成”应为“已整改”“整改中”或“无法整改”之一"),
+        "{rejects}"
+    );
+    assert!(
+        rejects.contains("整改完成日期") && rejects.contains("无法识别的日期“下周”"),
+        "{rejects}"
+    );
+
+    // As of July: closed by the correction, with its answer; the other still there: 整改不实.
+    let july_audit = audit_json(wh, "2020-07");
+    assert!(about(&july_audit, "list").is_empty(), "{july_audit}");
+    let closed: Vec<&serde_json::Value> = july_audit["closed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["id"] == id.as_str())
+        .collect();
+    assert_eq!(closed.len(), 1, "{july_audit}");
+    assert_eq!(closed[0]["first_month"], "2020-05");
+    assert_eq!(closed[0]["closed_month"], "2020-07");
+    assert_eq!(closed[0]["answer"]["status"], "已整改");
+    let open = july_audit["list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == still.as_str())
+        .unwrap();
+    assert_eq!(open["answer"]["status"], "已整改");
+    assert_eq!(open["status"], "未整改");
+    assert!(july_audit["unmatched_answers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|a| a["id"] == "ZG-0000000000"));
+
+    let report = tmp.path().join("report");
+    ok(&[
+        "report",
+        "--as-of",
+        "2020-07",
+        "--kind",
+        "supervision",
+        "--warehouse",
+        wh,
+        "--out",
+        report.to_str().unwrap(),
+    ]);
+    let md = std::fs::read_to_string(report.join("supervision-2020-07.md")).unwrap();
+    assert!(md.contains("## 六、问题整改台账"), "{md}");
+    let row = md
+        .lines()
+        .find(|l| l.starts_with(&format!("| {still} |")))
+        .unwrap();
+    assert!(
+        row.contains("**整改不实**") && row.contains("已整改：已按标准补发（2020-07-18）"),
+        "{row}"
+    );
+    let closed_line = md.lines().find(|l| l.contains(&id)).unwrap();
+    assert!(
+        closed_line.starts_with("- ")
+            && closed_line.contains("2020-05 起")
+            && closed_line.contains("反馈“已整改”"),
+        "{closed_line}"
+    );
+    assert!(md.contains("- ZG-0000000000"), "{md}");
+    assert!(md.contains("整改不实 1 条"), "{md}");
+    let html = std::fs::read_to_string(report.join("supervision-2020-07.html")).unwrap();
+    assert!(
+        html.contains("class=\"untrue sev-错误\""),
+        "整改不实 shown in red"
+    );
+    assert!(
+        !md.contains(person.as_str()) && !html.contains(person.as_str()),
+        "unmasked ID"
+    );
+}
