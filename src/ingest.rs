@@ -214,6 +214,8 @@ fn now() -> String {
 /// unless the hash was seen before (a file received already is not parsed again).
 struct Read {
     path: PathBuf,
+    /// The name the file came under, when not its path's (an upload, stored by its hash).
+    shown: Option<String>,
     bytes: Result<Vec<u8>, String>,
     hash: String,
     parsed: Option<Result<parse::Parsed, String>>,
@@ -235,6 +237,7 @@ fn read(path: &Path, seen: &Mutex<HashSet<String>>) -> Read {
     };
     Read {
         path: path.to_path_buf(),
+        shown: None,
         bytes,
         hash,
         parsed,
@@ -345,9 +348,34 @@ pub fn ingest(
     wh: &Warehouse,
     paths: &[PathBuf],
     received: Option<crate::known::Instant>,
+    on_file: impl FnMut(&Path),
+) -> Result<Report, warehouse::Error> {
+    let (files, outcomes) = collect_files(paths);
+    let files = files.into_iter().map(|f| (f, None)).collect();
+    ingest_files(wh, files, outcomes, received, on_file)
+}
+
+/// Ingests files that came under other names than their paths (uploads stored by content
+/// hash): each `(path, name)`; the name is what the manifest, the summary and every report
+/// show, and no part of it is ever used as a path.
+pub fn ingest_named(
+    wh: &Warehouse,
+    files: Vec<(PathBuf, String)>,
+    received: Option<crate::known::Instant>,
+    on_file: impl FnMut(&Path),
+) -> Result<Report, warehouse::Error> {
+    let files = files.into_iter().map(|(p, n)| (p, Some(n))).collect();
+    ingest_files(wh, files, Vec::new(), received, on_file)
+}
+
+fn ingest_files(
+    wh: &Warehouse,
+    named: Vec<(PathBuf, Option<String>)>,
+    mut outcomes: Vec<FileOutcome>,
+    received: Option<crate::known::Instant>,
     mut on_file: impl FnMut(&Path),
 ) -> Result<Report, warehouse::Error> {
-    let (files, mut outcomes) = collect_files(paths);
+    let (files, shown): (Vec<PathBuf>, Vec<Option<String>>) = named.into_iter().unzip();
     let _lock = wh.lock()?;
     let mut manifest = wh.manifest_for_update()?;
     let batch = manifest.files.iter().map(|f| f.batch).max().unwrap_or(0) + 1;
@@ -375,13 +403,15 @@ pub fn ingest(
         let (tx, rx) = std::sync::mpsc::channel::<(usize, Read)>();
         for _ in 0..readers {
             let tx = tx.clone();
-            let (files, hashes, next, gate) = (&files, &hashes, &next, &gate);
+            let (files, shown, hashes, next, gate) = (&files, &shown, &hashes, &next, &gate);
             scope.spawn(move || loop {
                 let i = next.fetch_add(1, Ordering::SeqCst);
                 if i >= files.len() || !gate.wait_for(i) {
                     break;
                 }
-                if tx.send((i, read(&files[i], hashes))).is_err() {
+                let mut r = read(&files[i], hashes);
+                r.shown = shown[i].clone();
+                if tx.send((i, r)).is_err() {
                     break;
                 }
             });
@@ -393,14 +423,16 @@ pub fn ingest(
             gate: &gate,
         };
         for Read {
-            path,
+            path: stored,
+            shown,
             bytes,
             hash,
             parsed,
         } in in_order
         {
-            let path = &path;
-            on_file(path);
+            on_file(&stored);
+            // What the clerk sees: the name it came under, else its path.
+            let path = &shown.as_ref().map_or_else(|| stored.clone(), PathBuf::from);
             let idx = file_outcomes.len();
             let bytes = match bytes {
                 Ok(b) => b,
@@ -438,15 +470,22 @@ pub fn ingest(
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
+            // Part of a path in the warehouse: only letters and digits of the name's extension.
             let ext = path
                 .extension()
                 .map(|e| e.to_string_lossy().to_lowercase())
+                .filter(|e| {
+                    !e.is_empty() && e.len() <= 8 && e.bytes().all(|b| b.is_ascii_alphanumeric())
+                })
                 .unwrap_or_else(|| "bin".into());
-            let modified = fs::metadata(path).and_then(|m| m.modified()).ok();
+            let modified = fs::metadata(&stored).and_then(|m| m.modified()).ok();
             let mut record = FileRecord {
                 sha256: hash.clone(),
                 name,
-                source_path: path.display().to_string(),
+                source_path: match &shown {
+                    Some(n) => format!("上传：{n}"),
+                    None => path.display().to_string(),
+                },
                 size: bytes.len() as u64,
                 archived_as: format!("raw/{hash}.{ext}"),
                 received_at: received_at.clone(),

@@ -26,6 +26,7 @@ pub mod publish;
 pub mod report;
 pub mod revisions;
 pub mod run;
+pub mod serve;
 pub mod source;
 pub mod summary;
 pub mod tables;

@@ -110,58 +110,11 @@ pub fn run(args: Args) -> Result<i32> {
     };
     let money = |d: Option<rust_decimal::Decimal>| d.map(yuan).unwrap_or_default();
     if let Some(path) = &args.xlsx {
-        let mut book = Workbook::new();
-        let sheet = book.add_worksheet();
-        sheet.set_name("问题整改台账")?;
-        // The month in the title: a returned workbook is filed under it.
-        sheet.write_string(
-            0,
-            0,
-            format!(
-                "鲁渝劳务协作问题整改台账（截至 {}年{}月）",
-                args.at.as_of.year, args.at.as_of.month
-            ),
-        )?;
-        sheet.write_string(
-            1,
-            0,
-            "填报说明：请在“整改情况”栏填写 已整改 / 整改中 / 无法整改，并填写整改措施和整改完成日期（如 2021-01-15），其余各栏请勿修改；填好后交回，由 luyu ingest 导入。",
-        )?;
-        for (c, h) in WORKBOOK_HEADER.iter().enumerate() {
-            sheet.write_string(2, c as u16, *h)?;
-        }
-        for (i, f) in findings.iter().enumerate() {
-            let (id, name) = who(f);
-            let (first, months, status) = life(f);
-            let cells = [
-                f.id.clone(),
-                f.severity.to_string(),
-                crate::report::rule_name(f.rule).to_string(),
-                f.side.to_string(),
-                f.unit.clone(),
-                id,
-                name,
-                f.item.clone(),
-                money(f.paid),
-                money(f.entitled),
-                money(f.difference),
-                f.clause.clone(),
-                f.vouchers.join(" "),
-                f.message.clone(),
-                first,
-                months.to_string(),
-                status,
-            ];
-            for (c, v) in cells.iter().enumerate() {
-                sheet.write_string(i as u32 + 3, c as u16, neutralise(v))?;
-            }
-        }
-        sheet.set_freeze_panes(3, 1)?;
-        sheet.autofit();
+        let bytes = workbook(&r, &followup, args.at.as_of, args.unmasked)?;
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)?;
         }
-        book.save(path)?;
+        std::fs::write(path, bytes)?;
         eprintln!("已写出问题整改台账 {}", path.display());
     }
     if args.json {
@@ -225,4 +178,83 @@ pub fn run(args: Args) -> Result<i32> {
         );
     }
     Ok(0)
+}
+
+/// The follow-up workbook (问题整改台账) as xlsx bytes: one row per finding, errors first, with
+/// the answer columns empty. Masked unless `unmasked`; formula-like cells neutralised.
+pub fn workbook(
+    r: &crate::run::Results,
+    followup: &crate::followup::FollowUp,
+    as_of: crate::cells::Month,
+    unmasked: bool,
+) -> Result<Vec<u8>> {
+    let findings = sorted(&r.audit.findings);
+    let who = |f: &Finding| -> (String, String) {
+        if unmasked {
+            let name = r
+                .facts
+                .person(&f.payee_key)
+                .and_then(|p| p.names.first())
+                .map_or_else(|| f.payee_name.clone(), |n| n.to_string());
+            (f.payee_key.clone(), name)
+        } else {
+            (f.payee.clone(), f.payee_name.clone())
+        }
+    };
+    let life = |f: &Finding| -> (String, i64, String) {
+        followup.get(&f.id).map_or_else(
+            || (as_of.to_string(), 1, "新发现".to_string()),
+            |t| (t.first_month.clone(), t.months_open, t.status.clone()),
+        )
+    };
+    let money = |d: Option<rust_decimal::Decimal>| d.map(yuan).unwrap_or_default();
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("问题整改台账")?;
+    // The month in the title: a returned workbook is filed under it.
+    sheet.write_string(
+        0,
+        0,
+        format!(
+            "鲁渝劳务协作问题整改台账（截至 {}年{}月）",
+            as_of.year, as_of.month
+        ),
+    )?;
+    sheet.write_string(
+        1,
+        0,
+        "填报说明：请在“整改情况”栏填写 已整改 / 整改中 / 无法整改，并填写整改措施和整改完成日期（如 2021-01-15），其余各栏请勿修改；填好后交回，由 luyu ingest 导入。",
+    )?;
+    for (c, h) in WORKBOOK_HEADER.iter().enumerate() {
+        sheet.write_string(2, c as u16, *h)?;
+    }
+    for (i, f) in findings.iter().enumerate() {
+        let (id, name) = who(f);
+        let (first, months, status) = life(f);
+        let cells = [
+            f.id.clone(),
+            f.severity.to_string(),
+            crate::report::rule_name(f.rule).to_string(),
+            f.side.to_string(),
+            f.unit.clone(),
+            id,
+            name,
+            f.item.clone(),
+            money(f.paid),
+            money(f.entitled),
+            money(f.difference),
+            f.clause.clone(),
+            f.vouchers.join(" "),
+            f.message.clone(),
+            first,
+            months.to_string(),
+            status,
+        ];
+        for (c, v) in cells.iter().enumerate() {
+            sheet.write_string(i as u32 + 3, c as u16, neutralise(v))?;
+        }
+    }
+    sheet.set_freeze_panes(3, 1)?;
+    sheet.autofit();
+    Ok(book.save_to_buffer()?)
 }

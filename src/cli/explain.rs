@@ -26,12 +26,12 @@ pub struct Args {
 
 /// The person's rows in each monthly export of the cumulative ledgers up to M: the first
 /// appearance, then what each later export added, changed or withdrew.
-fn ledger_history(args: &Args, id: &str) -> Result<Vec<String>> {
-    let wh = args.at.warehouse();
+fn ledger_history(at: &AsOfArgs, id: &str) -> Result<Vec<String>> {
+    let wh = at.warehouse();
     let manifest = wh.manifest()?;
     let mut out = Vec::new();
     for table in [Table::Registry, Table::Help, Table::Jining] {
-        let mut exports: Vec<&ExportRecord> = Warehouse::current(&manifest, args.at.as_of)
+        let mut exports: Vec<&ExportRecord> = Warehouse::current(&manifest, at.as_of)
             .into_iter()
             .filter(|e| e.table == table)
             .collect();
@@ -73,16 +73,30 @@ fn ledger_history(args: &Args, id: &str) -> Result<Vec<String>> {
 pub fn run(args: Args) -> Result<i32> {
     let id = check_id(&args.id)?;
     let r = args.at.compute()?;
+    print!("{}", story(&args.at, &id, &r)?);
+    Ok(0)
+}
+
+/// The person's story as `explain` prints it (unmasked), from the results as of the month.
+pub fn story(at: &AsOfArgs, id: &str, r: &crate::run::Results) -> Result<String> {
+    let mut out = String::new();
+    macro_rules! say {
+        ($($t:tt)*) => {{
+            out.push_str(&format!($($t)*));
+            out.push('\n');
+        }};
+    }
+    let id = id.to_string();
     let date = r.model.date;
     let Some(p) = r.facts.person(&id) else {
-        println!(
+        say!(
             "{id}：截至 {} 的名册、帮扶台账和来济就业台账中都没有此人",
-            args.at.as_of
+            at.as_of
         );
-        return Ok(0);
+        return Ok(out);
     };
-    println!("{id} {}（截至 {}）", p.names.join(" / "), args.at.as_of);
-    println!(
+    say!("{id} {}（截至 {}）", p.names.join(" / "), at.as_of);
+    say!(
         "\n名册：{}",
         match (p.in_registry, p.registered) {
             (true, true) => format!("在册，建档立卡，{}", p.township.clone().unwrap_or_default()),
@@ -91,11 +105,11 @@ pub fn run(args: Args) -> Result<i32> {
             _ => "不在贫困劳动力名册中：不计入目标，不能享受按人补贴（一）".into(),
         }
     );
-    println!("\n就业帮扶台账：");
+    say!("\n就业帮扶台账：");
     for h in &p.help {
         let d =
             |x: Option<chrono::NaiveDate>| x.map(|d| d.to_string()).unwrap_or_else(|| "—".into());
-        println!(
+        say!(
             "  {}/{} {} {} 至 {}",
             h.help_type,
             h.help_mode,
@@ -104,23 +118,23 @@ pub fn run(args: Args) -> Result<i32> {
             d(h.end)
         );
     }
-    println!("\n来济就业台账：");
+    say!("\n来济就业台账：");
     for s in &p.spells {
         let d =
             |x: Option<chrono::NaiveDate>| x.map(|d| d.to_string()).unwrap_or_else(|| "—".into());
-        println!(
+        say!(
             "  {} {} 入职 {} 离职 {}，截至 {date} 稳定就业 {} 个整月；合同 {} 个月，社保 {} 个月，就业登记 {}",
             s.county, s.employer, d(s.hire), d(s.leave), s.full_months_at(date),
             s.contract_months.unwrap_or(0), s.social_months.unwrap_or(0),
             match s.registration { Some(true) => "是", Some(false) => "否", None => "未填" }
         );
     }
-    println!("\n各期报表中的记录（逐月变化）：");
-    for line in ledger_history(&args, &id)? {
-        println!("  {line}");
+    say!("\n各期报表中的记录（逐月变化）：");
+    for line in ledger_history(at, &id)? {
+        say!("  {line}");
     }
     let pr = &r.progress;
-    println!("\n{} 年度目标计入情况（一）：", pr.plan_year);
+    say!("\n{} 年度目标计入情况（一）：", pr.plan_year);
     for (set, name, rule) in [
         (
             &pr.transferred_ids,
@@ -139,13 +153,13 @@ pub fn run(args: Args) -> Result<i32> {
         } else {
             "不计入"
         };
-        println!("  {name}：{yes}（条件：建档立卡且{rule}）");
+        say!("  {name}：{yes}（条件：建档立卡且{rule}）");
     }
     match entitle::six_month_gate(p, &r.facts, &r.policy, date) {
-        Ok(s) => println!("\n四(二) 六个月条件：满足（{}）", s.employer),
-        Err(j) => println!("\n四(二) 六个月条件：{}", j.why),
+        Ok(s) => say!("\n四(二) 六个月条件：满足（{}）", s.employer),
+        Err(j) => say!("\n四(二) 六个月条件：{}", j.why),
     }
-    println!("\n补贴发放：");
+    say!("\n补贴发放：");
     let rows = r.audit.payment_rows()?;
     for pay in rows.iter().filter(|x| x.person() == id) {
         let when = pay.pay_date.unwrap_or(date);
@@ -156,7 +170,7 @@ pub fn run(args: Args) -> Result<i32> {
                 format!("{}：{}", item.reference, j.why)
             }
         };
-        println!(
+        say!(
             "  {} {} {} {} 元（凭证号 {}）— {why}",
             when,
             pay.pool,
@@ -165,9 +179,9 @@ pub fn run(args: Args) -> Result<i32> {
             pay.voucher
         );
     }
-    println!("\n问题：");
+    say!("\n问题：");
     for f in r.audit.findings.iter().filter(|f| f.payee_key == id) {
-        println!("  [{}] {} {}：{}", f.severity, f.rule, f.item, f.message);
+        say!("  [{}] {} {}：{}", f.severity, f.rule, f.item, f.message);
     }
-    Ok(0)
+    Ok(out)
 }

@@ -4,25 +4,27 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-mod audit;
+pub mod audit;
 pub use audit::neutralise;
 mod demo;
 mod diff;
-mod explain;
+pub mod explain;
 mod gen;
 mod history;
-mod ingest;
+pub mod ingest;
 mod policy;
 mod progress;
 mod publish;
 mod query;
 mod reconcile;
 mod rejects;
-mod report;
+pub mod report;
 mod revisions;
 mod run_cmd;
+mod serve;
 mod spend;
 mod summary;
+mod user;
 
 #[derive(Parser)]
 #[command(
@@ -136,6 +138,10 @@ enum Command {
     Published(publish::ListArgs),
     /// 发布后的修订：某月发布的数字为何变化（哪些报表、哪些人、哪些凭证）
     Revisions(revisions::Args),
+    /// 启动网页版：在浏览器中上传报表、查看进度、打开清单、下载报告
+    Serve(serve::Args),
+    /// 管理网页版的账号
+    User(user::Args),
 }
 
 /// Runs the command line; returns the process exit code.
@@ -161,6 +167,8 @@ pub fn run() -> i32 {
         Command::Publish(a) => publish::run(a),
         Command::Published(a) => publish::list(a),
         Command::Revisions(a) => revisions::run(a),
+        Command::Serve(a) => serve::run(a),
+        Command::User(a) => user::run(a),
     };
     match result {
         Ok(code) => code,

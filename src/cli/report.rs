@@ -47,15 +47,43 @@ pub fn render_all(
     recompute: bool,
     stamp: Option<&crate::publish::Publication>,
 ) -> Result<Vec<PathBuf>> {
-    let kinds = if kinds.is_empty() {
-        Kind::ALL.to_vec()
-    } else {
-        kinds.to_vec()
-    };
     let formats = if formats.is_empty() {
         vec![Format::Html, Format::Md]
     } else {
         formats.to_vec()
+    };
+    let (mut prepared, summary) =
+        prepare_all(at, kinds, list_cap, recompute, &|s| eprintln!("{s}"))?;
+    let mut written = Vec::new();
+    for (kind, p) in &mut prepared {
+        eprintln!("生成{}……", kind.title());
+        p.context["publication"] = stamp.map_or(serde_json::Value::Null, |s| s.stamp());
+        written.extend(report::write(p, *kind, &formats, out)?);
+    }
+    let summary = serde_json::to_string_pretty(&summary)? + "\n";
+    for name in [
+        "summary.json".to_string(),
+        format!("summary-{}.json", at.as_of),
+    ] {
+        std::fs::write(out.join(&name), &summary)?;
+        written.push(out.join(name));
+    }
+    Ok(written)
+}
+
+/// Every requested kind as of the month, prepared (from the report cache, or computed once
+/// for all of them and cached), with summary.json. `say` hears what is being done.
+pub fn prepare_all(
+    at: &AsOfArgs,
+    kinds: &[Kind],
+    list_cap: usize,
+    recompute: bool,
+    say: &dyn Fn(&str),
+) -> Result<(Vec<(Kind, Prepared)>, serde_json::Value)> {
+    let kinds = if kinds.is_empty() {
+        Kind::ALL.to_vec()
+    } else {
+        kinds.to_vec()
     };
     let wh = at.warehouse();
     let cache = if wh.exists() {
@@ -85,7 +113,7 @@ pub fn render_all(
     }
     if prepared.len() < kinds.len() {
         prepared.clear();
-        eprintln!("核算截至 {} 的数据……", at.as_of);
+        say(&format!("核算截至 {} 的数据……", at.as_of));
         let mut r: Results = at.compute()?;
         let mut clock = crate::run::Phases::start();
         // The reports read no per-person facts and no rows of the model or payments: free
@@ -150,26 +178,12 @@ pub fn render_all(
         std::mem::forget(r);
         std::mem::forget(prev);
     } else {
-        eprintln!(
+        say(&format!(
             "截至 {} 的报告已核算过且数据未变，直接使用仓库中的结果",
             at.as_of
-        );
+        ));
     }
-    let mut written = Vec::new();
-    for (kind, p) in &mut prepared {
-        eprintln!("生成{}……", kind.title());
-        p.context["publication"] = stamp.map_or(serde_json::Value::Null, |s| s.stamp());
-        written.extend(report::write(p, *kind, &formats, out)?);
-    }
-    let summary = serde_json::to_string_pretty(&summary.unwrap_or_default())? + "\n";
-    for name in [
-        "summary.json".to_string(),
-        format!("summary-{}.json", at.as_of),
-    ] {
-        std::fs::write(out.join(&name), &summary)?;
-        written.push(out.join(name));
-    }
-    Ok(written)
+    Ok((prepared, summary.unwrap_or_default()))
 }
 
 pub fn print_written(files: &[PathBuf]) {

@@ -9,6 +9,7 @@ mod ingest;
 mod money;
 mod office;
 mod report;
+mod serve;
 mod supervision;
 mod targets;
 

@@ -1,0 +1,974 @@
+//! The pages. Each reads what `luyu report` and the other commands compute — the report cache
+//! for the dashboard and the reports, one month's `run::compute` for the lists behind the
+//! figures — and lays it out; nothing here computes a figure of its own.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Extension, Json};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::auth::User;
+use super::web::{download, error, json_error};
+use super::{App, Computed};
+use crate::cells::Month;
+use crate::ids::{looks_like_id, mask_id, mask_name};
+use crate::report::cache::{Cache, Inputs};
+use crate::report::{Kind, LIST_CAP};
+use crate::tables::ALL;
+
+const PER_PAGE: usize = 50;
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+#[derive(Deserialize, Default)]
+pub struct AsOf {
+    pub as_of: Option<String>,
+}
+
+/// The months the warehouse has exports for, first to last.
+fn months(app: &App) -> Vec<Month> {
+    let Ok(m) = app.warehouse().manifest() else {
+        return Vec::new();
+    };
+    let have: Vec<Month> = m
+        .exports
+        .iter()
+        .filter(|e| ALL.contains(&e.table))
+        .map(|e| e.month)
+        .collect();
+    let (Some(first), Some(last)) = (have.iter().min().copied(), have.iter().max().copied()) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut m = first;
+    while m <= last {
+        out.push(m);
+        m = m.next();
+    }
+    out
+}
+
+/// The month asked for, else the latest with data; an error page for a month that is not one.
+fn month_of(app: &App, q: &AsOf) -> Result<Option<Month>, Response> {
+    match q.as_of.as_deref().filter(|s| !s.is_empty()) {
+        Some(s) => s
+            .parse::<Month>()
+            .map(Some)
+            .map_err(|e| error(StatusCode::BAD_REQUEST, &e)),
+        None => Ok(months(app).last().copied()),
+    }
+}
+
+pub async fn home(State(app): State<App>) -> Response {
+    match months(&app).last() {
+        Some(m) => Redirect::to(&format!("/dashboard?as_of={m}")).into_response(),
+        None => Redirect::to("/upload").into_response(),
+    }
+}
+
+pub async fn not_found() -> Response {
+    error(StatusCode::NOT_FOUND, "没有这个页面")
+}
+
+/// The prepared report of a kind from the report cache, if the month has been computed.
+fn prepared(app: &App, month: Month, kind: Kind) -> Option<(crate::report::Prepared, Value)> {
+    let wh = app.warehouse();
+    let cache = Cache::new(
+        &wh,
+        &Inputs {
+            policy: app.policy.as_deref(),
+            as_of: month,
+            plan_year: None,
+            list_cap: LIST_CAP,
+            known_on: None,
+        },
+    )
+    .ok()?;
+    cache.get(kind)
+}
+
+fn computing_page(app: &App, user: &User, month: Month, back: &str) -> Response {
+    let id = super::jobs::start_compute(app, month);
+    app.web.page(
+        "computing.html",
+        json!({"job": id, "as_of": month.to_string(), "back": back, "months": month_list(app, month)}),
+        Some(user),
+    )
+}
+
+fn month_list(app: &App, current: Month) -> Vec<Value> {
+    months(app)
+        .into_iter()
+        .rev()
+        .map(|m| json!({"value": m.to_string(), "selected": m == current}))
+        .collect()
+}
+
+/// The completeness grid: per table and region, each month received, corrected, flagged for
+/// re-export or missing (DHIS2's reporting-rate view).
+fn completeness(app: &App) -> Value {
+    let Ok(m) = app.warehouse().manifest() else {
+        return Value::Null;
+    };
+    let months = months(app);
+    let mut rows = Vec::new();
+    for t in ALL {
+        for r in t.regions() {
+            let cells: Vec<Value> = months
+                .iter()
+                .map(|month| {
+                    let all: Vec<_> = m
+                        .exports
+                        .iter()
+                        .filter(|e| e.table == t && e.region == *r && e.month == *month)
+                        .collect();
+                    let current = all.iter().find(|e| e.is_current());
+                    let (state, label) = match current {
+                        None => ("missing", "缺"),
+                        Some(e) if e.reexport.is_some() => ("flagged", "⚠"),
+                        Some(_) if all.len() > 1 => ("corrected", "更正"),
+                        Some(_) => ("received", "✓"),
+                    };
+                    json!({"state": state, "label": label, "file": current.map(|e| e.file_name.clone()).unwrap_or_default()})
+                })
+                .collect();
+            let received = cells.iter().filter(|c| c["state"] != "missing").count();
+            rows.push(json!({"table": t.chinese(), "region": r.chinese(), "cells": cells,
+                             "rate": if months.is_empty() { "—".into() } else { format!("{}/{}", received, months.len()) }}));
+        }
+    }
+    json!({"months": months.iter().map(|m| format!("{}月", m.month)).collect::<Vec<_>>(), "rows": rows})
+}
+
+pub async fn dashboard(
+    State(app): State<App>,
+    Extension(user): Extension<User>,
+    Query(q): Query<AsOf>,
+) -> Response {
+    let month = match month_of(&app, &q) {
+        Ok(Some(m)) => m,
+        Ok(None) => return Redirect::to("/upload").into_response(),
+        Err(r) => return r,
+    };
+    let app2 = app.clone();
+    let cached = tokio::task::spawn_blocking(move || prepared(&app2, month, Kind::Briefing))
+        .await
+        .ok()
+        .flatten();
+    let Some((p, summary)) = cached else {
+        return computing_page(&app, &user, month, &format!("/dashboard?as_of={month}"));
+    };
+    let mut charts = BTreeMap::new();
+    for (name, title, chart) in &p.charts {
+        if let Ok(svg) = crate::report::charts::svg(chart, title) {
+            charts.insert(name.clone(), svg);
+        }
+    }
+    let mut c = p.context.clone();
+    // Names in links, encoded here (the templates have no URL filter).
+    let q = |v: &mut Value, key: &str| {
+        if let Some(list) = v.as_array_mut() {
+            for x in list {
+                let enc = urlencode(x[key].as_str().unwrap_or(""));
+                x["q"] = Value::String(enc);
+            }
+        }
+    };
+    q(&mut c["counties"], "name");
+    q(&mut c["townships"], "name");
+    if let Some(pools) = c["pools"].as_array_mut() {
+        for pool in pools {
+            q(&mut pool["items"], "name");
+        }
+    }
+    let c = &c;
+    app.web.page(
+        "dashboard.html",
+        json!({
+            "as_of": month.to_string(), "months": month_list(&app, month),
+            "targets": c["targets"], "pools": c["pools"], "by_rule": c["by_rule"], "counties": c["counties"],
+            "townships": c["townships"], "paid_total": c["paid_total"], "compliance": c["compliance"],
+            "error_count": summary["findings"]["errors"], "notice_count": summary["findings"]["notices"],
+            "category_sum": c["category_sum"], "overlap": c["overlap"], "has_prev": c["has_prev"], "prev_month": c["prev_month"],
+            "charts": charts, "completeness": completeness(&app),
+        }),
+        Some(&user),
+    )
+}
+
+pub async fn upload_page(State(app): State<App>, Extension(user): Extension<User>) -> Response {
+    let latest = months(&app).last().copied();
+    app.web.page(
+        "upload.html",
+        json!({"empty": latest.is_none(), "as_of": latest.map(|m| m.to_string()).unwrap_or_default(),
+               "months": latest.map(|m| month_list(&app, m)).unwrap_or_default(),
+               "limit_mb": super::UPLOAD_BYTES / 1024 / 1024, "limit_files": super::UPLOAD_FILES,
+               "extensions": super::UPLOAD_EXTENSIONS.join("、")}),
+        Some(&user),
+    )
+}
+
+/// The files of a drop: stored by their content's hash (no name from the client is a path),
+/// then ingested in the background.
+pub async fn upload(
+    State(app): State<App>,
+    Extension(user): Extension<User>,
+    mut form: Multipart,
+) -> Response {
+    if !user.may_unmask() {
+        return json_error(
+            StatusCode::FORBIDDEN,
+            "“查看”账号不能上传报表，请用“经办”账号",
+        );
+    }
+    if app.jobs.ingesting() {
+        return json_error(
+            StatusCode::CONFLICT,
+            "另一批报表正在导入，请等它完成后再上传",
+        );
+    }
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut refused: Vec<String> = Vec::new();
+    loop {
+        let field = match form.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => {
+                return json_error(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    &format!(
+                        "上传没有完成（{}）：一次最多 {} MB、{} 个文件",
+                        e.body_text(),
+                        super::UPLOAD_BYTES / 1024 / 1024,
+                        super::UPLOAD_FILES
+                    ),
+                )
+            }
+        };
+        let Some(name) = field.file_name().map(|n| n.to_string()) else {
+            continue;
+        };
+        // A folder's files may come with their relative path: the name is its last part.
+        let name = name
+            .rsplit(['/', '\\'])
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_string();
+        let ext = name
+            .rsplit_once('.')
+            .map(|(_, e)| e.to_lowercase())
+            .unwrap_or_default();
+        let bytes = match field.bytes().await {
+            Ok(b) => b,
+            Err(e) => {
+                return json_error(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    &format!(
+                        "上传没有完成（{}）：一次最多 {} MB",
+                        e.body_text(),
+                        super::UPLOAD_BYTES / 1024 / 1024
+                    ),
+                )
+            }
+        };
+        if name.is_empty() || name.starts_with('.') || name.starts_with("~$") {
+            continue;
+        }
+        if !super::UPLOAD_EXTENSIONS.contains(&ext.as_str()) {
+            refused.push(format!(
+                "{name}：不是报表文件（只接收 {}）",
+                super::UPLOAD_EXTENSIONS.join("、")
+            ));
+            continue;
+        }
+        if files.len() >= super::UPLOAD_FILES {
+            return json_error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &format!("一次最多上传 {} 个文件", super::UPLOAD_FILES),
+            );
+        }
+        files.push((name, bytes.to_vec()));
+    }
+    if files.is_empty() {
+        let why = if refused.is_empty() {
+            "没有收到文件".to_string()
+        } else {
+            refused.join("；")
+        };
+        return json_error(StatusCode::BAD_REQUEST, &why);
+    }
+    let wh = app.warehouse();
+    let mut stored = Vec::new();
+    for (name, bytes) in files {
+        let hash = crate::publish::sha256_hex(&bytes);
+        let ext = name
+            .rsplit_once('.')
+            .map(|(_, e)| e.to_lowercase())
+            .unwrap_or_default();
+        let rel = format!("incoming/{hash}.{ext}");
+        if let Err(e) = wh.write_atomic(&rel, &bytes) {
+            return json_error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string());
+        }
+        stored.push((wh.path(&rel), name));
+    }
+    match super::jobs::start_ingest(&app, stored, user) {
+        Some(job) => Json(json!({"job": job, "refused": refused})).into_response(),
+        None => json_error(
+            StatusCode::CONFLICT,
+            "另一批报表正在导入，请等它完成后再上传",
+        ),
+    }
+}
+
+pub async fn job_status(State(app): State<App>, Path(job): Path<String>) -> Response {
+    match job.parse::<u64>().ok().and_then(|id| app.jobs.status(id)) {
+        Some(s) => Json(s).into_response(),
+        None => json_error(StatusCode::NOT_FOUND, "没有这个任务"),
+    }
+}
+
+fn ingest_of(app: &App, job: &str) -> Result<super::jobs::IngestResult, Response> {
+    job.parse::<u64>()
+        .ok()
+        .and_then(|id| app.jobs.ingest_result(id))
+        .ok_or_else(|| {
+            error(
+                StatusCode::NOT_FOUND,
+                "没有这次导入的结果（服务重启后不再保留）",
+            )
+        })
+}
+
+pub async fn upload_result(
+    State(app): State<App>,
+    Extension(user): Extension<User>,
+    Path(job): Path<String>,
+) -> Response {
+    let r = match ingest_of(&app, &job) {
+        Ok(r) => r,
+        Err(e) => return e,
+    };
+    let latest = months(&app)
+        .last()
+        .map(|m| m.to_string())
+        .unwrap_or_default();
+    let rejects: Vec<Value> = r
+        .rejects
+        .iter()
+        .take(LIST_CAP)
+        .map(|x| {
+            let (value, reason) = masked_reject(&x.column, &x.value, &x.reason, &user);
+            json!({"file": x.file, "row": x.row, "column": x.column, "value": value, "reason": reason})
+        })
+        .collect();
+    app.web.page(
+        "upload_result.html",
+        json!({"job": job, "r": r, "rejects": rejects, "rejects_total": r.rejects.len(), "as_of": latest}),
+        Some(&user),
+    )
+}
+
+/// A rejected cell as the user may see it: an ID masked for 查看.
+fn masked_reject(column: &str, value: &str, reason: &str, user: &User) -> (String, String) {
+    if !user.may_unmask() && (column.contains("身份证") || column.contains("证件号码")) {
+        let m = mask_id(value);
+        (m.clone(), reason.replace(value, &m))
+    } else {
+        (value.to_string(), reason.to_string())
+    }
+}
+
+pub async fn upload_rejects_xlsx(
+    State(app): State<App>,
+    Extension(user): Extension<User>,
+    Path(job): Path<String>,
+) -> Response {
+    let r = match ingest_of(&app, &job) {
+        Ok(r) => r,
+        Err(e) => return e,
+    };
+    let rows: Vec<Vec<String>> = r
+        .rejects
+        .iter()
+        .map(|x| {
+            let (value, reason) = masked_reject(&x.column, &x.value, &x.reason, &user);
+            vec![
+                x.file.clone(),
+                x.row.to_string(),
+                x.column.clone(),
+                value,
+                reason,
+            ]
+        })
+        .collect();
+    match xlsx("拒收明细", &["文件", "行", "列", "值", "原因"], &rows) {
+        Ok(b) => download(b, XLSX, "拒收明细.xlsx"),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, &e),
+    }
+}
+
+/// A one-sheet workbook, every cell neutralised.
+fn xlsx(sheet_name: &str, header: &[&str], rows: &[Vec<String>]) -> Result<Vec<u8>, String> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    let e = |x: rust_xlsxwriter::XlsxError| x.to_string();
+    sheet.set_name(sheet_name).map_err(e)?;
+    for (c, h) in header.iter().enumerate() {
+        sheet.write_string(0, c as u16, *h).map_err(e)?;
+    }
+    for (i, row) in rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            sheet
+                .write_string(i as u32 + 1, c as u16, crate::cli::neutralise(v))
+                .map_err(e)?;
+        }
+    }
+    sheet.autofit();
+    book.save_to_buffer().map_err(e)
+}
+
+/// The month's full computation (for the lists and a person), kept while the data is unchanged.
+async fn computed(app: &App, month: Month) -> Result<Arc<Computed>, String> {
+    let manifest = std::fs::read(app.warehouse().manifest_path())
+        .map(|b| crate::publish::sha256_hex(&b))
+        .map_err(|e| format!("仓库还没有数据（{e}）"))?;
+    if let Ok(c) = app.computed.lock() {
+        if let Some(c) = c
+            .as_ref()
+            .filter(|c| c.month == month && c.manifest == manifest)
+        {
+            return Ok(c.clone());
+        }
+    }
+    let app2 = app.clone();
+    let c = tokio::task::spawn_blocking(move || -> Result<Computed, String> {
+        let results = app2.at(month).compute().map_err(|e| e.to_string())?;
+        Ok(Computed {
+            month,
+            manifest,
+            results,
+        })
+    })
+    .await
+    .map_err(|e| e.to_string())??;
+    let c = Arc::new(c);
+    if let Ok(mut slot) = app.computed.lock() {
+        // The previous month's results go: one month in memory at a time.
+        *slot = Some(c.clone());
+    }
+    Ok(c)
+}
+
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    as_of: Option<String>,
+    indicator: Option<String>,
+    item: Option<String>,
+    rule: Option<String>,
+    township: Option<String>,
+    county: Option<String>,
+    sort: Option<usize>,
+    desc: Option<u8>,
+    page: Option<usize>,
+}
+
+/// A person's handle in links: no ID in any URL.
+pub fn token(id: &str) -> String {
+    crate::publish::sha256_hex(id.as_bytes())[..16].to_string()
+}
+
+struct Table2 {
+    title: String,
+    header: Vec<&'static str>,
+    rows: Vec<Vec<String>>,
+    /// Per row, the person's token (a link to their page), if any.
+    links: Vec<Option<String>>,
+}
+
+fn persons_list(c: &Computed, q: &ListQuery) -> Result<Table2, String> {
+    let p = &c.results.progress;
+    let key = q.indicator.as_deref().unwrap_or("helped");
+    let ids = match key {
+        "helped" => p.helped_ids(),
+        "transferred" => p.transferred_ids.clone(),
+        "local" => p.local_ids.clone(),
+        "trained" => p.trained_ids.clone(),
+        other => return Err(format!("没有这个指标“{other}”")),
+    };
+    let name = p
+        .targets
+        .iter()
+        .find(|t| t.key == key)
+        .map_or(key, |t| t.name);
+    let mut t = Table2 {
+        title: format!("{name}：截至 {} 计入的人员", c.month),
+        header: vec!["身份证号", "姓名", "乡镇（街道）", "就业县（市、区）"],
+        rows: Vec::new(),
+        links: Vec::new(),
+    };
+    for id in ids {
+        let person = c.results.facts.person(&id);
+        let name = person
+            .and_then(|p| p.names.first())
+            .map(|n| mask_name(n))
+            .unwrap_or_default();
+        let township = person
+            .and_then(|p| p.township.as_ref())
+            .map(|t| t.to_string())
+            .unwrap_or_default();
+        let county = person
+            .and_then(|p| {
+                p.spells
+                    .iter()
+                    .map(|s| s.county.to_string())
+                    .find(|c| !c.is_empty())
+            })
+            .unwrap_or_default();
+        if q.township.as_deref().is_some_and(|w| w != township)
+            || q.county.as_deref().is_some_and(|w| w != county)
+        {
+            continue;
+        }
+        t.rows.push(vec![mask_id(&id), name, township, county]);
+        t.links.push(Some(token(&id)));
+    }
+    if let Some(w) = q.township.as_deref().or(q.county.as_deref()) {
+        t.title = format!("{}（{w}）", t.title);
+    }
+    Ok(t)
+}
+
+fn payments_list(c: &Computed, q: &ListQuery) -> Result<Table2, String> {
+    let rows = c.results.audit.payment_rows().map_err(|e| e.to_string())?;
+    let item = q.item.as_deref().unwrap_or("");
+    let mut t = Table2 {
+        title: if item.is_empty() {
+            format!("截至 {} 的全部补贴发放", c.month)
+        } else {
+            format!("{item}：截至 {} 的发放", c.month)
+        },
+        header: vec![
+            "凭证号",
+            "发放地区",
+            "资金来源",
+            "补贴项目",
+            "对象",
+            "名称",
+            "金额（元）",
+            "发放日期",
+            "报表月份",
+        ],
+        rows: Vec::new(),
+        links: Vec::new(),
+    };
+    for i in 0..rows.len() {
+        let p = rows.get(i);
+        if !item.is_empty() && p.item != item {
+            continue;
+        }
+        let person = p.payee_type == "个人" || looks_like_id(p.payee_id);
+        t.rows.push(vec![
+            p.voucher.to_string(),
+            p.region.to_string(),
+            p.pool.to_string(),
+            p.item.to_string(),
+            if looks_like_id(p.payee_id) {
+                mask_id(p.payee_id)
+            } else {
+                p.payee_id.to_string()
+            },
+            if person {
+                mask_name(p.payee_name)
+            } else {
+                p.payee_name.to_string()
+            },
+            crate::money::yuan(p.amount()),
+            p.pay_date.map(|d| d.to_string()).unwrap_or_default(),
+            p.export_month.to_string(),
+        ]);
+        let who = p.person();
+        t.links.push(looks_like_id(who).then(|| token(who)));
+    }
+    Ok(t)
+}
+
+fn findings_list(c: &Computed, q: &ListQuery) -> Result<Table2, String> {
+    let rule = q.rule.as_deref().unwrap_or("");
+    let mut t = Table2 {
+        title: if rule.is_empty() {
+            format!("截至 {} 的全部问题", c.month)
+        } else {
+            format!(
+                "{}：截至 {} 的问题",
+                crate::report::rule_name(rule),
+                c.month
+            )
+        },
+        header: vec![
+            "问题编号",
+            "严重程度",
+            "问题类型",
+            "责任单位",
+            "对象",
+            "名称",
+            "补贴项目",
+            "已发（元）",
+            "说明",
+        ],
+        rows: Vec::new(),
+        links: Vec::new(),
+    };
+    for f in crate::cli::audit::sorted(&c.results.audit.findings) {
+        if !rule.is_empty() && f.rule != rule {
+            continue;
+        }
+        t.rows.push(vec![
+            f.id.clone(),
+            f.severity.to_string(),
+            crate::report::rule_name(f.rule).to_string(),
+            f.unit.clone(),
+            f.payee.clone(),
+            f.payee_name.clone(),
+            f.item.clone(),
+            f.paid.map(crate::money::yuan).unwrap_or_default(),
+            f.message.clone(),
+        ]);
+        t.links
+            .push(looks_like_id(&f.payee_key).then(|| token(&f.payee_key)));
+    }
+    Ok(t)
+}
+
+pub async fn list(
+    State(app): State<App>,
+    Extension(user): Extension<User>,
+    Path(what): Path<String>,
+    Query(q): Query<ListQuery>,
+) -> Response {
+    let (what, as_xlsx) = match what.strip_suffix(".xlsx") {
+        Some(w) => (w.to_string(), true),
+        None => (what, false),
+    };
+    let month = match month_of(
+        &app,
+        &AsOf {
+            as_of: q.as_of.clone(),
+        },
+    ) {
+        Ok(Some(m)) => m,
+        Ok(None) => return Redirect::to("/upload").into_response(),
+        Err(r) => return r,
+    };
+    let c = match computed(&app, month).await {
+        Ok(c) => c,
+        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, &e),
+    };
+    let table = match what.as_str() {
+        "persons" => persons_list(&c, &q),
+        "payments" => payments_list(&c, &q),
+        "findings" => findings_list(&c, &q),
+        _ => return error(StatusCode::NOT_FOUND, "没有这种清单"),
+    };
+    let mut t = match table {
+        Ok(t) => t,
+        Err(e) => return error(StatusCode::BAD_REQUEST, &e),
+    };
+    // Sorted by the column asked for (numbers as numbers), stable.
+    let col = q.sort.unwrap_or(0).min(t.header.len().saturating_sub(1));
+    let desc = q.desc.unwrap_or(0) == 1;
+    let mut order: Vec<usize> = (0..t.rows.len()).collect();
+    order.sort_by(|a, b| {
+        let (x, y) = (&t.rows[*a][col], &t.rows[*b][col]);
+        let o = match (
+            x.replace(',', "").parse::<f64>(),
+            y.replace(',', "").parse::<f64>(),
+        ) {
+            (Ok(x), Ok(y)) => x.partial_cmp(&y).unwrap_or(std::cmp::Ordering::Equal),
+            _ => x.cmp(y),
+        };
+        if desc {
+            o.reverse()
+        } else {
+            o
+        }
+    });
+    t.rows = order.iter().map(|i| t.rows[*i].clone()).collect();
+    t.links = order.iter().map(|i| t.links[*i].clone()).collect();
+    if as_xlsx {
+        return match xlsx("清单", &t.header, &t.rows) {
+            Ok(b) => download(
+                b,
+                XLSX,
+                &format!("{}.xlsx", t.title.split('：').next().unwrap_or("清单")),
+            ),
+            Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, &e),
+        };
+    }
+    let total = t.rows.len();
+    let pages = total.div_ceil(PER_PAGE).max(1);
+    let page = q.page.unwrap_or(1).clamp(1, pages);
+    let start = (page - 1) * PER_PAGE;
+    let rows: Vec<Value> = t.rows[start.min(total)..(start + PER_PAGE).min(total)]
+        .iter()
+        .zip(&t.links[start.min(total)..(start + PER_PAGE).min(total)])
+        .map(|(cells, link)| json!({"cells": cells, "link": link}))
+        .collect();
+    // The query without sort and page, for the header and pager links.
+    let mut base = vec![format!("as_of={month}")];
+    for (k, v) in [
+        ("indicator", &q.indicator),
+        ("item", &q.item),
+        ("rule", &q.rule),
+        ("township", &q.township),
+        ("county", &q.county),
+    ] {
+        if let Some(v) = v {
+            base.push(format!("{k}={}", urlencode(v)));
+        }
+    }
+    let base = base.join("&");
+    app.web.page(
+        "list.html",
+        json!({"title": t.title, "header": t.header, "rows": rows, "total": total, "page": page, "pages": pages,
+               "sort": col, "desc": desc, "what": what, "base": base, "as_of": month.to_string(), "months": month_list(&app, month),
+               "prev": (page > 1).then(|| page - 1), "next": (page < pages).then(|| page + 1)}),
+        Some(&user),
+    )
+}
+
+pub fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+pub async fn person(
+    State(app): State<App>,
+    Extension(user): Extension<User>,
+    Path(token): Path<String>,
+    Query(q): Query<AsOf>,
+) -> Response {
+    if !user.may_unmask() {
+        return error(
+            StatusCode::FORBIDDEN,
+            "“查看”账号只能看脱敏数据；个人详情须用“经办”账号查看",
+        );
+    }
+    let month = match month_of(&app, &q) {
+        Ok(Some(m)) => m,
+        Ok(None) => return Redirect::to("/upload").into_response(),
+        Err(r) => return r,
+    };
+    let c = match computed(&app, month).await {
+        Ok(c) => c,
+        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, &e),
+    };
+    let Some(id) = c
+        .results
+        .facts
+        .persons
+        .iter()
+        .map(|(id, _)| id.to_string())
+        .find(|id| self::token(id) == token)
+    else {
+        return error(
+            StatusCode::NOT_FOUND,
+            "没有这个人（链接可能来自另一份数据）",
+        );
+    };
+    let at = app.at(month);
+    let story = match crate::cli::explain::story(&at, &id, &c.results) {
+        Ok(s) => s,
+        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+    };
+    app.auth.log(
+        &user,
+        &format!("查看未脱敏个人详情 {}（截至 {month}）", mask_id(&id)),
+    );
+    app.web.page(
+        "person.html",
+        json!({"story": story, "masked": mask_id(&id), "as_of": month.to_string(), "months": month_list(&app, month)}),
+        Some(&user),
+    )
+}
+
+pub async fn reports(
+    State(app): State<App>,
+    Extension(user): Extension<User>,
+    Query(q): Query<AsOf>,
+) -> Response {
+    let month = match month_of(&app, &q) {
+        Ok(Some(m)) => m,
+        Ok(None) => return Redirect::to("/upload").into_response(),
+        Err(r) => return r,
+    };
+    let app2 = app.clone();
+    let ready = tokio::task::spawn_blocking(move || {
+        Kind::ALL
+            .iter()
+            .all(|k| prepared(&app2, month, *k).is_some())
+    })
+    .await
+    .unwrap_or(false);
+    if !ready {
+        return computing_page(&app, &user, month, &format!("/reports?as_of={month}"));
+    }
+    let kinds: Vec<Value> = Kind::ALL
+        .iter()
+        .map(|k| json!({"code": k.code(), "title": k.title()}))
+        .collect();
+    app.web.page(
+        "reports.html",
+        json!({"as_of": month.to_string(), "months": month_list(&app, month), "kinds": kinds}),
+        Some(&user),
+    )
+}
+
+/// A report's files, rendered from the cache into a folder of their own.
+fn render(
+    app: &App,
+    month: Month,
+    kind: Kind,
+    format: crate::report::Format,
+) -> Result<std::path::PathBuf, String> {
+    let (mut p, _) = prepared(app, month, kind).ok_or("这个月份尚未核算，请先打开报告页面")?;
+    p.context["publication"] = Value::Null;
+    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "luyu-serve-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+    ));
+    crate::report::write(&p, kind, &[format], &dir).map_err(|e| e.to_string())?;
+    Ok(dir)
+}
+
+#[derive(Deserialize, Default)]
+pub struct Dl {
+    download: Option<u8>,
+}
+
+pub async fn report_file(
+    State(app): State<App>,
+    Extension(user): Extension<User>,
+    Path(name): Path<String>,
+    Query(dl): Query<Dl>,
+) -> Response {
+    // `briefing-2020-06.html`, `briefing-2020-06.md.zip`, `summary-2020-06.json`,
+    // `findings-2020-06.xlsx`: nothing of the name but these parts is used.
+    let Some((stem, ext)) = name.split_once('.') else {
+        return error(StatusCode::NOT_FOUND, "没有这个文件");
+    };
+    let Some((what, month)) = stem.split_once('-') else {
+        return error(StatusCode::NOT_FOUND, "没有这个文件");
+    };
+    let Ok(month) = month.parse::<Month>() else {
+        return error(StatusCode::NOT_FOUND, "没有这个文件");
+    };
+    let app2 = app.clone();
+    let what = what.to_string();
+    let ext = ext.to_string();
+    let user2 = user.clone();
+    let result = tokio::task::spawn_blocking(move || -> Result<Response, String> {
+        let kind = Kind::ALL.into_iter().find(|k| k.code() == what);
+        match (kind, ext.as_str()) {
+            (Some(kind), "html") => {
+                let dir = render(&app2, month, kind, crate::report::Format::Html)?;
+                let file = dir.join(format!("{}-{month}.html", kind.code()));
+                let html = std::fs::read(&file).map_err(|e| e.to_string());
+                let _ = std::fs::remove_dir_all(&dir);
+                let html = html?;
+                Ok(if dl.download == Some(1) {
+                    download(
+                        html,
+                        "text/html; charset=utf-8",
+                        &format!("{}-{month}.html", kind.title()),
+                    )
+                } else {
+                    axum::response::Html(html).into_response()
+                })
+            }
+            (Some(kind), "md.zip") => {
+                let dir = render(&app2, month, kind, crate::report::Format::Md)?;
+                let zipped = zip_dir(&dir);
+                let _ = std::fs::remove_dir_all(&dir);
+                Ok(download(
+                    zipped?,
+                    "application/zip",
+                    &format!("{}-{month}.zip", kind.title()),
+                ))
+            }
+            (None, "json") if what == "summary" => {
+                let (_, summary) = prepared(&app2, month, Kind::Briefing)
+                    .ok_or("这个月份尚未核算，请先打开报告页面")?;
+                let text =
+                    serde_json::to_string_pretty(&summary).map_err(|e| e.to_string())? + "\n";
+                Ok(download(
+                    text.into_bytes(),
+                    "application/json",
+                    &format!("summary-{month}.json"),
+                ))
+            }
+            (None, "xlsx") if what == "findings" => {
+                let at = app2.at(month);
+                let r = at.compute().map_err(|e| e.to_string())?;
+                let wh = app2.warehouse();
+                let f = crate::followup::build(
+                    &wh,
+                    &crate::followup::Params {
+                        policy: app2.policy.as_deref(),
+                        plan_year: None,
+                    },
+                    month,
+                    &r.audit.findings,
+                )
+                .map_err(|e| e.to_string())?;
+                let bytes =
+                    crate::cli::audit::workbook(&r, &f, month, false).map_err(|e| e.to_string())?;
+                let _ = &user2;
+                Ok(download(bytes, XLSX, &format!("问题整改台账-{month}.xlsx")))
+            }
+            _ => Err("没有这个文件".into()),
+        }
+    })
+    .await;
+    match result {
+        Ok(Ok(r)) => r,
+        Ok(Err(e)) => error(StatusCode::NOT_FOUND, &e),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+    }
+}
+
+fn zip_dir(dir: &std::path::Path) -> Result<Vec<u8>, String> {
+    use std::io::Write;
+    let mut buf = std::io::Cursor::new(Vec::new());
+    {
+        let mut z = zip::ZipWriter::new(&mut buf);
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        let mut names: Vec<_> = std::fs::read_dir(dir)
+            .map_err(|e| e.to_string())?
+            .filter_map(|e| e.ok())
+            .collect();
+        names.sort_by_key(|e| e.file_name());
+        for e in names {
+            let name = e.file_name().to_string_lossy().into_owned();
+            z.start_file(name, opts).map_err(|e| e.to_string())?;
+            z.write_all(&std::fs::read(e.path()).map_err(|e| e.to_string())?)
+                .map_err(|e| e.to_string())?;
+        }
+        z.finish().map_err(|e| e.to_string())?;
+    }
+    Ok(buf.into_inner())
+}
