@@ -5,7 +5,7 @@ CARGO ?= cargo
 LUYU = $(CARGO) run --quiet --
 DEMO_WH = out/demo/warehouse
 
-.PHONY: demo test lint build clean samples bench-ingest bench crash fuzz office-fixtures
+.PHONY: demo test lint build clean samples bench-ingest bench bench-serve crash fuzz office-fixtures
 
 build:
 	$(CARGO) build
@@ -63,6 +63,16 @@ fuzz:
 	mkdir -p fuzz/corpus/table_reader
 	cp tests/bad-inputs/*.csv tests/bad-inputs/*.xlsx data-samples/*3月贫困劳动力名册* fuzz/corpus/table_reader/
 	cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run -s none table_reader corpus/table_reader -- -max_total_time=$(FUZZ_SECONDS)
+
+## The web server's load test: 20 clients for 30 s on loopback while an upload ingests, on
+## data-samples/ (months 1-11 in the warehouse, December's files uploaded). Release build.
+SERVE_DIR ?= /var/tmp/luyu-serve-load
+bench-serve:
+	$(CARGO) build --release
+	rm -rf $(SERVE_DIR) && mkdir -p $(SERVE_DIR)/m11 $(SERVE_DIR)/m12
+	for f in data-samples/*; do case "$$f" in *12月*) cp "$$f" $(SERVE_DIR)/m12/ ;; *) cp "$$f" $(SERVE_DIR)/m11/ ;; esac; done
+	$(CARGO) run --release --quiet -- ingest $(SERVE_DIR)/m11 --warehouse $(SERVE_DIR)/wh > /dev/null
+	python3 benches/serve_load.py --luyu $${CARGO_TARGET_DIR:-target}/release/luyu --warehouse $(SERVE_DIR)/wh --as-of 2020-11 --upload $(SERVE_DIR)/m12
 
 ## The crash test at full strength: 100 ingests killed with SIGKILL at random moments.
 crash:

@@ -52,14 +52,20 @@ fn months(app: &App) -> Vec<Month> {
     out
 }
 
-/// The month asked for, else the latest with data; an error page for a month that is not one.
-fn month_of(app: &App, q: &AsOf) -> Result<Option<Month>, Response> {
+/// The month asked for, else the latest with data; a bad request for a month that is not one.
+fn month_of(app: &App, q: &AsOf) -> Result<Option<Month>, Bad> {
     match q.as_of.as_deref().filter(|s| !s.is_empty()) {
-        Some(s) => s
-            .parse::<Month>()
-            .map(Some)
-            .map_err(|e| error(StatusCode::BAD_REQUEST, &e)),
+        Some(s) => s.parse::<Month>().map(Some).map_err(Bad),
         None => Ok(months(app).last().copied()),
+    }
+}
+
+/// A bad request's message (its page is made where it is answered).
+struct Bad(String);
+
+impl IntoResponse for Bad {
+    fn into_response(self) -> Response {
+        error(StatusCode::BAD_REQUEST, &self.0)
     }
 }
 
@@ -152,7 +158,7 @@ pub async fn dashboard(
     let month = match month_of(&app, &q) {
         Ok(Some(m)) => m,
         Ok(None) => return Redirect::to("/upload").into_response(),
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let app2 = app.clone();
     let cached = tokio::task::spawn_blocking(move || prepared(&app2, month, Kind::Briefing))
@@ -332,16 +338,17 @@ pub async fn job_status(State(app): State<App>, Path(job): Path<String>) -> Resp
     }
 }
 
-fn ingest_of(app: &App, job: &str) -> Result<super::jobs::IngestResult, Response> {
+fn ingest_of(app: &App, job: &str) -> Option<super::jobs::IngestResult> {
     job.parse::<u64>()
         .ok()
         .and_then(|id| app.jobs.ingest_result(id))
-        .ok_or_else(|| {
-            error(
-                StatusCode::NOT_FOUND,
-                "没有这次导入的结果（服务重启后不再保留）",
-            )
-        })
+}
+
+fn no_result() -> Response {
+    error(
+        StatusCode::NOT_FOUND,
+        "没有这次导入的结果（服务重启后不再保留）",
+    )
 }
 
 pub async fn upload_result(
@@ -349,9 +356,8 @@ pub async fn upload_result(
     Extension(user): Extension<User>,
     Path(job): Path<String>,
 ) -> Response {
-    let r = match ingest_of(&app, &job) {
-        Ok(r) => r,
-        Err(e) => return e,
+    let Some(r) = ingest_of(&app, &job) else {
+        return no_result();
     };
     let latest = months(&app)
         .last()
@@ -388,9 +394,8 @@ pub async fn upload_rejects_xlsx(
     Extension(user): Extension<User>,
     Path(job): Path<String>,
 ) -> Response {
-    let r = match ingest_of(&app, &job) {
-        Ok(r) => r,
-        Err(e) => return e,
+    let Some(r) = ingest_of(&app, &job) else {
+        return no_result();
     };
     let rows: Vec<Vec<String>> = r
         .rejects
@@ -662,7 +667,7 @@ pub async fn list(
     ) {
         Ok(Some(m)) => m,
         Ok(None) => return Redirect::to("/upload").into_response(),
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let c = match computed(&app, month).await {
         Ok(c) => c,
@@ -768,7 +773,7 @@ pub async fn person(
     let month = match month_of(&app, &q) {
         Ok(Some(m)) => m,
         Ok(None) => return Redirect::to("/upload").into_response(),
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let c = match computed(&app, month).await {
         Ok(c) => c,
@@ -811,7 +816,7 @@ pub async fn reports(
     let month = match month_of(&app, &q) {
         Ok(Some(m)) => m,
         Ok(None) => return Redirect::to("/upload").into_response(),
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let app2 = app.clone();
     let ready = tokio::task::spawn_blocking(move || {

@@ -24,6 +24,25 @@ function poll(job, onProgress, onDone, onFail) {
     .catch((e) => onFail("与服务的连接中断：" + e));
 }
 
+// The files under a dropped entry (a file, or a folder read recursively).
+function filesOf(entry) {
+  if (entry.isFile) return new Promise((ok) => entry.file((f) => ok([f]), () => ok([])));
+  const reader = entry.createReader();
+  const all = [];
+  return new Promise((ok) => {
+    const more = () =>
+      reader.readEntries((batch) => {
+        if (batch.length === 0) {
+          Promise.all(all.map(filesOf)).then((lists) => ok(lists.flat()));
+        } else {
+          all.push(...batch);
+          more();
+        }
+      }, () => ok([]));
+    more();
+  });
+}
+
 function upload(files) {
   const list = Array.from(files).filter((f) => !f.name.startsWith(".") && !f.name.startsWith("~$"));
   if (list.length === 0) return;
@@ -98,7 +117,15 @@ document.addEventListener("DOMContentLoaded", () => {
     ["dragleave", "drop"].forEach((ev) => drop.addEventListener(ev, () => drop.classList.remove("over")));
     drop.addEventListener("drop", (e) => {
       e.preventDefault();
-      upload(e.dataTransfer.files);
+      const entries = Array.from(e.dataTransfer.items || [])
+        .map((i) => (i.webkitGetAsEntry ? i.webkitGetAsEntry() : null))
+        .filter((x) => x);
+      if (entries.some((x) => x.isDirectory)) {
+        // A dropped folder: its files, all the way down.
+        Promise.all(entries.map(filesOf)).then((lists) => upload(lists.flat()));
+      } else {
+        upload(e.dataTransfer.files);
+      }
     });
     for (const id of ["files", "folder"]) {
       const input = document.getElementById(id);
