@@ -90,24 +90,8 @@ pub fn run(args: Args) -> Result<i32> {
         args.at.as_of,
         &r.audit.findings,
     )?;
-    let life = |f: &Finding| -> (String, i64, String) {
-        followup.get(&f.id).map_or_else(
-            || (args.at.as_of.to_string(), 1, "新发现".to_string()),
-            |t| (t.first_month.clone(), t.months_open, t.status.clone()),
-        )
-    };
-    let who = |f: &Finding| -> (String, String) {
-        if args.unmasked {
-            let name = r
-                .facts
-                .person(&f.payee_key)
-                .and_then(|p| p.names.first())
-                .map_or_else(|| f.payee_name.clone(), |n| n.to_string());
-            (f.payee_key.clone(), name)
-        } else {
-            (f.payee.clone(), f.payee_name.clone())
-        }
-    };
+    let life = |f: &Finding| life(&followup, f, args.at.as_of);
+    let who = |f: &Finding| who(&r, f, args.unmasked);
     let money = |d: Option<rust_decimal::Decimal>| d.map(yuan).unwrap_or_default();
     if let Some(path) = &args.xlsx {
         let bytes = workbook(&r, &followup, args.at.as_of, args.unmasked)?;
@@ -180,6 +164,32 @@ pub fn run(args: Args) -> Result<i32> {
     Ok(0)
 }
 
+/// The payee of a finding and their name: masked, unless `unmasked` (the office).
+fn who(r: &crate::run::Results, f: &Finding, unmasked: bool) -> (String, String) {
+    if unmasked {
+        let name = r
+            .facts
+            .person(&f.payee_key)
+            .and_then(|p| p.names.first())
+            .map_or_else(|| f.payee_name.clone(), |n| n.to_string());
+        (f.payee_key.clone(), name)
+    } else {
+        (f.payee.clone(), f.payee_name.clone())
+    }
+}
+
+/// When a finding was first found, for how many months, and its status (新发现 / 未整改).
+fn life(
+    followup: &crate::followup::FollowUp,
+    f: &Finding,
+    as_of: crate::cells::Month,
+) -> (String, i64, String) {
+    followup.get(&f.id).map_or_else(
+        || (as_of.to_string(), 1, "新发现".to_string()),
+        |t| (t.first_month.clone(), t.months_open, t.status.clone()),
+    )
+}
+
 /// The follow-up workbook (问题整改台账) as xlsx bytes: one row per finding, errors first, with
 /// the answer columns empty. Masked unless `unmasked`; formula-like cells neutralised.
 pub fn workbook(
@@ -189,24 +199,8 @@ pub fn workbook(
     unmasked: bool,
 ) -> Result<Vec<u8>> {
     let findings = sorted(&r.audit.findings);
-    let who = |f: &Finding| -> (String, String) {
-        if unmasked {
-            let name = r
-                .facts
-                .person(&f.payee_key)
-                .and_then(|p| p.names.first())
-                .map_or_else(|| f.payee_name.clone(), |n| n.to_string());
-            (f.payee_key.clone(), name)
-        } else {
-            (f.payee.clone(), f.payee_name.clone())
-        }
-    };
-    let life = |f: &Finding| -> (String, i64, String) {
-        followup.get(&f.id).map_or_else(
-            || (as_of.to_string(), 1, "新发现".to_string()),
-            |t| (t.first_month.clone(), t.months_open, t.status.clone()),
-        )
-    };
+    let who = |f: &Finding| who(r, f, unmasked);
+    let life = |f: &Finding| life(followup, f, as_of);
     let money = |d: Option<rust_decimal::Decimal>| d.map(yuan).unwrap_or_default();
     let mut book = Workbook::new();
     let sheet = book.add_worksheet();

@@ -60,6 +60,16 @@ fn month_of(app: &App, q: &AsOf) -> Result<Option<Month>, Bad> {
     }
 }
 
+/// The month a page is for; else the answer: the file drop for an empty warehouse, a bad
+/// request for a month that is not one.
+fn month_or_upload(app: &App, q: &AsOf) -> Result<Month, Box<Response>> {
+    match month_of(app, q) {
+        Ok(Some(m)) => Ok(m),
+        Ok(None) => Err(Box::new(Redirect::to("/upload").into_response())),
+        Err(bad) => Err(Box::new(bad.into_response())),
+    }
+}
+
 /// A bad request's message (its page is made where it is answered).
 struct Bad(String);
 
@@ -155,10 +165,9 @@ pub async fn dashboard(
     Extension(user): Extension<User>,
     Query(q): Query<AsOf>,
 ) -> Response {
-    let month = match month_of(&app, &q) {
-        Ok(Some(m)) => m,
-        Ok(None) => return Redirect::to("/upload").into_response(),
-        Err(r) => return r.into_response(),
+    let month = match month_or_upload(&app, &q) {
+        Ok(m) => m,
+        Err(r) => return *r,
     };
     let app2 = app.clone();
     let cached = tokio::task::spawn_blocking(move || prepared(&app2, month, Kind::Briefing))
@@ -659,15 +668,12 @@ pub async fn list(
         Some(w) => (w.to_string(), true),
         None => (what, false),
     };
-    let month = match month_of(
-        &app,
-        &AsOf {
-            as_of: q.as_of.clone(),
-        },
-    ) {
-        Ok(Some(m)) => m,
-        Ok(None) => return Redirect::to("/upload").into_response(),
-        Err(r) => return r.into_response(),
+    let asked = AsOf {
+        as_of: q.as_of.clone(),
+    };
+    let month = match month_or_upload(&app, &asked) {
+        Ok(m) => m,
+        Err(r) => return *r,
     };
     let c = match computed(&app, month).await {
         Ok(c) => c,
@@ -770,10 +776,9 @@ pub async fn person(
             "“查看”账号只能看脱敏数据；个人详情须用“经办”账号查看",
         );
     }
-    let month = match month_of(&app, &q) {
-        Ok(Some(m)) => m,
-        Ok(None) => return Redirect::to("/upload").into_response(),
-        Err(r) => return r.into_response(),
+    let month = match month_or_upload(&app, &q) {
+        Ok(m) => m,
+        Err(r) => return *r,
     };
     let c = match computed(&app, month).await {
         Ok(c) => c,
@@ -813,10 +818,9 @@ pub async fn reports(
     Extension(user): Extension<User>,
     Query(q): Query<AsOf>,
 ) -> Response {
-    let month = match month_of(&app, &q) {
-        Ok(Some(m)) => m,
-        Ok(None) => return Redirect::to("/upload").into_response(),
-        Err(r) => return r.into_response(),
+    let month = match month_or_upload(&app, &q) {
+        Ok(m) => m,
+        Err(r) => return *r,
     };
     let app2 = app.clone();
     let ready = tokio::task::spawn_blocking(move || {
