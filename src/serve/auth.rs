@@ -253,6 +253,9 @@ pub async fn guard(State(app): State<App>, mut req: Request, next: Next) -> Resp
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
         if sent != session.csrf {
+            // Read what the browser is still sending, so that it gets this answer rather than
+            // a connection cut mid-upload.
+            let _ = axum::body::to_bytes(req.into_body(), super::UPLOAD_BYTES).await;
             return super::web::error(
                 StatusCode::FORBIDDEN,
                 "请求缺少有效的安全令牌（CSRF），请刷新页面后重试",
@@ -276,7 +279,10 @@ pub async fn guard(State(app): State<App>, mut req: Request, next: Next) -> Resp
         (None, false) if req.method() == Method::GET && !path.starts_with("/api/") => {
             Redirect::to("/login").into_response()
         }
-        (None, false) => super::web::error(StatusCode::UNAUTHORIZED, "请先登录"),
+        (None, false) => {
+            let _ = axum::body::to_bytes(req.into_body(), super::UPLOAD_BYTES).await;
+            super::web::error(StatusCode::UNAUTHORIZED, "请先登录")
+        }
     };
     if fresh {
         if let Ok(v) = set_cookie(&token).parse() {

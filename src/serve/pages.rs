@@ -235,12 +235,14 @@ pub async fn upload(
     mut form: Multipart,
 ) -> Response {
     if !user.may_unmask() {
+        drain(&mut form).await;
         return json_error(
             StatusCode::FORBIDDEN,
             "“查看”账号不能上传报表，请用“经办”账号",
         );
     }
     if app.jobs.ingesting() {
+        drain(&mut form).await;
         return json_error(
             StatusCode::CONFLICT,
             "另一批报表正在导入，请等它完成后再上传",
@@ -337,6 +339,14 @@ pub async fn upload(
             StatusCode::CONFLICT,
             "另一批报表正在导入，请等它完成后再上传",
         ),
+    }
+}
+
+/// Reads what the browser is still sending before refusing it, so that it gets the answer
+/// rather than a connection cut mid-upload.
+async fn drain(form: &mut Multipart) {
+    while let Ok(Some(mut field)) = form.next_field().await {
+        while let Ok(Some(_)) = field.chunk().await {}
     }
 }
 
