@@ -131,7 +131,8 @@ pub struct Params<'a> {
 
 /// The findings as of `month`, from the report cache or computed.
 fn findings_of(wh: &Warehouse, inputs: &Params, month: Month) -> Result<Vec<Seen>, Error> {
-    let cache = Cache::new(
+    // Keyed by the month's own exports: a new month's files leave earlier months' lists valid.
+    let cache = Cache::for_month(
         wh,
         &Inputs {
             policy: inputs.policy,

@@ -45,6 +45,30 @@ pub struct Inputs<'a> {
 impl<'a> Cache<'a> {
     /// The cache for these inputs; its key hashes them with the manifest and the binary.
     pub fn new(wh: &'a Warehouse, inputs: &Inputs) -> std::io::Result<Cache<'a>> {
+        let mut data = std::fs::read(wh.manifest_path())?;
+        // A new publication of the month adds its revisions section.
+        data.extend(b"\0publications\0");
+        data.extend(std::fs::read(wh.path(crate::publish::INDEX)).unwrap_or_default());
+        Cache::keyed(wh, inputs, &data)
+    }
+
+    /// The cache of what depends on the month alone: its key hashes the exports as of the month
+    /// (the current export of each table, region and month up to it, as this view knows them)
+    /// instead of the whole manifest, so that next month's files leave it valid. For the
+    /// 整改台账's month-by-month findings.
+    pub fn for_month(
+        wh: &'a Warehouse,
+        inputs: &Inputs,
+    ) -> Result<Cache<'a>, Box<dyn std::error::Error>> {
+        let manifest = wh.manifest()?;
+        let ids: Vec<&str> = Warehouse::current(&manifest, inputs.as_of)
+            .into_iter()
+            .map(|e| e.id.as_str())
+            .collect();
+        Ok(Cache::keyed(wh, inputs, ids.join("\n").as_bytes())?)
+    }
+
+    fn keyed(wh: &'a Warehouse, inputs: &Inputs, data: &[u8]) -> std::io::Result<Cache<'a>> {
         let mut h = Sha256::new();
         h.update(b"luyu report cache 1\0");
         h.update(env!("CARGO_PKG_VERSION").as_bytes());
@@ -54,11 +78,8 @@ impl<'a> Cache<'a> {
                 h.update(format!("{t:?}").as_bytes());
             }
         }
-        h.update(b"\0manifest\0");
-        h.update(std::fs::read(wh.manifest_path())?);
-        // A new publication of the month adds its revisions section.
-        h.update(b"\0publications\0");
-        h.update(std::fs::read(wh.path(crate::publish::INDEX)).unwrap_or_default());
+        h.update(b"\0data\0");
+        h.update(data);
         h.update(b"\0policy\0");
         match inputs.policy {
             Some(p) => h.update(std::fs::read(p)?),
