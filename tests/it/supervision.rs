@@ -89,6 +89,14 @@ fn counted_local(wh: &str, month: &str, tmp: &Path) -> Vec<String> {
         .collect()
 }
 
+/// A report's section: from its heading to the next `## `.
+fn section(md: &str, heading: &str) -> String {
+    let start = md.find(heading).unwrap();
+    let rest = &md[start + heading.len()..];
+    let end = rest.find("\n## ").map_or(rest.len(), |i| i + 1);
+    format!("{heading}{}", &rest[..end])
+}
+
 fn mask(id: &str) -> String {
     format!("{}********{}", &id[..6], &id[14..])
 }
@@ -228,6 +236,7 @@ fn a_publication_is_reproduced_and_a_late_correction_explained() {
     assert!(md.contains(&sentence), "{md}");
     let html = std::fs::read_to_string(report.join("briefing-2020-06.html")).unwrap();
     assert!(html.contains("发布后的修订") && html.contains(&sentence));
+    insta::assert_snapshot!("revisions-section-2020-06.md", section(&md, "## 发布后的修订"));
 
     // The publication is reproduced from the warehouse as known on its date.
     let out = ok(&["publish", "--verify", "--warehouse", wh]);
@@ -523,6 +532,7 @@ fn findings_are_followed_to_closure_with_the_answers_sent_back() {
     ]);
     let md = std::fs::read_to_string(report.join("supervision-2020-07.md")).unwrap();
     assert!(md.contains("## 六、问题整改台账"), "{md}");
+    insta::assert_snapshot!("followup-section-2020-07.md", section(&md, "## 六、问题整改台账"));
     let row = md
         .lines()
         .find(|l| l.starts_with(&format!("| {still} |")))
