@@ -247,7 +247,8 @@ pub fn verify(
             Some(p.plan_year),
         )?;
         let again = summary_bytes(&r.summary)?;
-        std::mem::forget(r);
+        // Freed while the next publication is checked.
+        std::thread::spawn(move || drop(r));
         let stored = std::fs::read(wh.path(&p.summary_rel())).unwrap_or_default();
         if again != stored {
             let published: serde_json::Value =

@@ -173,10 +173,12 @@ pub fn prepare_all(
             prepared.push((*kind, p));
         }
         summary = Some(r.summary.clone());
-        // Freeing the computation row by row takes seconds at national scale; the caller
-        // ends the process soon after, and the OS reclaims it at once.
-        std::mem::forget(r);
-        std::mem::forget(prev);
+        // Freed on another thread: freeing millions of rows takes seconds at national scale,
+        // and the CLI ends the process soon after (the server goes on, so nothing may leak).
+        std::thread::spawn(move || {
+            drop(r);
+            drop(prev);
+        });
     } else {
         say(&format!(
             "截至 {} 的报告已核算过且数据未变，直接使用仓库中的结果",

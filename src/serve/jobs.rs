@@ -291,7 +291,7 @@ pub fn start_compute(app: &App, month: Month) -> u64 {
             crate::cli::report::prepare_all(&at, &[], crate::report::LIST_CAP, false, &say);
         match result {
             Ok(prepared) => {
-                std::mem::forget(prepared);
+                drop(prepared);
                 app.jobs.update(id, |j| {
                     j.status.state = "done";
                     j.status.message = "核算完成".into();

@@ -236,7 +236,10 @@ fn a_publication_is_reproduced_and_a_late_correction_explained() {
     assert!(md.contains(&sentence), "{md}");
     let html = std::fs::read_to_string(report.join("briefing-2020-06.html")).unwrap();
     assert!(html.contains("发布后的修订") && html.contains(&sentence));
-    insta::assert_snapshot!("revisions-section-2020-06.md", section(&md, "## 发布后的修订"));
+    insta::assert_snapshot!(
+        "revisions-section-2020-06.md",
+        section(&md, "## 发布后的修订")
+    );
 
     // The publication is reproduced from the warehouse as known on its date.
     let out = ok(&["publish", "--verify", "--warehouse", wh]);
@@ -532,7 +535,10 @@ fn findings_are_followed_to_closure_with_the_answers_sent_back() {
     ]);
     let md = std::fs::read_to_string(report.join("supervision-2020-07.md")).unwrap();
     assert!(md.contains("## 六、问题整改台账"), "{md}");
-    insta::assert_snapshot!("followup-section-2020-07.md", section(&md, "## 六、问题整改台账"));
+    insta::assert_snapshot!(
+        "followup-section-2020-07.md",
+        section(&md, "## 六、问题整改台账")
+    );
     let row = md
         .lines()
         .find(|l| l.starts_with(&format!("| {still} |")))
