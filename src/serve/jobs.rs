@@ -76,6 +76,8 @@ pub struct Jobs {
     map: Mutex<HashMap<u64, Job>>,
     ingesting: AtomicBool,
     computing: Mutex<HashMap<Month, u64>>,
+    /// The running computations of a month's full results (for the lists), by month.
+    results: Mutex<HashMap<Month, u64>>,
 }
 
 impl Jobs {
@@ -128,6 +130,11 @@ impl Jobs {
     /// The running computation of a month, if any.
     pub fn computing(&self, month: Month) -> Option<u64> {
         let id = *self.computing.lock().ok()?.get(&month)?;
+        (self.status(id)?.state == "running").then_some(id)
+    }
+
+    fn computing_results(&self, month: Month) -> Option<u64> {
+        let id = *self.results.lock().ok()?.get(&month)?;
         (self.status(id)?.state == "running").then_some(id)
     }
 }
@@ -303,6 +310,48 @@ pub fn start_compute(app: &App, month: Month) -> u64 {
                 j.status.message = e.to_string();
             }),
         }
+    });
+    id
+}
+
+/// Starts (or joins) the computation of a month's full results — what the lists behind the
+/// figures and a person's page read — and keeps them in memory when done (one month at a
+/// time). `back` is the page to return to.
+pub fn start_results(app: &App, month: Month, manifest: String, back: String) -> u64 {
+    if let Some(id) = app.jobs.computing_results(month) {
+        return id;
+    }
+    let id = app
+        .jobs
+        .add("results", 0, &format!("正在核算截至 {month} 的明细……"));
+    if let Ok(mut m) = app.jobs.results.lock() {
+        m.insert(month, id);
+    }
+    let app = app.clone();
+    std::thread::spawn(move || match app.at(month).compute() {
+        Ok(results) => {
+            let c = std::sync::Arc::new(super::Computed {
+                month,
+                manifest,
+                results,
+            });
+            let old = app
+                .computed
+                .lock()
+                .ok()
+                .and_then(|mut slot| slot.replace(c));
+            // The previous month's results are freed here, not in a request.
+            drop(old);
+            app.jobs.update(id, |j| {
+                j.status.state = "done";
+                j.status.message = "核算完成".into();
+                j.status.result = Some(back);
+            });
+        }
+        Err(e) => app.jobs.update(id, |j| {
+            j.status.state = "failed";
+            j.status.message = e.to_string();
+        }),
     });
     id
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Json};
 use serde::Deserialize;
@@ -456,11 +456,22 @@ fn xlsx(sheet_name: &str, header: &[&str], rows: &[Vec<String>]) -> Result<Vec<u
     book.save_to_buffer().map_err(e)
 }
 
-/// The month's full computation (for the lists and a person), kept while the data is unchanged.
-async fn computed(app: &App, month: Month) -> Result<Arc<Computed>, String> {
+/// The month's full results (for the lists and a person) if they are in memory and the data
+/// is unchanged; else the page that computes them in the background and comes back to `back`.
+fn results(
+    app: &App,
+    user: &User,
+    month: Month,
+    back: &Uri,
+) -> Result<Arc<Computed>, Box<Response>> {
     let manifest = std::fs::read(app.warehouse().manifest_path())
         .map(|b| crate::publish::sha256_hex(&b))
-        .map_err(|e| format!("仓库还没有数据（{e}）"))?;
+        .map_err(|e| {
+            Box::new(error(
+                StatusCode::NOT_FOUND,
+                &format!("仓库还没有数据（{e}）"),
+            ))
+        })?;
     if let Ok(c) = app.computed.lock() {
         if let Some(c) = c
             .as_ref()
@@ -469,23 +480,51 @@ async fn computed(app: &App, month: Month) -> Result<Arc<Computed>, String> {
             return Ok(c.clone());
         }
     }
-    let app2 = app.clone();
-    let c = tokio::task::spawn_blocking(move || -> Result<Computed, String> {
-        let results = app2.at(month).compute().map_err(|e| e.to_string())?;
-        Ok(Computed {
-            month,
-            manifest,
-            results,
-        })
-    })
-    .await
-    .map_err(|e| e.to_string())??;
-    let c = Arc::new(c);
-    if let Ok(mut slot) = app.computed.lock() {
-        // The previous month's results go: one month in memory at a time.
-        *slot = Some(c.clone());
-    }
-    Ok(c)
+    let back = back
+        .path_and_query()
+        .map_or("/".to_string(), |p| p.to_string());
+    let id = super::jobs::start_results(app, month, manifest, back.clone());
+    Err(Box::new(app.web.page(
+        "computing.html",
+        json!({"job": id, "as_of": month.to_string(), "back": back, "months": month_list(app, month)}),
+        Some(user),
+    )))
+}
+
+/// The last list built, sorted, by everything it was built from.
+static LAST_LIST: std::sync::Mutex<Option<(String, Arc<Table2>)>> = std::sync::Mutex::new(None);
+
+/// A list built and sorted by column `col` (amounts and counts as exact numbers).
+fn sorted_list(
+    c: &Computed,
+    what: &str,
+    q: &ListQuery,
+    col: usize,
+    desc: bool,
+) -> Result<Table2, String> {
+    let mut t = match what {
+        "persons" => persons_list(c, q),
+        "payments" => payments_list(c, q),
+        _ => findings_list(c, q),
+    }?;
+    let col = col.min(t.header.len().saturating_sub(1));
+    let number = |s: &str| rust_decimal::Decimal::from_str_exact(&s.replace(',', "")).ok();
+    let mut order: Vec<usize> = (0..t.rows.len()).collect();
+    order.sort_by(|a, b| {
+        let (x, y) = (&t.rows[*a][col], &t.rows[*b][col]);
+        let o = match (number(x), number(y)) {
+            (Some(x), Some(y)) => x.cmp(&y),
+            _ => x.cmp(y),
+        };
+        if desc {
+            o.reverse()
+        } else {
+            o
+        }
+    });
+    t.rows = order.iter().map(|i| t.rows[*i].clone()).collect();
+    t.links = order.iter().map(|i| t.links[*i].clone()).collect();
+    Ok(t)
 }
 
 #[derive(Deserialize, Default)]
@@ -673,11 +712,23 @@ pub async fn list(
     Extension(user): Extension<User>,
     Path(what): Path<String>,
     Query(q): Query<ListQuery>,
+    uri: Uri,
 ) -> Response {
+    let page_asked = q.page;
+    let filters = [
+        ("indicator", q.indicator.clone()),
+        ("item", q.item.clone()),
+        ("rule", q.rule.clone()),
+        ("township", q.township.clone()),
+        ("county", q.county.clone()),
+    ];
     let (what, as_xlsx) = match what.strip_suffix(".xlsx") {
         Some(w) => (w.to_string(), true),
         None => (what, false),
     };
+    if !["persons", "payments", "findings"].contains(&what.as_str()) {
+        return error(StatusCode::NOT_FOUND, "没有这种清单");
+    }
     let asked = AsOf {
         as_of: q.as_of.clone(),
     };
@@ -685,41 +736,43 @@ pub async fn list(
         Ok(m) => m,
         Err(r) => return *r,
     };
-    let c = match computed(&app, month).await {
+    let c = match results(&app, &user, month, &uri) {
         Ok(c) => c,
-        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, &e),
+        Err(page) => return *page,
     };
-    let table = match what.as_str() {
-        "persons" => persons_list(&c, &q),
-        "payments" => payments_list(&c, &q),
-        "findings" => findings_list(&c, &q),
-        _ => return error(StatusCode::NOT_FOUND, "没有这种清单"),
-    };
-    let mut t = match table {
-        Ok(t) => t,
-        Err(e) => return error(StatusCode::BAD_REQUEST, &e),
-    };
-    // Sorted by the column asked for (numbers as numbers), stable.
-    let col = q.sort.unwrap_or(0).min(t.header.len().saturating_sub(1));
+    let col = q.sort.unwrap_or(0);
     let desc = q.desc.unwrap_or(0) == 1;
-    let mut order: Vec<usize> = (0..t.rows.len()).collect();
-    order.sort_by(|a, b| {
-        let (x, y) = (&t.rows[*a][col], &t.rows[*b][col]);
-        let o = match (
-            x.replace(',', "").parse::<f64>(),
-            y.replace(',', "").parse::<f64>(),
-        ) {
-            (Ok(x), Ok(y)) => x.partial_cmp(&y).unwrap_or(std::cmp::Ordering::Equal),
-            _ => x.cmp(y),
-        };
-        if desc {
-            o.reverse()
-        } else {
-            o
-        }
+    // The sorted list is kept for its pages: at a million persons it is built in a second.
+    let key = format!(
+        "{}|{month}|{what}|{:?}|{:?}|{:?}|{:?}|{:?}|{col}|{desc}",
+        c.manifest, q.indicator, q.item, q.rule, q.township, q.county
+    );
+    let kept = LAST_LIST.lock().ok().and_then(|l| {
+        l.as_ref()
+            .filter(|(k, _)| *k == key)
+            .map(|(_, t)| t.clone())
     });
-    t.rows = order.iter().map(|i| t.rows[*i].clone()).collect();
-    t.links = order.iter().map(|i| t.links[*i].clone()).collect();
+    let t = match kept {
+        Some(t) => t,
+        None => {
+            let c2 = c.clone();
+            let what2 = what.clone();
+            let built =
+                tokio::task::spawn_blocking(move || sorted_list(&c2, &what2, &q, col, desc)).await;
+            match built {
+                Ok(Ok(t)) => {
+                    let t = Arc::new(t);
+                    if let Ok(mut l) = LAST_LIST.lock() {
+                        *l = Some((key, t.clone()));
+                    }
+                    t
+                }
+                Ok(Err(e)) => return error(StatusCode::BAD_REQUEST, &e),
+                Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+            }
+        }
+    };
+    let col = col.min(t.header.len().saturating_sub(1));
     if as_xlsx {
         return match xlsx("清单", &t.header, &t.rows) {
             Ok(b) => download(
@@ -732,7 +785,7 @@ pub async fn list(
     }
     let total = t.rows.len();
     let pages = total.div_ceil(PER_PAGE).max(1);
-    let page = q.page.unwrap_or(1).clamp(1, pages);
+    let page = page_asked.unwrap_or(1).clamp(1, pages);
     let start = (page - 1) * PER_PAGE;
     let rows: Vec<Value> = t.rows[start.min(total)..(start + PER_PAGE).min(total)]
         .iter()
@@ -741,13 +794,7 @@ pub async fn list(
         .collect();
     // The query without sort and page, for the header and pager links.
     let mut base = vec![format!("as_of={month}")];
-    for (k, v) in [
-        ("indicator", &q.indicator),
-        ("item", &q.item),
-        ("rule", &q.rule),
-        ("township", &q.township),
-        ("county", &q.county),
-    ] {
+    for (k, v) in &filters {
         if let Some(v) = v {
             base.push(format!("{k}={}", urlencode(v)));
         }
@@ -779,6 +826,7 @@ pub async fn person(
     Extension(user): Extension<User>,
     Path(token): Path<String>,
     Query(q): Query<AsOf>,
+    uri: Uri,
 ) -> Response {
     if !user.may_unmask() {
         return error(
@@ -790,9 +838,9 @@ pub async fn person(
         Ok(m) => m,
         Err(r) => return *r,
     };
-    let c = match computed(&app, month).await {
+    let c = match results(&app, &user, month, &uri) {
         Ok(c) => c,
-        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, &e),
+        Err(page) => return *page,
     };
     let Some(id) = c
         .results
@@ -883,6 +931,7 @@ pub async fn report_file(
     Extension(user): Extension<User>,
     Path(name): Path<String>,
     Query(dl): Query<Dl>,
+    uri: Uri,
 ) -> Response {
     // `briefing-2020-06.html`, `briefing-2020-06.md.zip`, `summary-2020-06.json`,
     // `findings-2020-06.xlsx`: nothing of the name but these parts is used.
@@ -895,10 +944,18 @@ pub async fn report_file(
     let Ok(month) = month.parse::<Month>() else {
         return error(StatusCode::NOT_FOUND, "没有这个文件");
     };
+    // The findings workbook is of the month's full results: computed in the background first.
+    let full = if what == "findings" && ext == "xlsx" {
+        match results(&app, &user, month, &uri) {
+            Ok(c) => Some(c),
+            Err(page) => return *page,
+        }
+    } else {
+        None
+    };
     let app2 = app.clone();
     let what = what.to_string();
     let ext = ext.to_string();
-    let user2 = user.clone();
     let result = tokio::task::spawn_blocking(move || -> Result<Response, String> {
         let kind = Kind::ALL.into_iter().find(|k| k.code() == what);
         match (kind, ext.as_str()) {
@@ -940,8 +997,10 @@ pub async fn report_file(
                 ))
             }
             (None, "xlsx") if what == "findings" => {
-                let at = app2.at(month);
-                let r = at.compute().map_err(|e| e.to_string())?;
+                let Some(c) = full else {
+                    return Err("没有这个文件".into());
+                };
+                let r = &c.results;
                 let wh = app2.warehouse();
                 let f = crate::followup::build(
                     &wh,
@@ -954,8 +1013,7 @@ pub async fn report_file(
                 )
                 .map_err(|e| e.to_string())?;
                 let bytes =
-                    crate::cli::audit::workbook(&r, &f, month, false).map_err(|e| e.to_string())?;
-                let _ = &user2;
+                    crate::cli::audit::workbook(r, &f, month, false).map_err(|e| e.to_string())?;
                 Ok(download(bytes, XLSX, &format!("问题整改台账-{month}.xlsx")))
             }
             _ => Err("没有这个文件".into()),

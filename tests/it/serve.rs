@@ -334,7 +334,7 @@ fn the_web_application_gives_the_clis_figures_and_refuses_what_it_should() {
                 "{month} {key}"
             );
             let list = c
-                .get(&format!("/list/persons?as_of={month}&indicator={key}"))
+                .computed(&format!("/list/persons?as_of={month}&indicator={key}"))
                 .text();
             assert!(
                 list.contains(&format!("<b id=\"total\">{actual}</b>")),
@@ -349,13 +349,13 @@ fn the_web_application_gives_the_clis_figures_and_refuses_what_it_should() {
             "summary.json from the page"
         );
     }
-    let list = c.get("/list/persons?as_of=2020-12&indicator=local&sort=2&desc=1&page=2");
+    let list = c.computed("/list/persons?as_of=2020-12&indicator=local&sort=2&desc=1&page=2");
     assert_eq!(list.status, 200);
     assert!(
         !list.text().contains("500101199") || list.text().contains("********"),
         "masked"
     );
-    let xlsx = c.get("/list/persons.xlsx?as_of=2020-12&indicator=local");
+    let xlsx = c.computed("/list/persons.xlsx?as_of=2020-12&indicator=local");
     assert_eq!(xlsx.status, 200);
     assert!(xlsx.body.starts_with(b"PK"));
     assert!(xlsx
@@ -364,15 +364,17 @@ fn the_web_application_gives_the_clis_figures_and_refuses_what_it_should() {
         .contains("attachment"));
     let item = encode("培训补贴");
     assert!(c
-        .get(&format!("/list/payments?as_of=2020-12&item={item}"))
+        .computed(&format!("/list/payments?as_of=2020-12&item={item}"))
         .text()
         .contains("培训补贴"));
     assert!(c
-        .get("/list/findings?as_of=2020-12&rule=over_entitlement")
+        .computed("/list/findings?as_of=2020-12&rule=over_entitlement")
         .text()
         .contains("ZG-"));
     // From a person in a list, their story (the machine's clerk may see it unmasked).
-    let list = c.get("/list/persons?as_of=2020-12&indicator=local").text();
+    let list = c
+        .computed("/list/persons?as_of=2020-12&indicator=local")
+        .text();
     let link = list
         .split("href=\"/person/")
         .nth(1)
@@ -381,7 +383,7 @@ fn the_web_application_gives_the_clis_figures_and_refuses_what_it_should() {
         .next()
         .unwrap()
         .replace("&amp;", "&");
-    let p = c.get(&format!("/person/{link}"));
+    let p = c.computed(&format!("/person/{link}"));
     assert_eq!(p.status, 200);
     assert!(p.text().contains("年度目标计入情况"), "{}", p.text());
     let log = std::fs::read_to_string(wh.join("access-log.jsonl")).unwrap();
@@ -586,7 +588,7 @@ fn accounts_roles_and_csrf_guard_an_office_server() {
     assert!(dash.text().contains("李四（查看）"));
     // 查看: masked lists, no person pages, no uploads.
     let list = viewer
-        .get("/list/persons?as_of=2020-12&indicator=local")
+        .computed("/list/persons?as_of=2020-12&indicator=local")
         .text();
     assert!(
         !list.contains("href=\"/person/"),
@@ -618,7 +620,7 @@ fn accounts_roles_and_csrf_guard_an_office_server() {
         303
     );
     let list = clerk
-        .get("/list/persons?as_of=2020-12&indicator=local")
+        .computed("/list/persons?as_of=2020-12&indicator=local")
         .text();
     let link = list
         .split("href=\"/person/")
@@ -628,7 +630,7 @@ fn accounts_roles_and_csrf_guard_an_office_server() {
         .next()
         .unwrap()
         .replace("&amp;", "&");
-    assert_eq!(clerk.get(&format!("/person/{link}")).status, 200);
+    assert_eq!(clerk.computed(&format!("/person/{link}")).status, 200);
     let log = std::fs::read_to_string(wh.join("access-log.jsonl")).unwrap();
     assert!(
         log.contains("\"user\":\"张三\"") && log.contains("查看未脱敏个人详情"),
