@@ -158,6 +158,7 @@ pub fn start_ingest(
             &format!("上传 {} 个文件：{}", names.len(), names.join("、")),
         );
         let wh = app.warehouse();
+        let stored: Vec<PathBuf> = files.iter().map(|(p, _)| p.clone()).collect();
         let mut done = 0;
         let result = crate::ingest::ingest_named(&wh, files, None, |_| {
             done += 1;
@@ -181,6 +182,10 @@ pub fn start_ingest(
                 j.status.state = "failed";
                 j.status.message = e.to_string();
             }),
+        }
+        // The warehouse's raw/ archive keeps every file received; the upload's own copies go.
+        for p in stored {
+            let _ = std::fs::remove_file(p);
         }
         app.jobs.ingesting.store(false, Ordering::SeqCst);
     });

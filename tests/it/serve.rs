@@ -310,6 +310,10 @@ fn the_web_application_gives_the_clis_figures_and_refuses_what_it_should() {
         assert_eq!(again.status, 409, "{}", again.text());
         assert!(again.text().contains("正在导入"));
     }
+    assert!(
+        walk(&wh.join("incoming")).is_empty(),
+        "the upload's copies go once read (raw/ keeps the files)"
+    );
     let r = c.get(s1["result"].as_str().unwrap());
     let text = r.text();
     assert!(text.contains("导入 85 个文件"), "{text}");

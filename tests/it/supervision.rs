@@ -64,7 +64,8 @@ fn summary(wh: &str, month: &str, known_on: Option<&str>, out: &Path) -> Vec<u8>
     std::fs::read(out).unwrap()
 }
 
-/// Persons counted in 就地就近就业 as of `month`.
+/// Persons counted in 就地就近就业 as of `month`, in ID order (the query's own order is not
+/// fixed).
 fn counted_local(wh: &str, month: &str, tmp: &Path) -> Vec<String> {
     let csv = tmp.join(format!("local-{month}.csv"));
     ok(&[
@@ -86,6 +87,8 @@ fn counted_local(wh: &str, month: &str, tmp: &Path) -> Vec<String> {
                 .next()
                 .map(|s| s.trim_start_matches('\u{feff}').to_string())
         })
+        .collect::<std::collections::BTreeSet<String>>()
+        .into_iter()
         .collect()
 }
 
@@ -337,12 +340,14 @@ fn answer_workbook(list: &Path, out: &Path, answers: &[(&str, [&str; 3])], extra
     w.save(out).unwrap();
 }
 
+/// `audit --json`, unmasked: the tests find a person by their ID (masked IDs collide).
 fn audit_json(wh: &str, month: &str) -> serde_json::Value {
     serde_json::from_str(&ok(&[
         "audit",
         "--as-of",
         month,
         "--json",
+        "--unmasked",
         "--warehouse",
         wh,
     ]))
@@ -399,7 +404,7 @@ fn findings_are_followed_to_closure_with_the_answers_sent_back() {
             .as_array()
             .unwrap()
             .iter()
-            .filter(|f| f["rule"] == "unregistered_person" && f["payee"] == mask(&person))
+            .filter(|f| f["rule"] == "unregistered_person" && f["payee"] == person.as_str())
             .cloned()
             .collect()
     };
