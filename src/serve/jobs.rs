@@ -165,6 +165,11 @@ pub fn start_ingest(
             let d = done;
             app.jobs.update(id, |j| j.status.done = d);
         });
+        // The warehouse's raw/ archive keeps every file received; the upload's own copies go
+        // (before the job says it is done).
+        for p in stored {
+            let _ = std::fs::remove_file(p);
+        }
         match result {
             Ok(report) => {
                 let r = summarise(&app, &report);
@@ -182,10 +187,6 @@ pub fn start_ingest(
                 j.status.state = "failed";
                 j.status.message = e.to_string();
             }),
-        }
-        // The warehouse's raw/ archive keeps every file received; the upload's own copies go.
-        for p in stored {
-            let _ = std::fs::remove_file(p);
         }
         app.jobs.ingesting.store(false, Ordering::SeqCst);
     });
