@@ -231,9 +231,8 @@ pub fn build(
     ));
     let ever: BTreeSet<&String> = months.iter().flat_map(|(_, s)| s.keys()).collect();
     let answers = answers(wh, as_of)?;
-    let months_between = |a: Month, b: Month| -> i64 {
-        i64::from(b.year - a.year) * 12 + i64::from(b.month) - i64::from(a.month)
-    };
+    // Months open, both ends counted.
+    let open = |from: Month, to: Month| crate::dates::months_held(from.first_day(), to.first_day());
 
     let (now, earlier) = months
         .split_last()
@@ -244,21 +243,13 @@ pub fn build(
     };
     if let Some((_, present)) = now {
         for (id, seen) in present {
-            // The start of its current run: back while the month before shows it too.
-            let mut start = as_of;
-            for (m, s) in earlier.iter().rev() {
-                if s.contains_key(id) {
-                    start = *m;
-                } else {
-                    break;
-                }
-            }
+            let start = run_start(&months, id).unwrap_or(as_of);
             let answer = answers.get(id).cloned();
             let untrue = answer.as_ref().is_some_and(|a| a.status == "已整改");
             f.present.push(Tracked {
                 seen: seen.clone(),
                 first_month: start.to_string(),
-                months_open: months_between(start, as_of) + 1,
+                months_open: open(start, as_of),
                 status: if start == as_of {
                     "新发现"
                 } else {
@@ -274,18 +265,11 @@ pub fn build(
                 if present.contains_key(id) {
                     continue;
                 }
-                let mut start = as_of.prev();
-                for (m, s) in earlier.iter().rev().skip(1) {
-                    if s.contains_key(id) {
-                        start = *m;
-                    } else {
-                        break;
-                    }
-                }
+                let start = run_start(earlier, id).unwrap_or(as_of.prev());
                 f.closed.push(Tracked {
                     seen: seen.clone(),
                     first_month: start.to_string(),
-                    months_open: months_between(start, as_of),
+                    months_open: open(start, as_of.prev()),
                     status: "已消除".into(),
                     answer: answers.get(id).cloned(),
                     untrue: false,
@@ -320,6 +304,17 @@ pub fn build(
         )
     });
     Ok(f)
+}
+
+/// The first month of the unbroken run of months that show `id` and end with the last of
+/// `months` (oldest first).
+fn run_start(months: &[(Month, BTreeMap<String, Seen>)], id: &str) -> Option<Month> {
+    months
+        .iter()
+        .rev()
+        .take_while(|(_, seen)| seen.contains_key(id))
+        .last()
+        .map(|(m, _)| *m)
 }
 
 /// Counts by (side, name), Wanzhou's townships and Jining's counties each together.

@@ -12,12 +12,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex};
 
 use chrono::{DateTime, Local, NaiveDate};
-use sha2::{Digest, Sha256};
 
 use crate::cells::Month;
 use crate::parse::{self, Export};
 use crate::tables::{Region, Table};
-use crate::warehouse::{self, ExportRecord, FileRecord, Reexport, Warehouse};
+use crate::warehouse::{self, sha256_hex, ExportRecord, FileRecord, Reexport, Warehouse};
 
 /// A file with more than this share of its rows rejected (numerator, denominator) is flagged
 /// for re-export and makes ingest exit 1; its good rows are still taken. A few bad rows are
@@ -197,13 +196,6 @@ struct Candidate {
     present: Vec<String>,
     fill_date: Option<NaiveDate>,
     modified: Option<std::time::SystemTime>,
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 fn now() -> String {

@@ -16,11 +16,10 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::cells::Month;
 use crate::known::Instant;
-use crate::warehouse::Warehouse;
+use crate::warehouse::{sha256_hex, Warehouse};
 
 pub const INDEX: &str = "publications/index.json";
 
@@ -113,13 +112,6 @@ pub fn latest_known_on(wh: &Warehouse) -> Result<Option<(Publication, Instant)>,
         .filter_map(|p| Some((p.known_on()?, p)))
         .max_by_key(|(t, _)| *t)
         .map(|(t, p)| (p, t)))
-}
-
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 /// The hash a policy file is recorded by.

@@ -30,6 +30,15 @@ use crate::tables::{Region, Table};
 
 pub const DEFAULT_DIR: &str = "warehouse";
 
+/// The sha256 of bytes in hex: how the warehouse names and checks what it keeps.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// The warehouse folder: `--warehouse`, else `LUYU_WAREHOUSE`, else `./warehouse`.
 pub fn resolve_dir(arg: Option<PathBuf>) -> PathBuf {
     arg.or_else(|| std::env::var_os("LUYU_WAREHOUSE").map(PathBuf::from))
@@ -142,11 +151,7 @@ impl Manifest {
     /// Expected (table, region, month) exports with none received, between the first and
     /// last month the warehouse holds (completeness).
     pub fn missing(&self, tables: &[Table]) -> Vec<(Table, Region, Month)> {
-        let months: std::collections::BTreeSet<Month> =
-            self.exports.iter().map(|e| e.month).collect();
-        let (Some(first), Some(last)) = (months.first().copied(), months.last().copied()) else {
-            return Vec::new();
-        };
+        let months = self.months(&crate::tables::RECOGNISED);
         let have: std::collections::BTreeSet<_> = self
             .exports
             .iter()
@@ -155,14 +160,31 @@ impl Manifest {
         let mut out = Vec::new();
         for t in tables {
             for r in t.regions() {
-                let mut m = first;
-                while m <= last {
-                    if !have.contains(&(*t, *r, m)) {
-                        out.push((*t, *r, m));
+                for m in &months {
+                    if !have.contains(&(*t, *r, *m)) {
+                        out.push((*t, *r, *m));
                     }
-                    m = m.next();
                 }
             }
+        }
+        out
+    }
+
+    /// Every month from the first to the last that exports of these tables are for.
+    pub fn months(&self, tables: &[Table]) -> Vec<Month> {
+        let have = self
+            .exports
+            .iter()
+            .filter(|e| tables.contains(&e.table))
+            .map(|e| e.month);
+        let (Some(first), Some(last)) = (have.clone().min(), have.max()) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        let mut m = first;
+        while m <= last {
+            out.push(m);
+            m = m.next();
         }
         out
     }

@@ -123,7 +123,7 @@ pub fn run(args: Args) -> Result<i32> {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         files.push(File {
-            sha256: publish::sha256_hex(&std::fs::read(path)?),
+            sha256: crate::warehouse::sha256_hex(&std::fs::read(path)?),
             name,
         });
     }

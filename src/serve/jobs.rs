@@ -75,9 +75,8 @@ pub struct Jobs {
     next: AtomicU64,
     map: Mutex<HashMap<u64, Job>>,
     ingesting: AtomicBool,
-    computing: Mutex<HashMap<Month, u64>>,
-    /// The running computations of a month's full results (for the lists), by month.
-    results: Mutex<HashMap<Month, u64>>,
+    /// The latest job of each kind for each month (to join one that is running).
+    by_month: Mutex<HashMap<(&'static str, Month), u64>>,
 }
 
 impl Jobs {
@@ -127,16 +126,51 @@ impl Jobs {
         self.ingesting.load(Ordering::SeqCst)
     }
 
-    /// The running computation of a month, if any.
-    pub fn computing(&self, month: Month) -> Option<u64> {
-        let id = *self.computing.lock().ok()?.get(&month)?;
-        (self.status(id)?.state == "running").then_some(id)
+    /// Ends a job: done with its message and where its result is shown, or failed.
+    fn finish(&self, id: u64, outcome: Result<(String, String), String>) {
+        self.update(id, |j| match outcome {
+            Ok((message, result)) => {
+                j.status.state = "done";
+                j.status.message = message;
+                j.status.result = Some(result);
+            }
+            Err(e) => {
+                j.status.state = "failed";
+                j.status.message = e;
+            }
+        });
     }
+}
 
-    fn computing_results(&self, month: Month) -> Option<u64> {
-        let id = *self.results.lock().ok()?.get(&month)?;
-        (self.status(id)?.state == "running").then_some(id)
+/// Runs `work` on its own thread as a job of `kind` for `month` — or, when one of that kind is
+/// running for the month already, joins it: a hundred clients asking for a month not computed
+/// yet start one computation. `work` hears a `say` for its progress and returns where its
+/// result is shown.
+fn start_for_month<F>(app: &App, kind: &'static str, month: Month, message: String, work: F) -> u64
+where
+    F: FnOnce(&App, &dyn Fn(&str)) -> Result<String, String> + Send + 'static,
+{
+    // Held from the look-up to the insert: two requests cannot both start one.
+    let mut running = app.jobs.by_month.lock().ok();
+    let joined = running
+        .as_ref()
+        .and_then(|m| m.get(&(kind, month)).copied())
+        .filter(|id| app.jobs.status(*id).is_some_and(|s| s.state == "running"));
+    if let Some(id) = joined {
+        return id;
     }
+    let id = app.jobs.add(kind, 0, &message);
+    if let Some(m) = running.as_mut() {
+        m.insert((kind, month), id);
+    }
+    drop(running);
+    let app = app.clone();
+    std::thread::spawn(move || {
+        let say = |s: &str| app.jobs.update(id, |j| j.status.message = s.to_string());
+        let outcome = work(&app, &say).map(|result| ("核算完成".to_string(), result));
+        app.jobs.finish(id, outcome);
+    });
+    id
 }
 
 /// Starts an ingest of uploaded files (stored by hash, with the names they came under).
@@ -170,24 +204,16 @@ pub fn start_ingest(
         for p in stored {
             let _ = std::fs::remove_file(p);
         }
-        match result {
-            Ok(report) => {
-                let r = summarise(&app, &report);
-                app.jobs.update(id, |j| {
-                    j.status.state = "done";
-                    j.status.message = format!(
-                        "导入 {} 个文件，跳过 {} 个，失败 {} 个，需重新导出 {} 个",
-                        r.ingested, r.skipped, r.failed, r.flagged
-                    );
-                    j.status.result = Some(format!("/upload/result/{id}"));
-                    j.ingest = Some(r);
-                });
-            }
-            Err(e) => app.jobs.update(id, |j| {
-                j.status.state = "failed";
-                j.status.message = e.to_string();
-            }),
-        }
+        let outcome = result.map_err(|e| e.to_string()).map(|report| {
+            let r = summarise(&app, &report);
+            let message = format!(
+                "导入 {} 个文件，跳过 {} 个，失败 {} 个，需重新导出 {} 个",
+                r.ingested, r.skipped, r.failed, r.flagged
+            );
+            app.jobs.update(id, |j| j.ingest = Some(r));
+            (message, format!("/upload/result/{id}"))
+        });
+        app.jobs.finish(id, outcome);
         app.jobs.ingesting.store(false, Ordering::SeqCst);
     });
     Some(id)
@@ -287,77 +313,34 @@ fn blank() -> FileLine {
 /// Starts (or joins) the first computation of a month: the reports' preparation, which fills
 /// the report cache the dashboard reads.
 pub fn start_compute(app: &App, month: Month) -> u64 {
-    if let Some(id) = app.jobs.computing(month) {
-        return id;
-    }
-    let id = app
-        .jobs
-        .add("compute", 0, &format!("正在核算截至 {month} 的数据……"));
-    if let Ok(mut m) = app.jobs.computing.lock() {
-        m.insert(month, id);
-    }
-    let app = app.clone();
-    std::thread::spawn(move || {
+    let message = format!("正在核算截至 {month} 的数据……");
+    start_for_month(app, "compute", month, message, move |app, say| {
         let at = app.at(month);
-        let say = |s: &str| app.jobs.update(id, |j| j.status.message = s.to_string());
-        let result =
-            crate::cli::report::prepare_all(&at, &[], crate::report::LIST_CAP, false, &say);
-        match result {
-            Ok(prepared) => {
-                drop(prepared);
-                app.jobs.update(id, |j| {
-                    j.status.state = "done";
-                    j.status.message = "核算完成".into();
-                    j.status.result = Some(format!("/dashboard?as_of={month}"));
-                });
-            }
-            Err(e) => app.jobs.update(id, |j| {
-                j.status.state = "failed";
-                j.status.message = e.to_string();
-            }),
-        }
-    });
-    id
+        crate::cli::report::prepare_all(&at, &[], crate::report::LIST_CAP, false, say)
+            .map(|_prepared| format!("/dashboard?as_of={month}"))
+            .map_err(|e| e.to_string())
+    })
 }
 
 /// Starts (or joins) the computation of a month's full results — what the lists behind the
 /// figures and a person's page read — and keeps them in memory when done (one month at a
 /// time). `back` is the page to return to.
 pub fn start_results(app: &App, month: Month, manifest: String, back: String) -> u64 {
-    if let Some(id) = app.jobs.computing_results(month) {
-        return id;
-    }
-    let id = app
-        .jobs
-        .add("results", 0, &format!("正在核算截至 {month} 的明细……"));
-    if let Ok(mut m) = app.jobs.results.lock() {
-        m.insert(month, id);
-    }
-    let app = app.clone();
-    std::thread::spawn(move || match app.at(month).compute() {
-        Ok(results) => {
-            let c = std::sync::Arc::new(super::Computed {
-                month,
-                manifest,
-                results,
-            });
-            let old = app
-                .computed
-                .lock()
-                .ok()
-                .and_then(|mut slot| slot.replace(c));
-            // The previous month's results are freed here, not in a request.
-            drop(old);
-            app.jobs.update(id, |j| {
-                j.status.state = "done";
-                j.status.message = "核算完成".into();
-                j.status.result = Some(back);
-            });
-        }
-        Err(e) => app.jobs.update(id, |j| {
-            j.status.state = "failed";
-            j.status.message = e.to_string();
-        }),
-    });
-    id
+    let message = format!("正在核算截至 {month} 的明细……");
+    start_for_month(app, "results", month, message, move |app, _| {
+        let results = app.at(month).compute().map_err(|e| e.to_string())?;
+        let c = std::sync::Arc::new(super::Computed {
+            month,
+            manifest,
+            results,
+        });
+        let old = app
+            .computed
+            .lock()
+            .ok()
+            .and_then(|mut slot| slot.replace(c));
+        // The previous month's results are freed here, not in a request.
+        drop(old);
+        Ok(back)
+    })
 }

@@ -31,25 +31,10 @@ pub struct AsOf {
 
 /// The months the warehouse has exports for, first to last.
 fn months(app: &App) -> Vec<Month> {
-    let Ok(m) = app.warehouse().manifest() else {
-        return Vec::new();
-    };
-    let have: Vec<Month> = m
-        .exports
-        .iter()
-        .filter(|e| ALL.contains(&e.table))
-        .map(|e| e.month)
-        .collect();
-    let (Some(first), Some(last)) = (have.iter().min().copied(), have.iter().max().copied()) else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    let mut m = first;
-    while m <= last {
-        out.push(m);
-        m = m.next();
-    }
-    out
+    app.warehouse()
+        .manifest()
+        .map(|m| m.months(&ALL))
+        .unwrap_or_default()
 }
 
 /// The month asked for, else the latest with data; a bad request for a month that is not one.
@@ -108,7 +93,17 @@ fn prepared(app: &App, month: Month, kind: Kind) -> Option<(crate::report::Prepa
 }
 
 fn computing_page(app: &App, user: &User, month: Month, back: &str) -> Response {
-    let id = super::jobs::start_compute(app, month);
+    progress_page(
+        app,
+        user,
+        month,
+        super::jobs::start_compute(app, month),
+        back,
+    )
+}
+
+/// The page that shows a month's background job and returns to `back` when it is done.
+fn progress_page(app: &App, user: &User, month: Month, id: u64, back: &str) -> Response {
     app.web.page(
         "computing.html",
         json!({"job": id, "as_of": month.to_string(), "back": back, "months": month_list(app, month)}),
@@ -130,7 +125,7 @@ fn completeness(app: &App) -> Value {
     let Ok(m) = app.warehouse().manifest() else {
         return Value::Null;
     };
-    let months = months(app);
+    let months = m.months(&ALL);
     let mut rows = Vec::new();
     for t in ALL {
         for r in t.regions() {
@@ -322,7 +317,7 @@ pub async fn upload(
     let wh = app.warehouse();
     let mut stored = Vec::new();
     for (name, bytes) in files {
-        let hash = crate::publish::sha256_hex(&bytes);
+        let hash = crate::warehouse::sha256_hex(&bytes);
         let ext = name
             .rsplit_once('.')
             .map(|(_, e)| e.to_lowercase())
@@ -465,7 +460,7 @@ fn results(
     back: &Uri,
 ) -> Result<Arc<Computed>, Box<Response>> {
     let manifest = std::fs::read(app.warehouse().manifest_path())
-        .map(|b| crate::publish::sha256_hex(&b))
+        .map(|b| crate::warehouse::sha256_hex(&b))
         .map_err(|e| {
             Box::new(error(
                 StatusCode::NOT_FOUND,
@@ -484,11 +479,7 @@ fn results(
         .path_and_query()
         .map_or("/".to_string(), |p| p.to_string());
     let id = super::jobs::start_results(app, month, manifest, back.clone());
-    Err(Box::new(app.web.page(
-        "computing.html",
-        json!({"job": id, "as_of": month.to_string(), "back": back, "months": month_list(app, month)}),
-        Some(user),
-    )))
+    Err(Box::new(progress_page(app, user, month, id, &back)))
 }
 
 /// The last list built, sorted, by everything it was built from.
@@ -542,7 +533,7 @@ pub struct ListQuery {
 
 /// A person's handle in links: no ID in any URL.
 pub fn token(id: &str) -> String {
-    crate::publish::sha256_hex(id.as_bytes())[..16].to_string()
+    crate::warehouse::sha256_hex(id.as_bytes())[..16].to_string()
 }
 
 struct Table2 {
