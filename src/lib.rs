@@ -1,34 +1,39 @@
 //! luyu: the 鲁渝 labour-cooperation programme (济宁–万州) tracked against 济人社字〔2020〕47号.
 //!
-//! Data flows one way: files → [`source`]/[`parse`] → [`ingest`] → [`warehouse`] →
-//! [`model`] (as of a month) → indicators and rules → render.
+//! Data flows one way, and each stage is a folder:
+//!
+//! ```text
+//! files ─▶ ingest/ ─▶ store/ ─▶ model/ ─▶ rules/ ─▶ run ─▶ render/ ─▶ cli/, serve/
+//!          read,      warehouse, as of a   targets,   one     reports,   the two
+//!          type,      manifest,  month:    money,     month's charts     front ends
+//!          reject     history    facts     findings   results
+//! ```
+//!
+//! - [`ingest`]: a received file read and typed, rows rejected with their reasons;
+//! - [`store`]: the warehouse, what was known when, publications, the report cache;
+//! - [`model`]: the world as of a month, and the facts per person the rules judge;
+//! - [`rules`]: the policy's clauses as formulas over the model, with [`policy`]'s parameters;
+//! - [`run`]: the one computation of a month every command and page shares;
+//! - [`render`]: the reports and their charts;
+//! - [`cli`] (one file per command) and [`serve`] (the web application) on top;
+//! - [`gen`]: the generator of realistic exports for the samples, tests and benchmarks.
+//!
+//! Shared vocabulary: [`dates`] (months and calendar arithmetic), [`money`] (exact yuan),
+//! [`ids`] (身份证号, credit codes, masking).
 
 // The report context is one large `json!` literal.
 #![recursion_limit = "256"]
 
-pub mod audit;
-pub mod cells;
-pub mod changes;
 pub mod cli;
 pub mod dates;
-pub mod entitle;
-pub mod facts;
-pub mod followup;
-pub mod generate;
+pub mod gen;
 pub mod ids;
 pub mod ingest;
-pub mod known;
 pub mod model;
 pub mod money;
-pub mod parse;
 pub mod policy;
-pub mod publish;
-pub mod report;
-pub mod revisions;
+pub mod render;
+pub mod rules;
 pub mod run;
 pub mod serve;
-pub mod source;
-pub mod summary;
-pub mod tables;
-pub mod targets;
-pub mod warehouse;
+pub mod store;

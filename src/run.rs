@@ -1,13 +1,13 @@
 //! One computation as of a month, shared by every command and report: the model, progress,
 //! audit and summary come from here, so no figure has a second implementation.
 
-use crate::audit::{self, Audit};
-use crate::cells::Month;
-use crate::facts::Facts;
+use crate::ingest::cells::Month;
+use crate::model::facts::Facts;
 use crate::model::Model;
 use crate::policy::Policy;
-use crate::targets::{self, Progress, Window};
-use crate::warehouse::Warehouse;
+use crate::rules::audit::{self, Audit};
+use crate::rules::targets::{self, Progress, Window};
+use crate::store::warehouse::Warehouse;
 
 pub struct Results {
     pub model: Model,
@@ -56,7 +56,7 @@ pub fn compute(
     audit::eligible_unpaid(&mut audit, &policy, &facts, &progress, model.date);
     audit::assign_units(&mut audit, &facts)?;
     clock.lap("audit");
-    let summary = crate::summary::build(&model, &progress, &audit);
+    let summary = crate::rules::summary::build(&model, &progress, &audit);
     clock.lap("summary");
     Ok(Results {
         model,

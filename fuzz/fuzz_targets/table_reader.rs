@@ -6,17 +6,21 @@
 
 use libfuzzer_sys::fuzz_target;
 
-#[path = "../../src/cells.rs"]
-mod cells;
 #[path = "../../src/ids.rs"]
 mod ids;
-#[path = "../../src/parse.rs"]
-mod parse;
-#[path = "../../src/source.rs"]
-mod source;
-#[path = "../../src/tables.rs"]
-mod tables;
+// The same module paths as in luyu (`crate::ingest::…`), so the files compile unchanged.
+#[path = "../../src"]
+mod ingest {
+    #[path = "ingest/cells.rs"]
+    pub mod cells;
+    #[path = "ingest/reader.rs"]
+    pub mod reader;
+    #[path = "ingest/source.rs"]
+    pub mod source;
+    #[path = "ingest/tables.rs"]
+    pub mod tables;
+}
 
 fuzz_target!(|data: &[u8]| {
-    let _ = parse::parse(data);
+    let _ = ingest::reader::parse(data);
 });

@@ -3,7 +3,7 @@
 //! Every finding as of month M, errors (错误) before notices (提示), larger amounts first: rule,
 //! payee (masked), item, paid / entitled / difference, clause and the explanation, each with its
 //! 问题编号, 责任单位, the month it was first found and its status (新发现 / 未整改; see
-//! `crate::followup`). `--xlsx` writes the follow-up workbook (问题整改台账) with empty answer
+//! `crate::rules::followup`). `--xlsx` writes the follow-up workbook (问题整改台账) with empty answer
 //! columns for the counties to fill in and send back; cells are masked unless `--unmasked`,
 //! and any cell starting with = + - @ is neutralised so that Excel never runs it as a formula.
 
@@ -13,8 +13,8 @@ use rust_xlsxwriter::Workbook;
 use serde_json::json;
 
 use super::{AsOfArgs, Result};
-use crate::audit::{Finding, ERROR};
 use crate::money::yuan;
+use crate::rules::audit::{Finding, ERROR};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -81,9 +81,9 @@ pub fn run(args: Args) -> Result<i32> {
     let r = args.at.compute()?;
     let findings = sorted(&r.audit.findings);
     let wh = args.at.warehouse();
-    let followup = crate::followup::build(
+    let followup = crate::rules::followup::build(
         &wh,
-        &crate::followup::Params {
+        &crate::rules::followup::Params {
             policy: args.at.policy.policy.as_deref(),
             plan_year: args.at.plan_year,
         },
@@ -180,9 +180,9 @@ fn who(r: &crate::run::Results, f: &Finding, unmasked: bool) -> (String, String)
 
 /// When a finding was first found, for how many months, and its status (新发现 / 未整改).
 fn life(
-    followup: &crate::followup::FollowUp,
+    followup: &crate::rules::followup::FollowUp,
     f: &Finding,
-    as_of: crate::cells::Month,
+    as_of: crate::ingest::cells::Month,
 ) -> (String, i64, String) {
     followup.get(&f.id).map_or_else(
         || (as_of.to_string(), 1, "新发现".to_string()),
@@ -194,8 +194,8 @@ fn life(
 /// the answer columns empty. Masked unless `unmasked`; formula-like cells neutralised.
 pub fn workbook(
     r: &crate::run::Results,
-    followup: &crate::followup::FollowUp,
-    as_of: crate::cells::Month,
+    followup: &crate::rules::followup::FollowUp,
+    as_of: crate::ingest::cells::Month,
     unmasked: bool,
 ) -> Result<Vec<u8>> {
     let findings = sorted(&r.audit.findings);
@@ -228,7 +228,7 @@ pub fn workbook(
         let cells = [
             f.id.clone(),
             f.severity.to_string(),
-            crate::report::rule_name(f.rule).to_string(),
+            crate::render::report::rule_name(f.rule).to_string(),
             f.side.to_string(),
             f.unit.clone(),
             id,

@@ -7,9 +7,9 @@
 use std::path::PathBuf;
 
 use super::{AsOfArgs, PolicyArg, Result, WarehouseArg};
-use crate::cells::Month;
-use crate::report::{Format, Kind};
-use crate::warehouse::Warehouse;
+use crate::ingest::cells::Month;
+use crate::render::report::{Format, Kind};
+use crate::store::warehouse::Warehouse;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -34,7 +34,8 @@ pub fn run(args: Args) -> Result<i32> {
         std::fs::remove_dir_all(&wh_dir)?;
     }
     let wh = Warehouse::open(&wh_dir);
-    let report = crate::ingest::ingest(&wh, std::slice::from_ref(&args.samples), None, |_| {})?;
+    let report =
+        crate::ingest::batch::ingest(&wh, std::slice::from_ref(&args.samples), None, |_| {})?;
     print!("{}", super::ingest::render(&report));
     let mut files = Vec::new();
     for month in [
@@ -61,7 +62,7 @@ pub fn run(args: Args) -> Result<i32> {
             &Kind::ALL,
             &[Format::Html, Format::Md],
             &args.out,
-            crate::report::LIST_CAP,
+            crate::render::report::LIST_CAP,
             false,
             None,
         )?);

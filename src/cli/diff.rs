@@ -15,10 +15,10 @@
 
 use super::history::parse_table;
 use super::{Result, WarehouseArg};
-use crate::cells::Month;
-use crate::changes::{self, Change};
-use crate::tables::Table;
-use crate::warehouse::{resolve_dir, Warehouse};
+use crate::ingest::cells::Month;
+use crate::ingest::tables::Table;
+use crate::rules::changes::{self, Change};
+use crate::store::warehouse::{resolve_dir, Warehouse};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -49,7 +49,7 @@ pub fn run(args: Args) -> Result<i32> {
         args.table,
         true,
     )?;
-    let name = |e: &[&crate::warehouse::ExportRecord]| {
+    let name = |e: &[&crate::store::warehouse::ExportRecord]| {
         e.iter()
             .map(|x| format!("{}（{}）", x.file_name, x.month))
             .collect::<Vec<_>>()

@@ -8,12 +8,12 @@
 use polars::prelude::{col, lit, IntoLazy};
 
 use super::{AsOfArgs, Result};
-use crate::changes;
-use crate::entitle;
 use crate::ids::check_id;
+use crate::ingest::tables::Table;
 use crate::money::yuan;
-use crate::tables::Table;
-use crate::warehouse::{ExportRecord, Warehouse};
+use crate::rules::changes;
+use crate::rules::entitle;
+use crate::store::warehouse::{ExportRecord, Warehouse};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -166,7 +166,7 @@ pub fn story(at: &AsOfArgs, id: &str, r: &crate::run::Results) -> Result<String>
         let why = match r.policy.item_by_name(pay.item) {
             None => "政策外项目".to_string(),
             Some(item) => {
-                let j = crate::audit::judge_for(&item.code, &pay, &r.facts, &r.policy, when);
+                let j = crate::rules::audit::judge_for(&item.code, &pay, &r.facts, &r.policy, when);
                 format!("{}：{}", item.reference, j.why)
             }
         };

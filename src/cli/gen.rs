@@ -9,7 +9,7 @@
 use std::path::PathBuf;
 
 use super::Result;
-use crate::generate::{generate, Options};
+use crate::gen::{generate, Options};
 
 #[derive(clap::Args)]
 pub struct Args {

@@ -5,8 +5,8 @@
 //! still missing from the first month received to the last (completeness, by table and region).
 
 use super::{Result, WarehouseArg};
-use crate::tables::{Table, RECOGNISED};
-use crate::warehouse::{resolve_dir, Warehouse};
+use crate::ingest::tables::{Table, RECOGNISED};
+use crate::store::warehouse::{resolve_dir, Warehouse};
 
 #[derive(clap::Args)]
 pub struct Args {

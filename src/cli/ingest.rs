@@ -11,8 +11,8 @@ use std::path::PathBuf;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::{Result, WarehouseArg};
-use crate::ingest::{self, Outcome};
-use crate::warehouse::{resolve_dir, Warehouse};
+use crate::ingest::batch::{self, Outcome};
+use crate::store::warehouse::{resolve_dir, Warehouse};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -20,8 +20,8 @@ pub struct Args {
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// 收到文件的时间（默认现在）：补录以前收到的文件时填写，如 2020-07-03 或 2020-07-03T09:30:00+08:00
-    #[arg(long, value_name = "WHEN", value_parser = crate::known::receipt)]
-    pub received: Option<crate::known::Instant>,
+    #[arg(long, value_name = "WHEN", value_parser = crate::store::known::receipt)]
+    pub received: Option<crate::store::known::Instant>,
     #[command(flatten)]
     pub warehouse: WarehouseArg,
 }
@@ -30,11 +30,13 @@ pub fn run(args: Args) -> Result<i32> {
     let dir = resolve_dir(args.warehouse.warehouse);
     let wh = Warehouse::open(&dir);
     // A receipt dated before a publication's data would change figures already published.
-    if let (Some(t), Some((p, known))) = (args.received, crate::publish::latest_known_on(&wh)?) {
+    if let (Some(t), Some((p, known))) =
+        (args.received, crate::store::publish::latest_known_on(&wh)?)
+    {
         if t <= known {
             return Err(format!(
                 "--received {} 早于 {} 第 {} 版发布时的数据截止时间 {}：补录的文件会改变已发布的数字。请用晚于该时间的收到时间",
-                crate::known::format(&t),
+                crate::store::known::format(&t),
                 p.month,
                 p.version,
                 p.known_on
@@ -42,10 +44,10 @@ pub fn run(args: Args) -> Result<i32> {
             .into());
         }
     }
-    let (files, _) = ingest::collect_files(&args.paths);
+    let (files, _) = batch::collect_files(&args.paths);
     let bar = ProgressBar::new(files.len() as u64);
     bar.set_style(ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}")?);
-    let report = ingest::ingest(&wh, &args.paths, args.received, |p| {
+    let report = batch::ingest(&wh, &args.paths, args.received, |p| {
         bar.set_message(
             p.file_name()
                 .map(|n| n.to_string_lossy().into_owned())
@@ -64,7 +66,7 @@ pub fn run(args: Args) -> Result<i32> {
 }
 
 /// The ingest summary in Chinese, one block per file.
-pub fn render(report: &ingest::Report) -> String {
+pub fn render(report: &batch::Report) -> String {
     let mut out = String::new();
     let (mut ok, mut skipped, mut failed, mut read, mut rejected) = (0, 0, 0, 0, 0);
     let mut flagged = 0;
@@ -114,8 +116,8 @@ pub fn render(report: &ingest::Report) -> String {
     if flagged > 0 {
         out.push_str(&format!(
             "⚠ {flagged} 个文件拒收的行超过 {}/{}，需重新导出（好的行已导入；重新导出的文件再导入即作为更正版取代）\n",
-            ingest::REEXPORT_SHARE.0,
-            ingest::REEXPORT_SHARE.1
+            batch::REEXPORT_SHARE.0,
+            batch::REEXPORT_SHARE.1
         ));
     }
     if rejected > 0 {

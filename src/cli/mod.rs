@@ -65,13 +65,13 @@ impl PolicyArg {
 pub struct AsOfArgs {
     /// 截至月份，如 2020-12
     #[arg(long, value_name = "YYYY-MM")]
-    pub as_of: crate::cells::Month,
+    pub as_of: crate::ingest::cells::Month,
     /// 计划年度（默认：截至月份所在的、政策文件中有目标的年度）
     #[arg(long, value_name = "YEAR")]
     pub plan_year: Option<i32>,
     /// 按某一时间已收到的报表核算（如 2020-07-10，到当天结束；或 2020-07-10T09:30:00+08:00）；之后收到的更正视为尚不存在
-    #[arg(long, value_name = "WHEN", value_parser = crate::known::cutoff)]
-    pub as_known_on: Option<crate::known::Instant>,
+    #[arg(long, value_name = "WHEN", value_parser = crate::store::known::cutoff)]
+    pub as_known_on: Option<crate::store::known::Instant>,
     #[command(flatten)]
     pub policy: PolicyArg,
     #[command(flatten)]
@@ -80,8 +80,8 @@ pub struct AsOfArgs {
 
 impl AsOfArgs {
     /// The warehouse, as known on `--as-known-on` when given.
-    pub fn warehouse(&self) -> crate::warehouse::Warehouse {
-        crate::warehouse::Warehouse::open(&crate::warehouse::resolve_dir(
+    pub fn warehouse(&self) -> crate::store::warehouse::Warehouse {
+        crate::store::warehouse::Warehouse::open(&crate::store::warehouse::resolve_dir(
             self.warehouse.warehouse.clone(),
         ))
         .as_known_on(self.as_known_on)

@@ -8,7 +8,7 @@
 use serde_json::json;
 
 use super::{AsOfArgs, Result};
-use crate::targets::Progress;
+use crate::rules::targets::Progress;
 
 #[derive(clap::Args)]
 pub struct Args {

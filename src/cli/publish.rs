@@ -1,6 +1,6 @@
 //! `luyu publish --as-of M [--title T] [--as-known-on WHEN]` and `luyu publish --verify`
 //!
-//! Records a publication of month M in the warehouse (see `crate::publish`): the three reports
+//! Records a publication of month M in the warehouse (see `crate::store::publish`): the three reports
 //! in HTML and Markdown, each saying in its header that it was published and which version,
 //! and summary.json, with a sha256 of every file. Publishing M again is the next version; a
 //! publication is never changed. `--verify` recomputes every publication from the warehouse as
@@ -10,10 +10,10 @@
 use std::path::PathBuf;
 
 use super::{AsOfArgs, PolicyArg, Result, WarehouseArg};
-use crate::cells::Month;
-use crate::publish::{self, File, Publication};
-use crate::report::{Format, Kind, LIST_CAP};
-use crate::warehouse::{resolve_dir, Warehouse};
+use crate::ingest::cells::Month;
+use crate::render::report::{Format, Kind, LIST_CAP};
+use crate::store::publish::{self, File, Publication};
+use crate::store::warehouse::{resolve_dir, Warehouse};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -24,8 +24,8 @@ pub struct Args {
     #[arg(long)]
     pub title: Option<String>,
     /// 按某一时间已收到的报表发布（默认现在），如会议召开的时间 2020-07-10T09:30:00+08:00
-    #[arg(long, value_name = "WHEN", value_parser = crate::known::cutoff)]
-    pub as_known_on: Option<crate::known::Instant>,
+    #[arg(long, value_name = "WHEN", value_parser = crate::store::known::cutoff)]
+    pub as_known_on: Option<crate::store::known::Instant>,
     /// 计划年度（默认：截至月份所在的、政策文件中有目标的年度）
     #[arg(long, value_name = "YEAR")]
     pub plan_year: Option<i32>,
@@ -56,7 +56,7 @@ pub fn run(args: Args) -> Result<i32> {
     }
     // One writer at a time: no ingest may change the data while it is published.
     let _lock = wh.lock()?;
-    let now = crate::known::now();
+    let now = crate::store::known::now();
     let known_on = args.as_known_on.unwrap_or(now);
     if known_on > now {
         return Err("--as-known-on 的时间还没有到，不能按将来的数据发布".into());
@@ -84,8 +84,8 @@ pub fn run(args: Args) -> Result<i32> {
         month,
         version,
         title: args.title.clone(),
-        known_on: crate::known::format(&known_on),
-        recorded_at: crate::known::format(&now),
+        known_on: crate::store::known::format(&known_on),
+        recorded_at: crate::store::known::format(&now),
         plan_year: 0,
         policy: publish::policy_hash(args.policy.policy.as_deref())?,
         list_cap: LIST_CAP,
@@ -123,7 +123,7 @@ pub fn run(args: Args) -> Result<i32> {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         files.push(File {
-            sha256: crate::warehouse::sha256_hex(&std::fs::read(path)?),
+            sha256: crate::store::warehouse::sha256_hex(&std::fs::read(path)?),
             name,
         });
     }

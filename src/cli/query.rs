@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use super::{AsOfArgs, Result};
 use crate::model::Model;
-use crate::targets::{run_sql, Window};
+use crate::rules::targets::{run_sql, Window};
 
 #[derive(clap::Args)]
 pub struct Args {

@@ -5,8 +5,8 @@
 //! `--all` also lists those of replaced exports.
 
 use super::{Result, WarehouseArg};
-use crate::cells::Month;
-use crate::warehouse::{resolve_dir, Warehouse};
+use crate::ingest::cells::Month;
+use crate::store::warehouse::{resolve_dir, Warehouse};
 
 #[derive(clap::Args)]
 pub struct Args {

@@ -8,9 +8,9 @@
 use std::path::{Path, PathBuf};
 
 use super::{AsOfArgs, Result};
-use crate::report::cache::{Cache, Inputs};
-use crate::report::{self, Format, Kind, Prepared};
+use crate::render::report::{self, Format, Kind, Prepared};
 use crate::run::Results;
+use crate::store::cache::{Cache, Inputs};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -45,7 +45,7 @@ pub fn render_all(
     out: &Path,
     list_cap: usize,
     recompute: bool,
-    stamp: Option<&crate::publish::Publication>,
+    stamp: Option<&crate::store::publish::Publication>,
 ) -> Result<Vec<PathBuf>> {
     let formats = if formats.is_empty() {
         vec![Format::Html, Format::Md]
@@ -119,12 +119,12 @@ pub fn prepare_all(
         // The reports read no per-person facts and no rows of the model or payments: free
         // them (two gigabytes at national scale) before the previous month and the ledger
         // edits are read.
-        r.facts = crate::facts::Facts::default();
+        r.facts = crate::model::facts::Facts::default();
         r.model.release_ledgers();
         r.audit.release_payments();
         // Last month's progress alone, for "change since last month": the targets, not the audit.
         let prev = match report::previous_month(at.as_of) {
-            Some(m) => Some(crate::targets::compute(
+            Some(m) => Some(crate::rules::targets::compute(
                 &crate::model::Model::load_ledgers(&wh, m)?,
                 &r.policy,
                 r.progress.plan_year,
@@ -132,8 +132,11 @@ pub fn prepare_all(
             None => None,
         };
         clock.lap("previous month");
-        let revisions = match (at.as_known_on, crate::publish::latest(&wh, at.as_of)?) {
-            (None, Some(publication)) => Some(crate::revisions::compute(
+        let revisions = match (
+            at.as_known_on,
+            crate::store::publish::latest(&wh, at.as_of)?,
+        ) {
+            (None, Some(publication)) => Some(crate::rules::revisions::compute(
                 &wh,
                 &publication,
                 &r.summary,
@@ -144,9 +147,9 @@ pub fn prepare_all(
             _ => None,
         };
         let followup = if kinds.contains(&Kind::Supervision) {
-            Some(crate::followup::build(
+            Some(crate::rules::followup::build(
                 &wh,
-                &crate::followup::Params {
+                &crate::rules::followup::Params {
                     policy: at.policy.policy.as_deref(),
                     plan_year: at.plan_year,
                 },

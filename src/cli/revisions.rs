@@ -7,7 +7,7 @@
 //! office, not to circulate).
 
 use super::{AsOfArgs, Result};
-use crate::publish;
+use crate::store::publish;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -31,7 +31,7 @@ pub fn run(args: Args) -> Result<i32> {
         return Ok(0);
     };
     let r = args.at.compute()?;
-    let rev = crate::revisions::compute(
+    let rev = crate::rules::revisions::compute(
         &wh,
         &publication,
         &r.summary,

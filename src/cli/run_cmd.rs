@@ -6,8 +6,8 @@
 use std::path::PathBuf;
 
 use super::{AsOfArgs, Result};
-use crate::report::{Format, Kind};
-use crate::warehouse::{resolve_dir, Warehouse};
+use crate::render::report::{Format, Kind};
+use crate::store::warehouse::{resolve_dir, Warehouse};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -23,14 +23,14 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<i32> {
     let wh = Warehouse::open(&resolve_dir(args.at.warehouse.warehouse.clone()));
-    let report = crate::ingest::ingest(&wh, &args.paths, None, |_| {})?;
+    let report = crate::ingest::batch::ingest(&wh, &args.paths, None, |_| {})?;
     print!("{}", super::ingest::render(&report));
     let files = super::report::render_all(
         &args.at,
         &Kind::ALL,
         &[Format::Html, Format::Md],
         &args.out,
-        crate::report::LIST_CAP,
+        crate::render::report::LIST_CAP,
         false,
         None,
     )?;

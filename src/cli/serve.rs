@@ -6,7 +6,7 @@
 use std::net::SocketAddr;
 
 use super::{PolicyArg, Result, WarehouseArg};
-use crate::warehouse::resolve_dir;
+use crate::store::warehouse::resolve_dir;
 
 #[derive(clap::Args)]
 pub struct Args {

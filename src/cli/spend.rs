@@ -24,7 +24,7 @@ pub fn run(args: Args) -> Result<i32> {
     if args.json {
         let mut out = serde_json::Map::new();
         for (pool, s) in &r.audit.spend {
-            let split = |m: &std::collections::BTreeMap<String, crate::audit::ItemSpend>| -> serde_json::Value {
+            let split = |m: &std::collections::BTreeMap<String, crate::rules::audit::ItemSpend>| -> serde_json::Value {
                 m.iter().map(|(k, v)| (k.clone(), json!({"paid": yuan(v.paid), "payments": v.payments}))).collect::<serde_json::Map<_, _>>().into()
             };
             out.insert(pool.clone(), json!({

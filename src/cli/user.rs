@@ -7,7 +7,7 @@ use std::io::BufRead;
 
 use super::{Result, WarehouseArg};
 use crate::serve::auth::{add_user, Role};
-use crate::warehouse::resolve_dir;
+use crate::store::warehouse::resolve_dir;
 
 #[derive(clap::Args)]
 pub struct Args {

@@ -136,7 +136,7 @@ pub fn add_user(dir: &Path, name: &str, role: Role, password: &str) -> Result<()
         role,
         hash,
     });
-    let wh = crate::warehouse::Warehouse::open(dir);
+    let wh = crate::store::warehouse::Warehouse::open(dir);
     let bytes = serde_json::to_vec_pretty(&Accounts { users }).map_err(|e| e.to_string())?;
     wh.write_atomic(USERS, &bytes).map_err(|e| e.to_string())
 }
@@ -197,7 +197,7 @@ impl Auth {
     pub fn log(&self, user: &User, what: &str) {
         let _guard = self.log.lock();
         let line = serde_json::json!({
-            "time": crate::known::format(&crate::known::now()),
+            "time": crate::store::known::format(&crate::store::known::now()),
             "user": user.name, "role": user.role.chinese(), "what": what,
         });
         let path = self.dir.join(ACCESS_LOG);

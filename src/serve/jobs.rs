@@ -10,8 +10,8 @@ use std::sync::Mutex;
 use serde::Serialize;
 
 use super::App;
-use crate::cells::Month;
-use crate::ingest::Outcome;
+use crate::ingest::batch::Outcome;
+use crate::ingest::cells::Month;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Status {
@@ -194,7 +194,7 @@ pub fn start_ingest(
         let wh = app.warehouse();
         let stored: Vec<PathBuf> = files.iter().map(|(p, _)| p.clone()).collect();
         let mut done = 0;
-        let result = crate::ingest::ingest_named(&wh, files, None, |_| {
+        let result = crate::ingest::batch::ingest_named(&wh, files, None, |_| {
             done += 1;
             let d = done;
             app.jobs.update(id, |j| j.status.done = d);
@@ -219,7 +219,7 @@ pub fn start_ingest(
     Some(id)
 }
 
-fn summarise(app: &App, report: &crate::ingest::Report) -> IngestResult {
+fn summarise(app: &App, report: &crate::ingest::batch::Report) -> IngestResult {
     let mut r = IngestResult {
         text: crate::cli::ingest::render(report),
         ..Default::default()
@@ -316,7 +316,7 @@ pub fn start_compute(app: &App, month: Month) -> u64 {
     let message = format!("正在核算截至 {month} 的数据……");
     start_for_month(app, "compute", month, message, move |app, say| {
         let at = app.at(month);
-        crate::cli::report::prepare_all(&at, &[], crate::report::LIST_CAP, false, say)
+        crate::cli::report::prepare_all(&at, &[], crate::render::report::LIST_CAP, false, say)
             .map(|_prepared| format!("/dashboard?as_of={month}"))
             .map_err(|e| e.to_string())
     })

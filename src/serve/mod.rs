@@ -21,8 +21,8 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::Router;
 
-use crate::cells::Month;
-use crate::warehouse::Warehouse;
+use crate::ingest::cells::Month;
+use crate::store::warehouse::Warehouse;
 
 /// The most one upload may carry, all files together.
 pub const UPLOAD_BYTES: usize = 256 * 1024 * 1024;

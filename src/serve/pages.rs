@@ -15,11 +15,11 @@ use serde_json::{json, Value};
 use super::auth::User;
 use super::web::{download, error, json_error};
 use super::{App, Computed};
-use crate::cells::Month;
 use crate::ids::{looks_like_id, mask_id, mask_name};
-use crate::report::cache::{Cache, Inputs};
-use crate::report::{Kind, LIST_CAP};
-use crate::tables::ALL;
+use crate::ingest::cells::Month;
+use crate::ingest::tables::ALL;
+use crate::render::report::{Kind, LIST_CAP};
+use crate::store::cache::{Cache, Inputs};
 
 const PER_PAGE: usize = 50;
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
@@ -76,7 +76,11 @@ pub async fn not_found() -> Response {
 }
 
 /// The prepared report of a kind from the report cache, if the month has been computed.
-fn prepared(app: &App, month: Month, kind: Kind) -> Option<(crate::report::Prepared, Value)> {
+fn prepared(
+    app: &App,
+    month: Month,
+    kind: Kind,
+) -> Option<(crate::render::report::Prepared, Value)> {
     let wh = app.warehouse();
     let cache = Cache::new(
         &wh,
@@ -174,7 +178,7 @@ pub async fn dashboard(
     };
     let mut charts = BTreeMap::new();
     for (name, title, chart) in &p.charts {
-        if let Ok(svg) = crate::report::charts::svg(chart, title) {
+        if let Ok(svg) = crate::render::charts::svg(chart, title) {
             charts.insert(name.clone(), svg);
         }
     }
@@ -317,7 +321,7 @@ pub async fn upload(
     let wh = app.warehouse();
     let mut stored = Vec::new();
     for (name, bytes) in files {
-        let hash = crate::warehouse::sha256_hex(&bytes);
+        let hash = crate::store::warehouse::sha256_hex(&bytes);
         let ext = name
             .rsplit_once('.')
             .map(|(_, e)| e.to_lowercase())
@@ -460,7 +464,7 @@ fn results(
     back: &Uri,
 ) -> Result<Arc<Computed>, Box<Response>> {
     let manifest = std::fs::read(app.warehouse().manifest_path())
-        .map(|b| crate::warehouse::sha256_hex(&b))
+        .map(|b| crate::store::warehouse::sha256_hex(&b))
         .map_err(|e| {
             Box::new(error(
                 StatusCode::NOT_FOUND,
@@ -533,7 +537,7 @@ pub struct ListQuery {
 
 /// A person's handle in links: no ID in any URL.
 pub fn token(id: &str) -> String {
-    crate::warehouse::sha256_hex(id.as_bytes())[..16].to_string()
+    crate::store::warehouse::sha256_hex(id.as_bytes())[..16].to_string()
 }
 
 struct Table2 {
@@ -659,7 +663,7 @@ fn findings_list(c: &Computed, q: &ListQuery) -> Result<Table2, String> {
         } else {
             format!(
                 "{}：截至 {} 的问题",
-                crate::report::rule_name(rule),
+                crate::render::report::rule_name(rule),
                 c.month
             )
         },
@@ -684,7 +688,7 @@ fn findings_list(c: &Computed, q: &ListQuery) -> Result<Table2, String> {
         t.rows.push(vec![
             f.id.clone(),
             f.severity.to_string(),
-            crate::report::rule_name(f.rule).to_string(),
+            crate::render::report::rule_name(f.rule).to_string(),
             f.unit.clone(),
             f.payee.clone(),
             f.payee_name.clone(),
@@ -898,7 +902,7 @@ fn render(
     app: &App,
     month: Month,
     kind: Kind,
-    format: crate::report::Format,
+    format: crate::render::report::Format,
 ) -> Result<std::path::PathBuf, String> {
     let (mut p, _) = prepared(app, month, kind).ok_or("这个月份尚未核算，请先打开报告页面")?;
     p.context["publication"] = Value::Null;
@@ -908,7 +912,7 @@ fn render(
         std::process::id(),
         N.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
     ));
-    crate::report::write(&p, kind, &[format], &dir).map_err(|e| e.to_string())?;
+    crate::render::report::write(&p, kind, &[format], &dir).map_err(|e| e.to_string())?;
     Ok(dir)
 }
 
@@ -951,7 +955,7 @@ pub async fn report_file(
         let kind = Kind::ALL.into_iter().find(|k| k.code() == what);
         match (kind, ext.as_str()) {
             (Some(kind), "html") => {
-                let dir = render(&app2, month, kind, crate::report::Format::Html)?;
+                let dir = render(&app2, month, kind, crate::render::report::Format::Html)?;
                 let file = dir.join(format!("{}-{month}.html", kind.code()));
                 let html = std::fs::read(&file).map_err(|e| e.to_string());
                 let _ = std::fs::remove_dir_all(&dir);
@@ -967,7 +971,7 @@ pub async fn report_file(
                 })
             }
             (Some(kind), "md.zip") => {
-                let dir = render(&app2, month, kind, crate::report::Format::Md)?;
+                let dir = render(&app2, month, kind, crate::render::report::Format::Md)?;
                 let zipped = zip_dir(&dir);
                 let _ = std::fs::remove_dir_all(&dir);
                 Ok(download(
@@ -993,9 +997,9 @@ pub async fn report_file(
                 };
                 let r = &c.results;
                 let wh = app2.warehouse();
-                let f = crate::followup::build(
+                let f = crate::rules::followup::build(
                     &wh,
-                    &crate::followup::Params {
+                    &crate::rules::followup::Params {
                         policy: app2.policy.as_deref(),
                         plan_year: None,
                     },

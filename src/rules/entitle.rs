@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use crate::dates::{add_months, months_held};
-use crate::facts::{Facts, Person, Spell, Workshop};
+use crate::model::facts::{Facts, Person, Spell, Workshop};
 use crate::money::{round2, yuan};
 use crate::policy::Policy;
 
@@ -192,7 +192,7 @@ pub fn a5_public_post(p: &Person, pol: &Policy, date: NaiveDate) -> Judgement {
     }
 }
 
-fn training_rows(p: &Person) -> Vec<&crate::facts::HelpRow> {
+fn training_rows(p: &Person) -> Vec<&crate::model::facts::HelpRow> {
     p.help
         .iter()
         .filter(|h| h.help_type == "技能培训")
@@ -500,7 +500,7 @@ pub fn b6_base(ws: Option<&Workshop>, facts: &Facts, pol: &Policy, date: NaiveDa
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::facts::HelpRow;
+    use crate::model::facts::HelpRow;
     use std::str::FromStr;
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {

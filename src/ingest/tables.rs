@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use crate::cells::halfwidth;
+use crate::ingest::cells::halfwidth;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Table {

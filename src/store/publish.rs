@@ -17,9 +17,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::cells::Month;
-use crate::known::Instant;
-use crate::warehouse::{sha256_hex, Warehouse};
+use crate::ingest::cells::Month;
+use crate::store::known::Instant;
+use crate::store::warehouse::{sha256_hex, Warehouse};
 
 pub const INDEX: &str = "publications/index.json";
 
@@ -55,7 +55,7 @@ struct Index {
 
 impl Publication {
     pub fn known_on(&self) -> Option<Instant> {
-        crate::known::stored(&self.known_on)
+        crate::store::known::stored(&self.known_on)
     }
 
     /// The day it was published: the date of the time its data was known on.

@@ -14,9 +14,9 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::{Kind, Prepared};
-use crate::cells::Month;
-use crate::warehouse::Warehouse;
+use crate::ingest::cells::Month;
+use crate::render::report::{Kind, Prepared};
+use crate::store::warehouse::Warehouse;
 
 /// What one entry holds: the key it was computed under, the prepared report, and the
 /// summary.json written beside it.
@@ -39,7 +39,7 @@ pub struct Inputs<'a> {
     pub as_of: Month,
     pub plan_year: Option<i32>,
     pub list_cap: usize,
-    pub known_on: Option<crate::known::Instant>,
+    pub known_on: Option<crate::store::known::Instant>,
 }
 
 impl<'a> Cache<'a> {
@@ -48,7 +48,7 @@ impl<'a> Cache<'a> {
         let mut data = std::fs::read(wh.manifest_path())?;
         // A new publication of the month adds its revisions section.
         data.extend(b"\0publications\0");
-        data.extend(std::fs::read(wh.path(crate::publish::INDEX)).unwrap_or_default());
+        data.extend(std::fs::read(wh.path(crate::store::publish::INDEX)).unwrap_or_default());
         Cache::keyed(wh, inputs, &data)
     }
 

@@ -10,9 +10,9 @@ use std::collections::{BTreeMap, HashSet};
 
 use chrono::NaiveDate;
 
-use crate::cells::{self, Month, Raw};
-use crate::source::{Format, Sheet};
-use crate::tables::{normalise_header, Kind, Region, Table, RECOGNISED};
+use crate::ingest::cells::{self, Month, Raw};
+use crate::ingest::source::{Format, Sheet};
+use crate::ingest::tables::{normalise_header, Kind, Region, Table, RECOGNISED};
 
 /// How many rows from the top a header may sit at.
 const HEADER_SEARCH_ROWS: usize = 30;
@@ -199,7 +199,7 @@ struct Header {
 
 /// Reads a file's bytes. `Err` is a file-level problem in Chinese (the file is not taken).
 pub fn parse(bytes: &[u8]) -> Result<Parsed, String> {
-    let (format, sheets) = crate::source::open(bytes)?;
+    let (format, sheets) = crate::ingest::source::open(bytes)?;
     let mut problems = Vec::new();
     let mut hidden_tables = Vec::new();
     for sheet in &sheets {
@@ -343,7 +343,7 @@ fn fit(names: &[String], all_distinct: bool, sheet: &Sheet<'_>) -> Fit {
 fn two_row_labels(
     upper: &(usize, Vec<Raw<'static>>),
     lower: &(usize, Vec<Raw<'static>>),
-    merges: &[crate::source::Merge],
+    merges: &[crate::ingest::source::Merge],
 ) -> Vec<String> {
     let (up, low) = (labels(&upper.1), labels(&lower.1));
     let upper_row = upper.0.saturating_sub(1);

@@ -6,15 +6,15 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::cells::Month;
-use crate::changes::{self, Change};
 use crate::ids::{looks_like_id, mask_id, mask_name};
+use crate::ingest::cells::Month;
+use crate::ingest::tables::Table;
 use crate::model::Model;
 use crate::policy::Policy;
-use crate::publish::{self, Publication};
-use crate::tables::Table;
-use crate::targets::Progress;
-use crate::warehouse::Warehouse;
+use crate::rules::changes::{self, Change};
+use crate::rules::targets::Progress;
+use crate::store::publish::{self, Publication};
+use crate::store::warehouse::Warehouse;
 
 pub type Error = Box<dyn std::error::Error>;
 
@@ -94,7 +94,9 @@ fn figure_name(path: &str, progress: &Progress) -> String {
         ["spend", _, "by_item", item, "payments"] => format!("{item}笔数"),
         ["findings", "errors"] => "“错误”问题数".into(),
         ["findings", "notices"] => "“提示”问题数".into(),
-        ["findings", "by_rule", rule] => format!("问题：{}", crate::report::rule_name(rule)),
+        ["findings", "by_rule", rule] => {
+            format!("问题：{}", crate::render::report::rule_name(rule))
+        }
         ["data_quality", "files"] => "报表份数".into(),
         ["data_quality", "rows_read"] => "读取行数".into(),
         ["data_quality", "rows_rejected"] => "拒收行数".into(),
@@ -194,7 +196,7 @@ pub fn compute(
     received.sort_by(|a, b| (&a.received, &a.file).cmp(&(&b.received, &b.file)));
 
     // Persons newly counted or no longer counted, per indicator.
-    let then = crate::targets::compute(
+    let then = crate::rules::targets::compute(
         &Model::load_ledgers(&then_wh, month)?,
         policy,
         publication.plan_year,

@@ -13,10 +13,10 @@ use std::sync::{Condvar, Mutex};
 
 use chrono::{DateTime, Local, NaiveDate};
 
-use crate::cells::Month;
-use crate::parse::{self, Export};
-use crate::tables::{Region, Table};
-use crate::warehouse::{self, sha256_hex, ExportRecord, FileRecord, Reexport, Warehouse};
+use crate::ingest::cells::Month;
+use crate::ingest::reader::{self, Export};
+use crate::ingest::tables::{Region, Table};
+use crate::store::warehouse::{self, sha256_hex, ExportRecord, FileRecord, Reexport, Warehouse};
 
 /// A file with more than this share of its rows rejected (numerator, denominator) is flagged
 /// for re-export and makes ingest exit 1; its good rows are still taken. A few bad rows are
@@ -55,7 +55,8 @@ pub fn reexport(export: &Export) -> Option<Reexport> {
 
 /// What a clerk does about a file whose rows fail mostly for `reason` in `column`.
 fn fix_for(column: &str, reason: &str) -> String {
-    if reason.starts_with(crate::cells::ID_AS_NUMBER) || reason.contains("科学计数法") {
+    if reason.starts_with(crate::ingest::cells::ID_AS_NUMBER) || reason.contains("科学计数法")
+    {
         format!("请把{column}列设为“文本”后重新导出（Excel/WPS：选中该列 → 设置单元格格式 → 文本；从 CSV 打开时在导入向导中把该列设为“文本”），不要手工补录已丢失的位数")
     } else if reason.contains("所属月份与本期不符") {
         "请确认这是本月的报表、各行“所属月份”都是本月后重新导出".to_string()
@@ -210,7 +211,7 @@ struct Read {
     shown: Option<String>,
     bytes: Result<Vec<u8>, String>,
     hash: String,
-    parsed: Option<Result<parse::Parsed, String>>,
+    parsed: Option<Result<reader::Parsed, String>>,
 }
 
 fn read(path: &Path, seen: &Mutex<HashSet<String>>) -> Read {
@@ -222,7 +223,7 @@ fn read(path: &Path, seen: &Mutex<HashSet<String>>) -> Read {
                 .lock()
                 .map(|mut s| s.insert(hash.clone()))
                 .unwrap_or(true);
-            let parsed = new.then(|| parse::parse(b));
+            let parsed = new.then(|| reader::parse(b));
             (hash, parsed)
         }
         Err(_) => (String::new(), None),
@@ -339,7 +340,7 @@ fn write_export(
 pub fn ingest(
     wh: &Warehouse,
     paths: &[PathBuf],
-    received: Option<crate::known::Instant>,
+    received: Option<crate::store::known::Instant>,
     on_file: impl FnMut(&Path),
 ) -> Result<Report, warehouse::Error> {
     let (files, outcomes) = collect_files(paths);
@@ -353,7 +354,7 @@ pub fn ingest(
 pub fn ingest_named(
     wh: &Warehouse,
     files: Vec<(PathBuf, String)>,
-    received: Option<crate::known::Instant>,
+    received: Option<crate::store::known::Instant>,
     on_file: impl FnMut(&Path),
 ) -> Result<Report, warehouse::Error> {
     let files = files.into_iter().map(|(p, n)| (p, Some(n))).collect();
@@ -364,7 +365,7 @@ fn ingest_files(
     wh: &Warehouse,
     named: Vec<(PathBuf, Option<String>)>,
     mut outcomes: Vec<FileOutcome>,
-    received: Option<crate::known::Instant>,
+    received: Option<crate::store::known::Instant>,
     mut on_file: impl FnMut(&Path),
 ) -> Result<Report, warehouse::Error> {
     let (files, shown): (Vec<PathBuf>, Vec<Option<String>>) = named.into_iter().unzip();
@@ -372,7 +373,7 @@ fn ingest_files(
     let mut manifest = wh.manifest_for_update()?;
     let batch = manifest.files.iter().map(|f| f.batch).max().unwrap_or(0) + 1;
     let received_at = now();
-    let received = crate::known::format(&received.unwrap_or_else(crate::known::now));
+    let received = crate::store::known::format(&received.unwrap_or_else(crate::store::known::now));
 
     let mut seen: HashSet<String> = manifest
         .files
@@ -493,7 +494,7 @@ fn ingest_files(
                 Some(p) => p,
                 // Readers parse a content once: when another reader took this content's copy
                 // later in the batch first, this earlier copy is parsed here.
-                None => parse::parse(&bytes),
+                None => reader::parse(&bytes),
             };
             match parsed {
                 Ok(parsed) => {

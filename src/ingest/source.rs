@@ -20,7 +20,7 @@ use std::io::Cursor;
 
 use calamine::{open_workbook_auto_from_rs, Data, Reader, SheetVisible, Sheets};
 
-use crate::cells::Raw;
+use crate::ingest::cells::Raw;
 
 /// A merged range of a sheet, 0-based and inclusive, as the workbook records it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,7 +1,7 @@
 //! The 整改台账: findings followed from month to month until the data no longer shows them,
 //! with the answers the counties and townships send back.
 //!
-//! - A finding's 问题编号 ([`crate::audit::finding_id`]) is the same in every month's
+//! - A finding's 问题编号 ([`crate::rules::audit::finding_id`]) is the same in every month's
 //!   computation while it exists, so the findings as of each month up to M (each computed from
 //!   the warehouse, and kept in the report cache) say when each was first found, how long it
 //!   has been open, and which were closed by the data in M: present as of M−1, gone as of M (a
@@ -16,11 +16,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::audit::Finding;
-use crate::cells::Month;
-use crate::report::cache::{Cache, Inputs};
-use crate::tables::Table;
-use crate::warehouse::Warehouse;
+use crate::ingest::cells::Month;
+use crate::ingest::tables::Table;
+use crate::rules::audit::Finding;
+use crate::store::cache::{Cache, Inputs};
+use crate::store::warehouse::Warehouse;
 
 pub type Error = Box<dyn std::error::Error>;
 
@@ -209,7 +209,7 @@ pub fn build(
     let first = manifest
         .exports
         .iter()
-        .filter(|e| crate::tables::ALL.contains(&e.table))
+        .filter(|e| crate::ingest::tables::ALL.contains(&e.table))
         .map(|e| e.month)
         .min()
         .unwrap_or(as_of)
@@ -300,7 +300,7 @@ pub fn build(
     f.by_rule = lines(&f, |t| {
         (
             String::new(),
-            crate::report::rule_name(&t.seen.rule).to_string(),
+            crate::render::report::rule_name(&t.seen.rule).to_string(),
         )
     });
     Ok(f)

@@ -24,9 +24,9 @@ use chrono::NaiveDate;
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::cells::Month;
-use crate::parse::{Export, Reject, Values};
-use crate::tables::{Region, Table};
+use crate::ingest::cells::Month;
+use crate::ingest::reader::{Export, Reject, Values};
+use crate::ingest::tables::{Region, Table};
 
 pub const DEFAULT_DIR: &str = "warehouse";
 
@@ -71,11 +71,11 @@ pub struct FileRecord {
 }
 
 impl FileRecord {
-    pub fn received(&self) -> Option<crate::known::Instant> {
+    pub fn received(&self) -> Option<crate::store::known::Instant> {
         self.received
             .as_deref()
-            .and_then(crate::known::stored)
-            .or_else(|| crate::known::stored(&self.received_at))
+            .and_then(crate::store::known::stored)
+            .or_else(|| crate::store::known::stored(&self.received_at))
     }
 }
 
@@ -117,7 +117,7 @@ pub struct ExportRecord {
     pub reexport: Option<Reexport>,
 }
 
-/// Why a file should be exported again: more than [`crate::ingest::REEXPORT_SHARE`] of its
+/// Why a file should be exported again: more than [`crate::ingest::batch::REEXPORT_SHARE`] of its
 /// rows were rejected, which is a file damaged on its way (an ID column turned to numbers by
 /// Excel), not a few typing slips.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -151,7 +151,7 @@ impl Manifest {
     /// Expected (table, region, month) exports with none received, between the first and
     /// last month the warehouse holds (completeness).
     pub fn missing(&self, tables: &[Table]) -> Vec<(Table, Region, Month)> {
-        let months = self.months(&crate::tables::RECOGNISED);
+        let months = self.months(&crate::ingest::tables::RECOGNISED);
         let have: std::collections::BTreeSet<_> = self
             .exports
             .iter()
@@ -195,19 +195,19 @@ impl ExportRecord {
         self.replaced_by.is_none()
     }
 
-    pub fn received(&self) -> Option<crate::known::Instant> {
+    pub fn received(&self) -> Option<crate::store::known::Instant> {
         self.received
             .as_deref()
-            .and_then(crate::known::stored)
-            .or_else(|| crate::known::stored(&self.ingested_at))
+            .and_then(crate::store::known::stored)
+            .or_else(|| crate::store::known::stored(&self.ingested_at))
     }
 }
 
 impl Manifest {
     /// The warehouse as it was known at `t`: only what was received by then, and an export
     /// replaced by a correction received later is current again.
-    pub fn as_known_on(mut self, t: crate::known::Instant) -> Manifest {
-        let known = |r: Option<crate::known::Instant>| r.is_some_and(|r| r <= t);
+    pub fn as_known_on(mut self, t: crate::store::known::Instant) -> Manifest {
+        let known = |r: Option<crate::store::known::Instant>| r.is_some_and(|r| r <= t);
         self.files.retain(|f| known(f.received()));
         self.exports.retain(|e| known(e.received()));
         let ids: std::collections::HashSet<String> =
@@ -301,7 +301,7 @@ fn io<'a>(path: &'a Path, what: &'static str) -> impl FnOnce(std::io::Error) -> 
 pub struct Warehouse {
     pub dir: PathBuf,
     /// `--as-known-on`: every read sees the warehouse as it was at this time.
-    pub known_on: Option<crate::known::Instant>,
+    pub known_on: Option<crate::store::known::Instant>,
 }
 
 /// Held while an ingest writes: an advisory lock (`flock`) on `.lock`, which the kernel
@@ -320,7 +320,7 @@ impl Warehouse {
     }
 
     /// The same warehouse as known at `t` (or now, with `None`).
-    pub fn as_known_on(mut self, t: Option<crate::known::Instant>) -> Warehouse {
+    pub fn as_known_on(mut self, t: Option<crate::store::known::Instant>) -> Warehouse {
         self.known_on = t;
         self
     }
@@ -551,7 +551,7 @@ fn empty_export(table: Table) -> Export {
             month: 1,
         },
         rows_read: 0,
-        columns: crate::parse::empty_columns(table),
+        columns: crate::ingest::reader::empty_columns(table),
         rejects: Vec::new(),
     }
 }

@@ -13,14 +13,16 @@
 //! | `workshops` | 扶贫车间名册 snapshots of both regions |
 //! | `payments` | 补贴发放明细 rows of every export up to M, plus `export_month` |
 
+pub mod facts;
+
 use chrono::NaiveDate;
 use polars::prelude::*;
 use polars::sql::SQLContext;
 
-use crate::cells::Month;
 use crate::dates;
-use crate::tables::Table;
-use crate::warehouse::{self, days_to_date, ExportRecord, Warehouse};
+use crate::ingest::cells::Month;
+use crate::ingest::tables::Table;
+use crate::store::warehouse::{self, days_to_date, ExportRecord, Warehouse};
 
 pub struct Model {
     pub as_of: Month,
@@ -73,7 +75,7 @@ impl Model {
         // The monthly exports; returned follow-up lists are read by `followup`.
         let exports: Vec<ExportRecord> = Warehouse::current(&manifest, as_of)
             .into_iter()
-            .filter(|e| crate::tables::ALL.contains(&e.table))
+            .filter(|e| crate::ingest::tables::ALL.contains(&e.table))
             .cloned()
             .collect();
         let date = as_of.last_day();

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use polars::prelude::*;
 
 use crate::ids::{mask_id, mask_name};
-use crate::tables::Table;
+use crate::ingest::tables::Table;
 
 /// Rows by natural key; each row's values by column, as text.
 pub type Rows = BTreeMap<Vec<String>, BTreeMap<&'static str, String>>;

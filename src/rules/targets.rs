@@ -8,13 +8,13 @@ use chrono::NaiveDate;
 use polars::prelude::*;
 use serde::Serialize;
 
-use crate::cells::Month;
+use crate::ingest::cells::Month;
 use crate::model::{column_ints, column_strs, Model};
 use crate::policy::Policy;
 
-pub const TRANSFERRED_SQL: &str = include_str!("../queries/transferred.sql");
-pub const LOCAL_SQL: &str = include_str!("../queries/local.sql");
-pub const TRAINED_SQL: &str = include_str!("../queries/trained.sql");
+pub const TRANSFERRED_SQL: &str = include_str!("../../queries/transferred.sql");
+pub const LOCAL_SQL: &str = include_str!("../../queries/local.sql");
+pub const TRAINED_SQL: &str = include_str!("../../queries/trained.sql");
 
 /// The window of plan year Y as of the model's date: Y-01-01 to the earlier of Y-12-31 and it.
 #[derive(Debug, Clone, Copy)]

@@ -5,9 +5,6 @@
 //! Every figure comes from [`crate::run::Results`], the computation `progress`, `spend` and
 //! `audit` print; the templates only lay it out. Names and IDs are masked throughout.
 
-pub mod cache;
-pub mod charts;
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -16,19 +13,19 @@ use rust_decimal::Decimal;
 use serde_json::{json, Value};
 use tera::{Context, Tera};
 
-use crate::audit::{Finding, ERROR};
-use crate::cells::Month;
-use crate::changes;
 use crate::ids::mask_id;
+use crate::ingest::cells::Month;
 use crate::money::yuan_grouped;
+use crate::rules::audit::{Finding, ERROR};
+use crate::rules::changes;
 use crate::run::Results;
 
 /// The most rows of one list a circulated report carries by default (findings, persons,
 /// withdrawn rows): `report --list-cap`.
 pub const LIST_CAP: usize = 500;
-use crate::tables::Table;
-use crate::warehouse::Warehouse;
-use charts::Chart;
+use crate::ingest::tables::Table;
+use crate::render::charts::{self, Chart};
+use crate::store::warehouse::Warehouse;
 
 pub type Error = Box<dyn std::error::Error>;
 
@@ -164,7 +161,7 @@ fn finding_json(f: &Finding) -> Value {
 /// Everything the templates show but the charts, as one JSON value.
 fn context(
     r: &Results,
-    prev: Option<&crate::targets::Progress>,
+    prev: Option<&crate::rules::targets::Progress>,
     wh: &Warehouse,
     kind: Kind,
     list_cap: usize,
@@ -246,18 +243,18 @@ fn context(
     let (unregistered, unregistered_total) = capped(&|f| f.rule == "unregistered_person");
     let by_rule: Vec<Value> = r.summary["findings"]["by_rule"]
         .as_object()
-        .map(|m| m.iter().filter(|(_, v)| v.as_i64().unwrap_or(0) > 0).map(|(k, v)| json!({"rule": k, "name": rule_name(k), "severity": crate::audit::severity(k), "count": v})).collect())
+        .map(|m| m.iter().filter(|(_, v)| v.as_i64().unwrap_or(0) > 0).map(|(k, v)| json!({"rule": k, "name": rule_name(k), "severity": crate::rules::audit::severity(k), "count": v})).collect())
         .unwrap_or_default();
 
     // Data quality: current exports, missing ones, rejected rows (IDs masked).
     let manifest = wh.manifest()?;
-    let mut missing: Vec<Value> = manifest.missing(&crate::tables::ALL)
+    let mut missing: Vec<Value> = manifest.missing(&crate::ingest::tables::ALL)
         .into_iter()
         .filter(|(_, _, m)| *m <= r.model.as_of)
         .map(|(t, reg, m)| json!({"table": t.chinese(), "region": reg.chinese(), "month": m.to_string()}))
         .collect();
     missing.truncate(60);
-    let current: Vec<&crate::warehouse::ExportRecord> = r.model.exports.iter().collect();
+    let current: Vec<&crate::store::warehouse::ExportRecord> = r.model.exports.iter().collect();
     let mut sorted = current.clone();
     sorted.sort_by_key(|e| (e.table, e.region, e.month));
     let files: Vec<Value> = sorted
@@ -398,8 +395,8 @@ fn context(
 
 /// The 整改台账 as the supervision review shows it: counts, by unit and by rule, and capped
 /// lists (整改不实 first, then the oldest).
-pub fn followup_context(f: &crate::followup::FollowUp, list_cap: usize) -> Value {
-    let row = |t: &crate::followup::Tracked| {
+pub fn followup_context(f: &crate::rules::followup::FollowUp, list_cap: usize) -> Value {
+    let row = |t: &crate::rules::followup::Tracked| {
         json!({"id": t.seen.id, "rule": rule_name(&t.seen.rule), "severity": t.seen.severity, "unit": t.seen.unit,
                "payee": t.seen.payee, "payee_name": t.seen.payee_name, "item": t.seen.item,
                "first_month": t.first_month, "months_open": t.months_open, "status": t.status,
@@ -506,7 +503,7 @@ fn chart_list(r: &Results) -> Vec<(String, String, Chart)> {
         .iter()
         .map(|s| format!("{}月", s.month[5..].trim_start_matches('0')))
         .collect();
-    let series = |name: &str, f: fn(&crate::targets::SeriesPoint) -> i64| charts::Series {
+    let series = |name: &str, f: fn(&crate::rules::targets::SeriesPoint) -> i64| charts::Series {
         name: name.into(),
         points: p.series.iter().map(f).collect(),
     };
@@ -567,7 +564,7 @@ pub struct Prepared {
 /// Computes what one kind of report shows.
 pub fn prepare(
     r: &Results,
-    prev: Option<&crate::targets::Progress>,
+    prev: Option<&crate::rules::targets::Progress>,
     wh: &Warehouse,
     kind: Kind,
     list_cap: usize,

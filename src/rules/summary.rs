@@ -4,10 +4,10 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Map, Value};
 
-use crate::audit::{Audit, RULES};
 use crate::model::Model;
 use crate::money::yuan;
-use crate::targets::Progress;
+use crate::rules::audit::{Audit, RULES};
+use crate::rules::targets::Progress;
 
 pub fn build(model: &Model, progress: &Progress, audit: &Audit) -> Value {
     let mut targets = Map::new();
@@ -50,12 +50,12 @@ pub fn build(model: &Model, progress: &Progress, audit: &Audit) -> Value {
     }
     let errors: usize = RULES
         .iter()
-        .filter(|(_, s)| *s == crate::audit::ERROR)
+        .filter(|(_, s)| *s == crate::rules::audit::ERROR)
         .map(|(r, _)| by_rule.get(*r).and_then(Value::as_u64).unwrap_or(0) as usize)
         .sum();
     let notices: usize = RULES
         .iter()
-        .filter(|(_, s)| *s == crate::audit::NOTICE)
+        .filter(|(_, s)| *s == crate::rules::audit::NOTICE)
         .map(|(r, _)| by_rule.get(*r).and_then(Value::as_u64).unwrap_or(0) as usize)
         .sum();
     json!({

@@ -84,7 +84,7 @@ fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
 }
 
 fn month_end(m: u32) -> NaiveDate {
-    crate::cells::Month {
+    crate::ingest::cells::Month {
         year: 2020,
         month: m,
     }
@@ -436,7 +436,7 @@ impl Sink {
                 .iter()
                 .map(|c| match c {
                     Cell::Text(s) => s.clone(),
-                    Cell::Num(x) => crate::cells::format_number(*x),
+                    Cell::Num(x) => crate::ingest::cells::format_number(*x),
                     Cell::Date(d) => self.date_text(*d),
                     Cell::Empty => String::new(),
                 })
@@ -1343,7 +1343,7 @@ impl Gen<'_> {
             if let Cell::Num(a) = r[6] {
                 total += a;
                 if !self.o.plain && k % 5 == 1 && form != Form::Xlsx {
-                    cells[9] = t(format!("{}元", crate::cells::format_number(a)));
+                    cells[9] = t(format!("{}元", crate::ingest::cells::format_number(a)));
                 }
             }
             s.write(&cells)?;

@@ -8,18 +8,18 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::cells::Month;
-use crate::entitle::{self, Judgement};
-use crate::facts::{Facts, Workshop};
 use crate::ids::{mask_id, mask_name};
+use crate::ingest::cells::Month;
+use crate::model::facts::{Facts, Workshop};
+use crate::rules::entitle::{self, Judgement};
 use polars::prelude::*;
 use rayon::slice::ParallelSliceMut;
 
 use crate::model::Model;
 use crate::money::{from_fen, yuan};
 use crate::policy::{Payee, Policy};
-use crate::targets::{Progress, Window};
-use crate::warehouse::days_to_date;
+use crate::rules::targets::{Progress, Window};
+use crate::store::warehouse::days_to_date;
 
 pub const ERROR: &str = "错误";
 pub const NOTICE: &str = "提示";
@@ -526,7 +526,7 @@ pub fn judge_for(
     pol: &Policy,
     date: NaiveDate,
 ) -> Judgement {
-    let empty = crate::facts::Person::default();
+    let empty = crate::model::facts::Person::default();
     let person = facts.person(p.person()).unwrap_or(&empty);
     match code {
         "A1" => entitle::a1_transport_meal(person, pol, date),

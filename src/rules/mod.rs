@@ -1,0 +1,18 @@
+//! Stage 4, the rules of 济人社字〔2020〕47号 applied to the model as of a month, with the
+//! parameters of [`crate::policy`]:
+//!
+//! - [`targets`]: the four indicators (policy 一) — the SQL in `queries/` — with pace and status;
+//! - [`entitle`]: one formula per subsidy item (policy 二–四), what a payee is entitled to;
+//! - [`audit`]: every payment checked against its entitlement, spend per pool, the findings;
+//! - [`changes`]: what a cumulative ledger changed between two snapshots;
+//! - [`followup`]: findings followed month to month until the data closes them (整改台账);
+//! - [`revisions`]: why a published figure moved since it was published;
+//! - [`summary`]: the figures of `summary.json`.
+
+pub mod audit;
+pub mod changes;
+pub mod entitle;
+pub mod followup;
+pub mod revisions;
+pub mod summary;
+pub mod targets;

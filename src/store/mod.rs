@@ -1,0 +1,12 @@
+//! Stage 2, the store: everything luyu keeps on disk, and the only code that knows its paths.
+//!
+//! - [`warehouse`]: received files, each export's rows as Parquet, the manifest (the commit
+//!   point) and the history of corrections;
+//! - [`known`]: when each export was received, and the `--as-known-on` view of the manifest;
+//! - [`publish`]: the figures and reports of a month as published, never changed;
+//! - [`cache`]: what a report computed as of a month, reused while its inputs are unchanged.
+
+pub mod cache;
+pub mod known;
+pub mod publish;
+pub mod warehouse;
