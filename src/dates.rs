@@ -1,23 +1,65 @@
 //! Calendar arithmetic of rules.md ("Terms"): full months and months held.
 
-use chrono::{Datelike, Duration, NaiveDate};
+use chrono::{Datelike, Duration, Months, NaiveDate};
+use std::fmt;
 
-/// `d` plus `m` calendar months in one step, clamped to the target month's last day
-/// (2020-01-31 + 1 month = 2020-02-29).
-pub fn add_months(d: NaiveDate, m: i32) -> NaiveDate {
-    let total = d.year() * 12 + d.month0() as i32 + m;
-    let (y, m0) = (total.div_euclid(12), total.rem_euclid(12) as u32);
-    let last = last_day_of(y, m0 + 1);
-    NaiveDate::from_ymd_opt(y, m0 + 1, d.day().min(last)).unwrap_or(d)
+/// A plan month (所属月份).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Month {
+    pub year: i32,
+    pub month: u32,
 }
 
-fn last_day_of(year: i32, month: u32) -> u32 {
-    let next = if month == 12 {
-        NaiveDate::from_ymd_opt(year + 1, 1, 1)
+impl Month {
+    pub fn new(year: i32, month: u32) -> Option<Month> {
+        if (1..=12).contains(&month) && (1900..=2200).contains(&year) {
+            Some(Month { year, month })
+        } else {
+            None
+        }
+    }
+
+    pub fn first_day(self) -> NaiveDate {
+        NaiveDate::from_ymd_opt(self.year, self.month, 1).unwrap_or(NaiveDate::MIN)
+    }
+
+    /// The as-of date of a month: its last day (rules.md, Terms).
+    pub fn last_day(self) -> NaiveDate {
+        self.next().first_day() - Duration::days(1)
+    }
+
+    pub fn next(self) -> Month {
+        Month::of(add_months(self.first_day(), 1))
+    }
+
+    pub fn prev(self) -> Month {
+        Month::of(add_months(self.first_day(), -1))
+    }
+
+    pub fn of(d: NaiveDate) -> Month {
+        Month {
+            year: d.year(),
+            month: d.month(),
+        }
+    }
+}
+
+impl fmt::Display for Month {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}", self.year, self.month)
+    }
+}
+
+/// `d` plus `m` calendar months in one step, clamped to the target month's last day
+/// (2020-01-31 + 1 month = 2020-02-29), as chrono's `Months` does.
+pub fn add_months(d: NaiveDate, m: i32) -> NaiveDate {
+    let step = Months::new(m.unsigned_abs());
+    let moved = if m >= 0 {
+        d.checked_add_months(step)
     } else {
-        NaiveDate::from_ymd_opt(year, month + 1, 1)
+        d.checked_sub_months(step)
     };
-    next.map_or(28, |n| (n - Duration::days(1)).day())
+    moved.unwrap_or(d)
 }
 
 /// Full months between start `s` and end `e`, both inclusive: the largest m with

@@ -1,7 +1,7 @@
 //! One computation as of a month, shared by every command and report: the model, progress,
 //! audit and summary come from here, so no figure has a second implementation.
 
-use crate::ingest::cells::Month;
+use crate::dates::Month;
 use crate::model::facts::Facts;
 use crate::model::Model;
 use crate::policy::Policy;

@@ -6,6 +6,8 @@
 
 use libfuzzer_sys::fuzz_target;
 
+#[path = "../../src/dates.rs"]
+mod dates;
 #[path = "../../src/ids.rs"]
 mod ids;
 // The same module paths as in luyu (`crate::ingest::…`), so the files compile unchanged.

@@ -14,7 +14,7 @@ use serde_json::json;
 
 use super::{AsOfArgs, Result};
 use crate::money::yuan;
-use crate::rules::audit::{Finding, ERROR};
+use crate::rules::findings::{listing_order, Finding};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -29,18 +29,6 @@ pub struct Args {
     /// 不遮蔽身份证号和姓名（仅限内部核查使用，勿外传）
     #[arg(long)]
     pub unmasked: bool,
-}
-
-/// Findings sorted by severity, then amount (largest first).
-pub fn sorted(findings: &[Finding]) -> Vec<&Finding> {
-    let mut v: Vec<&Finding> = findings.iter().collect();
-    v.sort_by(|a, b| {
-        (a.severity != ERROR)
-            .cmp(&(b.severity != ERROR))
-            .then(b.paid.unwrap_or_default().cmp(&a.paid.unwrap_or_default()))
-            .then(a.rule.cmp(b.rule))
-    });
-    v
 }
 
 /// A cell value that Excel will never evaluate: a leading = + - @ gets a quote in front.
@@ -79,7 +67,7 @@ const WORKBOOK_HEADER: [&str; 20] = [
 
 pub fn run(args: Args) -> Result<i32> {
     let r = args.at.compute()?;
-    let findings = sorted(&r.audit.findings);
+    let findings = listing_order(&r.audit.findings);
     let wh = args.at.warehouse();
     let followup = crate::rules::followup::build(
         &wh,
@@ -182,7 +170,7 @@ fn who(r: &crate::run::Results, f: &Finding, unmasked: bool) -> (String, String)
 fn life(
     followup: &crate::rules::followup::FollowUp,
     f: &Finding,
-    as_of: crate::ingest::cells::Month,
+    as_of: crate::dates::Month,
 ) -> (String, i64, String) {
     followup.get(&f.id).map_or_else(
         || (as_of.to_string(), 1, "新发现".to_string()),
@@ -195,10 +183,10 @@ fn life(
 pub fn workbook(
     r: &crate::run::Results,
     followup: &crate::rules::followup::FollowUp,
-    as_of: crate::ingest::cells::Month,
+    as_of: crate::dates::Month,
     unmasked: bool,
 ) -> Result<Vec<u8>> {
-    let findings = sorted(&r.audit.findings);
+    let findings = listing_order(&r.audit.findings);
     let who = |f: &Finding| who(r, f, unmasked);
     let life = |f: &Finding| life(followup, f, as_of);
     let money = |d: Option<rust_decimal::Decimal>| d.map(yuan).unwrap_or_default();
@@ -228,7 +216,7 @@ pub fn workbook(
         let cells = [
             f.id.clone(),
             f.severity.to_string(),
-            crate::render::report::rule_name(f.rule).to_string(),
+            f.rule.chinese().to_string(),
             f.side.to_string(),
             f.unit.clone(),
             id,

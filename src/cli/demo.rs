@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 
 use super::{AsOfArgs, PolicyArg, Result, WarehouseArg};
-use crate::ingest::cells::Month;
+use crate::dates::Month;
 use crate::render::report::{Format, Kind};
 use crate::store::warehouse::Warehouse;
 

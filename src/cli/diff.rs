@@ -15,7 +15,7 @@
 
 use super::history::parse_table;
 use super::{Result, WarehouseArg};
-use crate::ingest::cells::Month;
+use crate::dates::Month;
 use crate::ingest::tables::Table;
 use crate::rules::changes::{self, Change};
 use crate::store::warehouse::{resolve_dir, Warehouse};

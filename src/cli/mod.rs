@@ -65,7 +65,7 @@ impl PolicyArg {
 pub struct AsOfArgs {
     /// 截至月份，如 2020-12
     #[arg(long, value_name = "YYYY-MM")]
-    pub as_of: crate::ingest::cells::Month,
+    pub as_of: crate::dates::Month,
     /// 计划年度（默认：截至月份所在的、政策文件中有目标的年度）
     #[arg(long, value_name = "YEAR")]
     pub plan_year: Option<i32>,

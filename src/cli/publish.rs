@@ -10,7 +10,7 @@
 use std::path::PathBuf;
 
 use super::{AsOfArgs, PolicyArg, Result, WarehouseArg};
-use crate::ingest::cells::Month;
+use crate::dates::Month;
 use crate::render::report::{Format, Kind, LIST_CAP};
 use crate::store::publish::{self, File, Publication};
 use crate::store::warehouse::{resolve_dir, Warehouse};

@@ -7,6 +7,7 @@
 
 use super::{AsOfArgs, Result};
 use crate::ids::{mask_id, mask_name};
+use crate::rules::findings::Rule;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -18,8 +19,8 @@ pub fn run(args: Args) -> Result<i32> {
     let r = args.at.compute()?;
     println!("跨地区核对（截至 {}）", args.at.as_of);
     for (rule, title) in [
-        ("one_sided_transfer", "一、只有一方记录的转移就业"),
-        ("unregistered_person", "二、不在名册或未建档立卡的人员"),
+        (Rule::OneSidedTransfer, "一、只有一方记录的转移就业"),
+        (Rule::UnregisteredPerson, "二、不在名册或未建档立卡的人员"),
     ] {
         let list: Vec<_> = r.audit.findings.iter().filter(|f| f.rule == rule).collect();
         println!("\n{title}（{} 人）", list.len());

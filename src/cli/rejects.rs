@@ -5,7 +5,7 @@
 //! `--all` also lists those of replaced exports.
 
 use super::{Result, WarehouseArg};
-use crate::ingest::cells::Month;
+use crate::dates::Month;
 use crate::store::warehouse::{resolve_dir, Warehouse};
 
 #[derive(clap::Args)]

@@ -84,7 +84,7 @@ fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
 }
 
 fn month_end(m: u32) -> NaiveDate {
-    crate::ingest::cells::Month {
+    crate::dates::Month {
         year: 2020,
         month: m,
     }

@@ -13,7 +13,7 @@ use std::sync::{Condvar, Mutex};
 
 use chrono::{DateTime, Local, NaiveDate};
 
-use crate::ingest::cells::Month;
+use crate::dates::Month;
 use crate::ingest::reader::{self, Export};
 use crate::ingest::tables::{Region, Table};
 use crate::store::warehouse::{self, sha256_hex, ExportRecord, FileRecord, Reexport, Warehouse};

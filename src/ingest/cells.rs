@@ -4,12 +4,12 @@
 //! Parsers take a [`Raw`] cell as the readers deliver it (csv cells are always text; xlsx cells
 //! may be numbers, dates or booleans) and return `Ok(None)` for an empty cell.
 
-use chrono::{Datelike, Duration, NaiveDate};
+use chrono::{Duration, NaiveDate};
 use rust_decimal::Decimal;
 use std::borrow::Cow;
-use std::fmt;
 use std::str::FromStr;
 
+use crate::dates::Month;
 use crate::ids;
 
 /// One cell as read from a file; text borrows from the file where it can (csv), so that a
@@ -112,73 +112,7 @@ pub fn text<'a>(raw: &'a Raw<'_>) -> Option<Cow<'a, str>> {
     }
 }
 
-/// A plan month (所属月份).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Month {
-    pub year: i32,
-    pub month: u32,
-}
-
-impl Month {
-    pub fn new(year: i32, month: u32) -> Option<Month> {
-        if (1..=12).contains(&month) && (1900..=2200).contains(&year) {
-            Some(Month { year, month })
-        } else {
-            None
-        }
-    }
-
-    pub fn first_day(self) -> NaiveDate {
-        NaiveDate::from_ymd_opt(self.year, self.month, 1).unwrap_or(NaiveDate::MIN)
-    }
-
-    /// The as-of date of a month: its last day (rules.md, Terms).
-    pub fn last_day(self) -> NaiveDate {
-        self.next().first_day() - Duration::days(1)
-    }
-
-    pub fn next(self) -> Month {
-        if self.month == 12 {
-            Month {
-                year: self.year + 1,
-                month: 1,
-            }
-        } else {
-            Month {
-                year: self.year,
-                month: self.month + 1,
-            }
-        }
-    }
-
-    pub fn prev(self) -> Month {
-        if self.month == 1 {
-            Month {
-                year: self.year - 1,
-                month: 12,
-            }
-        } else {
-            Month {
-                year: self.year,
-                month: self.month - 1,
-            }
-        }
-    }
-
-    pub fn of(d: NaiveDate) -> Month {
-        Month {
-            year: d.year(),
-            month: d.month(),
-        }
-    }
-}
-
-impl fmt::Display for Month {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:04}-{:02}", self.year, self.month)
-    }
-}
-
+// A month typed by a user or read from a title is parsed with the cells' spellings.
 impl FromStr for Month {
     type Err = String;
     fn from_str(s: &str) -> Result<Month, String> {
@@ -629,6 +563,7 @@ mod tests {
 #[cfg(test)]
 mod properties {
     use super::*;
+    use chrono::Datelike;
     use proptest::prelude::*;
 
     fn any_date() -> impl Strategy<Value = NaiveDate> {

@@ -10,7 +10,8 @@ use std::collections::{BTreeMap, HashSet};
 
 use chrono::NaiveDate;
 
-use crate::ingest::cells::{self, Month, Raw};
+use crate::dates::Month;
+use crate::ingest::cells::{self, Raw};
 use crate::ingest::source::{Format, Sheet};
 use crate::ingest::tables::{normalise_header, Kind, Region, Table, RECOGNISED};
 

@@ -20,7 +20,7 @@ use polars::prelude::*;
 use polars::sql::SQLContext;
 
 use crate::dates;
-use crate::ingest::cells::Month;
+use crate::dates::Month;
 use crate::ingest::tables::Table;
 use crate::store::warehouse::{self, days_to_date, ExportRecord, Warehouse};
 

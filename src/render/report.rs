@@ -13,11 +13,11 @@ use rust_decimal::Decimal;
 use serde_json::{json, Value};
 use tera::{Context, Tera};
 
+use crate::dates::Month;
 use crate::ids::mask_id;
-use crate::ingest::cells::Month;
 use crate::money::yuan_grouped;
-use crate::rules::audit::{Finding, ERROR};
 use crate::rules::changes;
+use crate::rules::findings::{listing_order, rule_name, Finding, Rule, Severity};
 use crate::run::Results;
 
 /// The most rows of one list a circulated report carries by default (findings, persons,
@@ -126,32 +126,10 @@ fn pct(part: Decimal, whole: Decimal) -> String {
     }
 }
 
-pub fn rule_name(rule: &str) -> &'static str {
-    match rule {
-        "unregistered_person" => "非建档立卡或不在名册",
-        "invalid_id" => "身份证号错误（已拒收）",
-        "invalid_credit_code" => "统一社会信用代码校验未通过",
-        "duplicate_voucher" => "凭证重复导出",
-        "voucher_conflict" => "同一凭证号内容不一致",
-        "unknown_item" => "政策外补贴项目",
-        "wrong_pool" => "资金来源错误",
-        "out_of_period" => "发放日期超出期限",
-        "not_eligible" => "不符合享受条件",
-        "over_entitlement" => "超标准、超期限或重复发放",
-        "below_floor" => "培训生活费低于每天 50 元",
-        "stacked_training" => "以工代训与职业培训补贴重复享受",
-        "one_sided_transfer" => "转移就业仅一方记录",
-        "roster_mismatch" => "基地名册人数与台账不符",
-        "eligible_unpaid" => "符合条件尚未发放",
-        "gate_unproven" => "六个月条件无法证明",
-        _ => "其他",
-    }
-}
-
 fn finding_json(f: &Finding) -> Value {
     let m = |d: Option<Decimal>| d.map(money).unwrap_or_else(|| "—".into());
     json!({
-        "rule": f.rule, "rule_name": rule_name(f.rule), "severity": f.severity, "clause": f.clause,
+        "rule": f.rule, "rule_name": f.rule.chinese(), "severity": f.severity, "clause": f.clause,
         "payee": f.payee, "payee_name": f.payee_name, "item": f.item,
         "paid": m(f.paid), "entitled": m(f.entitled), "difference": m(f.difference),
         "vouchers": f.vouchers.join(" "), "message": f.message,
@@ -219,12 +197,7 @@ fn context(
         pools.push(json!({"name": name, "paid": money(s.paid), "payments": s.payments, "entitled": money(s.entitled()), "items": items, "regions": regions}));
     }
 
-    let mut findings: Vec<&Finding> = r.audit.findings.iter().collect();
-    findings.sort_by(|a, b| {
-        (a.severity != ERROR)
-            .cmp(&(b.severity != ERROR))
-            .then(b.paid.unwrap_or_default().cmp(&a.paid.unwrap_or_default()))
-    });
+    let findings = listing_order(&r.audit.findings);
     // A circulated document lists at most `list_cap` of each kind (the largest amounts first)
     // and says how many there are; the full lists are `luyu audit --xlsx`.
     let capped = |keep: &dyn Fn(&Finding) -> bool| -> (Vec<Value>, usize) {
@@ -237,13 +210,13 @@ fn context(
             .collect();
         (list, total)
     };
-    let (errors, errors_total) = capped(&|f| f.severity == ERROR);
-    let (notices, notices_total) = capped(&|f| f.severity != ERROR);
-    let (one_sided, one_sided_total) = capped(&|f| f.rule == "one_sided_transfer");
-    let (unregistered, unregistered_total) = capped(&|f| f.rule == "unregistered_person");
+    let (errors, errors_total) = capped(&|f| f.severity == Severity::Error);
+    let (notices, notices_total) = capped(&|f| f.severity == Severity::Notice);
+    let (one_sided, one_sided_total) = capped(&|f| f.rule == Rule::OneSidedTransfer);
+    let (unregistered, unregistered_total) = capped(&|f| f.rule == Rule::UnregisteredPerson);
     let by_rule: Vec<Value> = r.summary["findings"]["by_rule"]
         .as_object()
-        .map(|m| m.iter().filter(|(_, v)| v.as_i64().unwrap_or(0) > 0).map(|(k, v)| json!({"rule": k, "name": rule_name(k), "severity": crate::rules::audit::severity(k), "count": v})).collect())
+        .map(|m| m.iter().filter(|(_, v)| v.as_i64().unwrap_or(0) > 0).map(|(k, v)| json!({"rule": k, "name": rule_name(k), "severity": Rule::from_code(k).map(Rule::severity), "count": v})).collect())
         .unwrap_or_default();
 
     // Data quality: current exports, missing ones, rejected rows (IDs masked).
@@ -397,7 +370,7 @@ fn context(
 /// lists (整改不实 first, then the oldest).
 pub fn followup_context(f: &crate::rules::followup::FollowUp, list_cap: usize) -> Value {
     let row = |t: &crate::rules::followup::Tracked| {
-        json!({"id": t.seen.id, "rule": rule_name(&t.seen.rule), "severity": t.seen.severity, "unit": t.seen.unit,
+        json!({"id": t.seen.id, "rule": t.seen.rule.chinese(), "severity": t.seen.severity, "unit": t.seen.unit,
                "payee": t.seen.payee, "payee_name": t.seen.payee_name, "item": t.seen.item,
                "first_month": t.first_month, "months_open": t.months_open, "status": t.status,
                "answer": t.answer.as_ref().map(|a| a.status.clone()).unwrap_or_default(),
@@ -432,26 +405,15 @@ fn to_fix(r: &Results, targets: &[Value], missing: &[Value]) -> Vec<String> {
             ));
         }
     }
-    let sum = |rule: &str| -> (usize, Decimal) {
+    for rule in Rule::REMEDIED {
         let fs: Vec<&Finding> = r.audit.findings.iter().filter(|f| f.rule == rule).collect();
-        (
-            fs.len(),
-            fs.iter().filter_map(|f| f.difference.or(f.paid)).sum(),
-        )
-    };
-    for (rule, what) in [
-        ("over_entitlement", "超标准或重复发放，核实后追回多发金额"),
-        ("not_eligible", "不符合条件发放，核实资格或追回"),
-        ("wrong_pool", "资金来源用错，调整账务列支"),
-        ("voucher_conflict", "凭证号内容不一致，核对原始凭证"),
-        (
-            "unregistered_person",
-            "非建档立卡人员计入台账或享受补贴，核实身份",
-        ),
-    ] {
-        let (n, amount) = sum(rule);
-        if n > 0 {
-            out.push(format!("{what}：{n} 条，涉及 {} 元", money(amount)));
+        let amount: Decimal = fs.iter().filter_map(|f| f.difference.or(f.paid)).sum();
+        if let (false, Some(what)) = (fs.is_empty(), rule.remedy()) {
+            out.push(format!(
+                "{what}：{} 条，涉及 {} 元",
+                fs.len(),
+                money(amount)
+            ));
         }
     }
     if !missing.is_empty() {

@@ -6,10 +6,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
+use crate::dates::Month;
 use crate::ids::{mask_id, mask_name};
-use crate::ingest::cells::Month;
 use crate::model::facts::{Facts, Workshop};
 use crate::rules::entitle::{self, Judgement};
 use polars::prelude::*;
@@ -18,38 +17,9 @@ use rayon::slice::ParallelSliceMut;
 use crate::model::Model;
 use crate::money::{from_fen, yuan};
 use crate::policy::{Payee, Policy};
+use crate::rules::findings::{finding_id, Finding, Rule, Severity};
 use crate::rules::targets::{Progress, Window};
 use crate::store::warehouse::days_to_date;
-
-pub const ERROR: &str = "错误";
-pub const NOTICE: &str = "提示";
-
-/// Every rule of summary.md, with its severity.
-pub const RULES: [(&str, &str); 16] = [
-    ("unregistered_person", ERROR),
-    ("invalid_id", ERROR),
-    ("invalid_credit_code", NOTICE),
-    ("duplicate_voucher", NOTICE),
-    ("voucher_conflict", ERROR),
-    ("unknown_item", ERROR),
-    ("wrong_pool", ERROR),
-    ("out_of_period", ERROR),
-    ("not_eligible", ERROR),
-    ("over_entitlement", ERROR),
-    ("below_floor", ERROR),
-    ("stacked_training", ERROR),
-    ("one_sided_transfer", NOTICE),
-    ("roster_mismatch", NOTICE),
-    ("eligible_unpaid", NOTICE),
-    ("gate_unproven", NOTICE),
-];
-
-pub fn severity(rule: &str) -> &'static str {
-    RULES
-        .iter()
-        .find(|(r, _)| *r == rule)
-        .map_or(NOTICE, |(_, s)| *s)
-}
 
 /// One payment row as exported, borrowed from the payment columns.
 #[derive(Debug, Clone, Copy, Default)]
@@ -203,43 +173,6 @@ impl<'a> PaymentColumns<'a> {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
-pub struct Finding {
-    /// 问题编号: stable while the finding exists (see [`finding_id`]).
-    pub id: String,
-    pub rule: &'static str,
-    pub severity: &'static str,
-    pub clause: String,
-    /// Masked payee: a person's ID, or a unit's name.
-    pub payee: String,
-    pub payee_name: String,
-    /// Unmasked, for the office (`--unmasked`, `explain`); never rendered in circulated output.
-    #[serde(skip)]
-    pub payee_key: String,
-    pub item: String,
-    pub paid: Option<Decimal>,
-    pub entitled: Option<Decimal>,
-    pub difference: Option<Decimal>,
-    pub vouchers: Vec<String>,
-    pub message: String,
-    /// 责任单位: the Wanzhou township or Jining county that answers for it (see
-    /// [`assign_units`]).
-    pub unit: String,
-    /// The side the unit belongs to: 济宁 or 万州.
-    pub side: &'static str,
-}
-
-/// A finding's 问题编号: `ZG-` and the first 10 hex digits of the sha256 of what it is about —
-/// its rule, its payee (the unmasked 身份证号, credit code or name) and its item, or for the
-/// voucher-level rules its voucher — which are exactly what makes a rule report it once
-/// ([`Ctx::add`]). Amounts and sentences are not in it, so the same problem keeps its number
-/// in every month's computation while it exists.
-pub fn finding_id(rule: &str, payee: &str, about: &str) -> String {
-    let digest = Sha256::digest(format!("{rule}\0{payee}\0{about}").as_bytes());
-    let hex: String = digest.iter().take(5).map(|b| format!("{b:02X}")).collect();
-    format!("ZG-{hex}")
-}
-
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ItemSpend {
     pub paid: Decimal,
@@ -286,7 +219,7 @@ impl Audit {
         self.distinct = Vec::new();
     }
 
-    pub fn count(&self, rule: &str) -> usize {
+    pub fn count(&self, rule: Rule) -> usize {
         self.findings.iter().filter(|f| f.rule == rule).count()
     }
 
@@ -303,7 +236,7 @@ impl Audit {
         let flagged: HashSet<&str> = self
             .findings
             .iter()
-            .filter(|f| f.severity == ERROR)
+            .filter(|f| f.severity == Severity::Error)
             .flat_map(|f| f.vouchers.iter().map(String::as_str))
             .collect();
         let Ok(rows) = self.payment_rows() else {
@@ -444,7 +377,7 @@ struct Ctx<'a> {
     facts: &'a Facts,
     date: NaiveDate,
     findings: Vec<Finding>,
-    once: BTreeSet<(&'static str, String, String)>,
+    once: BTreeSet<(Rule, String, String)>,
 }
 
 impl Ctx<'_> {
@@ -452,7 +385,7 @@ impl Ctx<'_> {
     #[allow(clippy::too_many_arguments)]
     fn add(
         &mut self,
-        rule: &'static str,
+        rule: Rule,
         key: (String, String),
         clause: &str,
         payee_label: (String, String),
@@ -468,7 +401,7 @@ impl Ctx<'_> {
         self.findings.push(Finding {
             id: finding_id(rule, &key.0, &key.1),
             rule,
-            severity: severity(rule),
+            severity: rule.severity(),
             clause: clause.to_string(),
             payee: payee_label.0,
             payee_name: payee_label.1,
@@ -637,7 +570,7 @@ pub fn audit(
         let same = versions.iter().all(|v| v.content() == chosen.content());
         let (rule, msg) = if same {
             (
-                "duplicate_voucher",
+                Rule::DuplicateVoucher,
                 format!(
                     "凭证号 {voucher} 被重复导出 {} 次，内容相同，只计一次",
                     versions.len()
@@ -645,7 +578,7 @@ pub fn audit(
             )
         } else {
             (
-                "voucher_conflict",
+                Rule::VoucherConflict,
                 format!(
                     "凭证号 {voucher} 出现 {} 次且内容不一致，按最新一期导出的版本计：{} {} 元",
                     versions.len(),
@@ -675,7 +608,7 @@ pub fn audit(
     for (i, p) in payments.iter().enumerate() {
         let Some(item) = policy.item_by_name(p.item) else {
             ctx.add(
-                "unknown_item",
+                Rule::UnknownItem,
                 (payee_key(&p, None).to_string(), p.item.to_string()),
                 "四",
                 payee_label(&p, None, facts),
@@ -695,7 +628,7 @@ pub fn audit(
         let finding_key = || (key.to_string(), item.code.clone());
         if item.pool != p.pool {
             ctx.add(
-                "wrong_pool",
+                Rule::WrongPool,
                 finding_key(),
                 &item.reference,
                 label(),
@@ -716,7 +649,7 @@ pub fn audit(
             if let Some(days) = p.days_paid.filter(|d| *d > 0) {
                 let floor = policy.n.training_living_daily_floor;
                 if p.amount() < floor * Decimal::from(days) {
-                    ctx.add("below_floor", finding_key(), &item.reference, label(), p.item, (Some(p.amount()), Some(floor * Decimal::from(days))), vec![p.voucher.to_string()], format!("培训生活费 {} 元 ÷ {days} 天 = {} 元/天，低于四(一)5 每天不低于 {} 元的标准", yuan(p.amount()), yuan(p.amount() / Decimal::from(days)), yuan(floor)));
+                    ctx.add(Rule::BelowFloor, finding_key(), &item.reference, label(), p.item, (Some(p.amount()), Some(floor * Decimal::from(days))), vec![p.voucher.to_string()], format!("培训生活费 {} 元 ÷ {days} 天 = {} 元/天，低于四(一)5 每天不低于 {} 元的标准", yuan(p.amount()), yuan(p.amount() / Decimal::from(days)), yuan(floor)));
                 }
             }
         }
@@ -734,7 +667,7 @@ pub fn audit(
         };
         if let Some(why) = out {
             ctx.add(
-                "out_of_period",
+                Rule::OutOfPeriod,
                 finding_key(),
                 "五",
                 label(),
@@ -752,7 +685,7 @@ pub fn audit(
                 _ => "不在贫困劳动力名册中",
             };
             ctx.add(
-                "unregistered_person",
+                Rule::UnregisteredPerson,
                 (p.person().to_string(), String::new()),
                 "一",
                 label_person(p.person(), facts, p.payee_name),
@@ -802,7 +735,7 @@ pub fn audit(
             let j = judge(code, p, &ctx, date);
             if j.unproven {
                 ctx.add(
-                    "gate_unproven",
+                    Rule::GateUnproven,
                     finding_key(),
                     &item.reference,
                     label(),
@@ -813,7 +746,7 @@ pub fn audit(
                 );
             } else if !j.eligible {
                 ctx.add(
-                    "not_eligible",
+                    Rule::NotEligible,
                     finding_key(),
                     &item.reference,
                     label(),
@@ -880,7 +813,7 @@ pub fn audit(
         if let Some(msg) = over {
             let vouchers = pays.iter().map(|p| p.voucher.to_string()).collect();
             ctx.add(
-                "over_entitlement",
+                Rule::OverEntitlement,
                 finding_key(),
                 &item.reference,
                 label(),
@@ -893,7 +826,7 @@ pub fn audit(
     }
     for person in stacked {
         let (id, name) = label_person(person, facts, "");
-        ctx.add("stacked_training", (person.to_string(), String::new()), "四(二)4", (id, name), "职业培训补贴+以工代训补贴", (None, None), Vec::new(), "同一人既领取了职业培训补贴又领取了以工代训补贴，四(二)4 规定以工代训补贴不与其他形式的职业培训补贴重复享受".into());
+        ctx.add(Rule::StackedTraining, (person.to_string(), String::new()), "四(二)4", (id, name), "职业培训补贴+以工代训补贴", (None, None), Vec::new(), "同一人既领取了职业培训补贴又领取了以工代训补贴，四(二)4 规定以工代训补贴不与其他形式的职业培训补贴重复享受".into());
     }
 
     ledger_findings(model, &mut ctx, window, &mut unregistered, payee_codes)?;
@@ -957,7 +890,7 @@ fn ledger_findings(
             };
             let name = p.names.first().cloned().unwrap_or_default();
             ctx.add(
-                "unregistered_person",
+                Rule::UnregisteredPerson,
                 (id.to_string(), String::new()),
                 "一",
                 (mask_id(id), mask_name(&name)),
@@ -980,7 +913,7 @@ fn ledger_findings(
         bad.extend(bad_codes(df, col, name_col).map_err(e)?);
     }
     for (code, name) in bad.into_iter().chain(payee_codes) {
-        ctx.add("invalid_credit_code", (code.clone(), String::new()), "", (name.clone(), name.clone()), "", (None, None), Vec::new(), format!("{name}的统一社会信用代码 {code} 未通过 GB 32100-2015 校验，请核对（部分早期试点代码真实有效但不符合校验规则）"));
+        ctx.add(Rule::InvalidCreditCode, (code.clone(), String::new()), "", (name.clone(), name.clone()), "", (None, None), Vec::new(), format!("{name}的统一社会信用代码 {code} 未通过 GB 32100-2015 校验，请核对（部分早期试点代码真实有效但不符合校验规则）"));
     }
 
     // One-sided transfers: 万州's 转移就业/济宁 rows against 济宁's ledger.
@@ -998,7 +931,7 @@ fn ledger_findings(
                 "济宁来济就业台账有此人，万州帮扶台账中没有转移就业（济宁）记录"
             };
             ctx.add(
-                "one_sided_transfer",
+                Rule::OneSidedTransfer,
                 (id.to_string(), String::new()),
                 "二",
                 (mask_id(id), mask_name(&name)),
@@ -1018,7 +951,7 @@ fn ledger_findings(
         let n = entitle::absorbed_by(ws, facts, ctx.policy, ctx.date);
         if let Some(r) = ws.absorbed.filter(|r| *r != n) {
             ctx.add(
-                "roster_mismatch",
+                Rule::RosterMismatch,
                 (ws.name.to_string(), String::new()),
                 "四(二)5",
                 (ws.name.to_string(), ws.name.to_string()),
@@ -1061,9 +994,9 @@ pub fn eligible_unpaid(
         if j.eligible {
             let name = p.names.first().cloned().unwrap_or_default();
             new.push(Finding {
-                id: finding_id("eligible_unpaid", id, "一次性交通伙食补助"),
-                rule: "eligible_unpaid",
-                severity: NOTICE,
+                id: finding_id(Rule::EligibleUnpaid, id, "一次性交通伙食补助"),
+                rule: Rule::EligibleUnpaid,
+                severity: Severity::Notice,
                 clause: "四(一)1".into(),
                 payee: mask_id(id),
                 payee_name: mask_name(&name),

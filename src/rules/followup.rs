@@ -16,9 +16,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::ingest::cells::Month;
+use crate::dates::Month;
 use crate::ingest::tables::Table;
-use crate::rules::audit::Finding;
+use crate::rules::findings::Finding;
+use crate::rules::findings::{Rule, Severity};
 use crate::store::cache::{Cache, Inputs};
 use crate::store::warehouse::Warehouse;
 
@@ -28,8 +29,8 @@ pub type Error = Box<dyn std::error::Error>;
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Seen {
     pub id: String,
-    pub rule: String,
-    pub severity: String,
+    pub rule: Rule,
+    pub severity: Severity,
     pub unit: String,
     pub side: String,
     pub payee: String,
@@ -42,8 +43,8 @@ impl Seen {
     pub fn of(f: &Finding) -> Seen {
         Seen {
             id: f.id.clone(),
-            rule: f.rule.to_string(),
-            severity: f.severity.to_string(),
+            rule: f.rule,
+            severity: f.severity,
             unit: f.unit.clone(),
             side: f.side.to_string(),
             payee: f.payee.clone(),
@@ -297,12 +298,7 @@ pub fn build(
         .filter(|t| t.answer.is_some())
         .count();
     f.by_unit = lines(&f, |t| (t.seen.side.clone(), t.seen.unit.clone()));
-    f.by_rule = lines(&f, |t| {
-        (
-            String::new(),
-            crate::render::report::rule_name(&t.seen.rule).to_string(),
-        )
-    });
+    f.by_rule = lines(&f, |t| (String::new(), t.seen.rule.chinese().to_string()));
     Ok(f)
 }
 

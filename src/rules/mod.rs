@@ -12,6 +12,7 @@
 pub mod audit;
 pub mod changes;
 pub mod entitle;
+pub mod findings;
 pub mod followup;
 pub mod revisions;
 pub mod summary;

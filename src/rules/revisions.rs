@@ -6,8 +6,8 @@
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::dates::Month;
 use crate::ids::{looks_like_id, mask_id, mask_name};
-use crate::ingest::cells::Month;
 use crate::ingest::tables::Table;
 use crate::model::Model;
 use crate::policy::Policy;
@@ -95,7 +95,7 @@ fn figure_name(path: &str, progress: &Progress) -> String {
         ["findings", "errors"] => "“错误”问题数".into(),
         ["findings", "notices"] => "“提示”问题数".into(),
         ["findings", "by_rule", rule] => {
-            format!("问题：{}", crate::render::report::rule_name(rule))
+            format!("问题：{}", crate::rules::findings::rule_name(rule))
         }
         ["data_quality", "files"] => "报表份数".into(),
         ["data_quality", "rows_read"] => "读取行数".into(),

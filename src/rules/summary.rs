@@ -6,7 +6,8 @@ use serde_json::{json, Map, Value};
 
 use crate::model::Model;
 use crate::money::yuan;
-use crate::rules::audit::{Audit, RULES};
+use crate::rules::audit::Audit;
+use crate::rules::findings::{Rule, Severity};
 use crate::rules::targets::Progress;
 
 pub fn build(model: &Model, progress: &Progress, audit: &Audit) -> Value {
@@ -39,25 +40,24 @@ pub fn build(model: &Model, progress: &Progress, audit: &Audit) -> Value {
             json!({"paid": yuan(s.paid), "payments": s.payments, "by_item": by_item}),
         );
     }
-    let mut by_rule = Map::new();
-    for (rule, _) in RULES {
-        let n = if rule == "invalid_id" {
-            invalid_ids(model)
-        } else {
-            audit.count(rule)
-        };
-        by_rule.insert(rule.to_string(), json!(n));
-    }
-    let errors: usize = RULES
-        .iter()
-        .filter(|(_, s)| *s == crate::rules::audit::ERROR)
-        .map(|(r, _)| by_rule.get(*r).and_then(Value::as_u64).unwrap_or(0) as usize)
-        .sum();
-    let notices: usize = RULES
-        .iter()
-        .filter(|(_, s)| *s == crate::rules::audit::NOTICE)
-        .map(|(r, _)| by_rule.get(*r).and_then(Value::as_u64).unwrap_or(0) as usize)
-        .sum();
+    let by_rule: BTreeMap<&'static str, usize> = Rule::ALL
+        .into_iter()
+        .map(|rule| {
+            let n = match rule {
+                Rule::InvalidId => invalid_ids(model),
+                _ => audit.count(rule),
+            };
+            (rule.code(), n)
+        })
+        .collect();
+    let of = |severity: Severity| -> usize {
+        Rule::ALL
+            .into_iter()
+            .filter(|r| r.severity() == severity)
+            .map(|r| by_rule[r.code()])
+            .sum()
+    };
+    let (errors, notices) = (of(Severity::Error), of(Severity::Notice));
     json!({
         "plan_year": progress.plan_year,
         "as_of": progress.as_of.to_string(),

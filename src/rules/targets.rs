@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use polars::prelude::*;
 use serde::Serialize;
 
-use crate::ingest::cells::Month;
+use crate::dates::Month;
 use crate::model::{column_ints, column_strs, Model};
 use crate::policy::Policy;
 

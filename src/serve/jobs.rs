@@ -10,8 +10,8 @@ use std::sync::Mutex;
 use serde::Serialize;
 
 use super::App;
+use crate::dates::Month;
 use crate::ingest::batch::Outcome;
-use crate::ingest::cells::Month;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Status {

@@ -21,7 +21,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::Router;
 
-use crate::ingest::cells::Month;
+use crate::dates::Month;
 use crate::store::warehouse::Warehouse;
 
 /// The most one upload may carry, all files together.

@@ -15,8 +15,8 @@ use serde_json::{json, Value};
 use super::auth::User;
 use super::web::{download, error, json_error};
 use super::{App, Computed};
+use crate::dates::Month;
 use crate::ids::{looks_like_id, mask_id, mask_name};
-use crate::ingest::cells::Month;
 use crate::ingest::tables::ALL;
 use crate::render::report::{Kind, LIST_CAP};
 use crate::store::cache::{Cache, Inputs};
@@ -663,7 +663,7 @@ fn findings_list(c: &Computed, q: &ListQuery) -> Result<Table2, String> {
         } else {
             format!(
                 "{}：截至 {} 的问题",
-                crate::render::report::rule_name(rule),
+                crate::rules::findings::rule_name(rule),
                 c.month
             )
         },
@@ -681,14 +681,14 @@ fn findings_list(c: &Computed, q: &ListQuery) -> Result<Table2, String> {
         rows: Vec::new(),
         links: Vec::new(),
     };
-    for f in crate::cli::audit::sorted(&c.results.audit.findings) {
-        if !rule.is_empty() && f.rule != rule {
+    for f in crate::rules::findings::listing_order(&c.results.audit.findings) {
+        if !rule.is_empty() && f.rule.code() != rule {
             continue;
         }
         t.rows.push(vec![
             f.id.clone(),
             f.severity.to_string(),
-            crate::render::report::rule_name(f.rule).to_string(),
+            f.rule.chinese().to_string(),
             f.unit.clone(),
             f.payee.clone(),
             f.payee_name.clone(),

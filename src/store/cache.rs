@@ -14,7 +14,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::ingest::cells::Month;
+use crate::dates::Month;
 use crate::render::report::{Kind, Prepared};
 use crate::store::warehouse::Warehouse;
 

@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::ingest::cells::Month;
+use crate::dates::Month;
 use crate::store::known::Instant;
 use crate::store::warehouse::{sha256_hex, Warehouse};
 

@@ -24,7 +24,7 @@ use chrono::NaiveDate;
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::ingest::cells::Month;
+use crate::dates::Month;
 use crate::ingest::reader::{Export, Reject, Values};
 use crate::ingest::tables::{Region, Table};
 
