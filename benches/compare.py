@@ -34,4 +34,18 @@ for k, (s, m) in times.items():
 luyu_total = sum(times[k][0] for k in ["luyu-ingest", "luyu-summary", "luyu-report"])
 print(f"\nluyu end to end {luyu_total:.2f} s ({rows / times['luyu-ingest'][0]:,.0f} rows/s ingest); "
       f"vs DuckDB {luyu_total / times['duckdb'][0]:.2f}×, vs pandas {times['pandas'][0] / luyu_total:.2f}× faster")
+# The aims of BENCHMARKS.md ("Against the aims"), as ratios within this one run.
+aims = [
+    ("luyu summary / DuckDB indicators + spend", "luyu-summary", "duckdb", 1.0),
+    ("first luyu report (3 kinds) / DuckDB indicators + spend", "luyu-report", "duckdb", 1.5),
+    ("luyu ingest / DuckDB ingest-equivalent", "luyu-ingest", "duckdb-ingest", 0.75),
+]
+print("\n| ratio | this run | aim |\n| --- | ---: | ---: |")
+for label, a, b, aim in aims:
+    if a in times and b in times:
+        r = times[a][0] / times[b][0]
+        print(f"| {label} | {r:.2f}× | ≤ {aim}× {'met' if r <= aim else 'not met'} |")
+for k in ["luyu-summary", "luyu-report"]:
+    if k in times:
+        print(f"| peak RSS of {k} | {times[k][1]:,.0f} MB | ≤ 1,024 MB {'met' if times[k][1] <= 1024 else 'not met'} |")
 sys.exit(0 if ok else 1)

@@ -42,10 +42,10 @@ def typed(name):
         return f"TRY_CAST({q} AS DATE) AS {q}"
     if name == "金额":
         return f"TRY_CAST({q} AS DECIMAL(18,2)) AS {q}"
-    if name in ("序号", "培训天数", "以工代训天数", "社保缴纳月数", "劳动合同期限（月）", "职工总数", "吸纳建档立卡人数"):
+    if name in ("序号", "培训天数", "以工代训天数", "社保缴纳月数", "劳动合同期限（月）", "职工总数", "吸纳建档立卡人数", "补贴月数", "补贴天数"):
         return f"TRY_CAST({q} AS INTEGER) AS {q}"
-    if name == "身份证号":
-        return f"{q}, {id_ok(q)} AS id_ok"
+    if name in ("身份证号", "关联身份证号"):
+        return f"{q}, {id_ok(q)} AS {name}_ok"
     if name == "统一社会信用代码":
         return f"{q}, (length({q}) = 18 AND regexp_full_match({q}, '[0-9A-HJ-NPQRTUWXY]{{18}}')) AS credit_ok"
     return q

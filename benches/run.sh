@@ -28,6 +28,8 @@ stage luyu-report "$LUYU" report --as-of 2020-12 --warehouse "$DIR/wh" --out "$D
 stage luyu-report-again "$LUYU" report --as-of 2020-12 --warehouse "$DIR/wh" --out "$DIR/out-again" > /dev/null 2>&1
 diff -r "$DIR/out" "$DIR/out-again" > /dev/null || { echo "the cached reports differ from the computed ones"; exit 1; }
 stage duckdb python3 benches/duckdb_bench.py "$DIR/files" > "$DIR/duckdb.json"
+# The anchor for ingest: DuckDB reading, typing and checking every file, writing zstd Parquet.
+stage duckdb-ingest python3 benches/duckdb_ingest.py "$DIR/files" "$DIR/duckdb-parquet" > "$DIR/duckdb-ingest.json"
 stage pandas python3 benches/pandas_bench.py "$DIR/files" > "$DIR/pandas.json"
 # Incremental ingest: month 12 after months 1-11, and after month 1 only.
 for before in 11 1; do

@@ -15,7 +15,7 @@ pub struct Results {
     pub facts: Facts,
     pub progress: Progress,
     pub audit: Audit,
-    pub summary: serde_json::Value,
+    pub summary: crate::rules::summary::Summary,
 }
 
 pub fn compute(

@@ -113,7 +113,7 @@ pub fn run(args: Args) -> Result<i32> {
             "{}",
             serde_json::to_string_pretty(&json!({
                 "as_of": args.at.as_of.to_string(),
-                "findings": r.summary["findings"],
+                "findings": r.summary.findings,
                 "list": list,
                 "closed": closed,
                 "unmatched_answers": followup.unmatched,
@@ -124,8 +124,8 @@ pub fn run(args: Args) -> Result<i32> {
     println!(
         "问题清单（截至 {}）：错误 {} 条，提示 {} 条；本月新发现 {} 条，仍未整改 {} 条，本月已消除 {} 条",
         args.at.as_of,
-        r.summary["findings"]["errors"],
-        r.summary["findings"]["notices"],
+        r.summary.findings.errors,
+        r.summary.findings.notices,
         followup.new,
         followup.open,
         followup.closed_count

@@ -8,6 +8,7 @@
 use serde_json::json;
 
 use super::{AsOfArgs, Result};
+use crate::rules::summary::Summary;
 use crate::rules::targets::Progress;
 
 #[derive(clap::Args)]
@@ -32,14 +33,14 @@ pub fn run(args: Args) -> Result<i32> {
     Ok(0)
 }
 
-pub fn to_json(summary: &serde_json::Value, p: &Progress) -> serde_json::Value {
+pub fn to_json(summary: &Summary, p: &Progress) -> serde_json::Value {
     json!({
         "plan_year": p.plan_year,
         "as_of": p.as_of.to_string(),
-        "targets": summary["targets"],
+        "targets": summary.targets,
         "category_sum": p.category_sum,
         "overlap": p.overlap,
-        "transferred_stable": summary["transferred_stable"],
+        "transferred_stable": summary.transferred_stable,
         "by_county": p.by_county,
         "by_township": p.by_township,
         "by_mode": p.by_mode,

@@ -79,7 +79,7 @@ pub fn prepare_all(
     list_cap: usize,
     recompute: bool,
     say: &dyn Fn(&str),
-) -> Result<(Vec<(Kind, Prepared)>, serde_json::Value)> {
+) -> Result<(Vec<(Kind, Prepared)>, crate::rules::summary::Summary)> {
     let kinds = if kinds.is_empty() {
         Kind::ALL.to_vec()
     } else {
@@ -139,7 +139,7 @@ pub fn prepare_all(
             (None, Some(publication)) => Some(crate::rules::revisions::compute(
                 &wh,
                 &publication,
-                &r.summary,
+                &r.summary.to_value(),
                 &r.progress,
                 &r.policy,
                 false,
@@ -188,7 +188,9 @@ pub fn prepare_all(
             at.as_of
         ));
     }
-    Ok((prepared, summary.unwrap_or_default()))
+    // Every kind either came from the cache with its summary or was computed.
+    let summary = summary.ok_or("没有要生成的报告：请用 --kind 指定报告类型")?;
+    Ok((prepared, summary))
 }
 
 pub fn print_written(files: &[PathBuf]) {

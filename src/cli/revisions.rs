@@ -34,7 +34,7 @@ pub fn run(args: Args) -> Result<i32> {
     let rev = crate::rules::revisions::compute(
         &wh,
         &publication,
-        &r.summary,
+        &r.summary.to_value(),
         &r.progress,
         &r.policy,
         args.unmasked,

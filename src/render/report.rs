@@ -214,10 +214,11 @@ fn context(
     let (notices, notices_total) = capped(&|f| f.severity == Severity::Notice);
     let (one_sided, one_sided_total) = capped(&|f| f.rule == Rule::OneSidedTransfer);
     let (unregistered, unregistered_total) = capped(&|f| f.rule == Rule::UnregisteredPerson);
-    let by_rule: Vec<Value> = r.summary["findings"]["by_rule"]
-        .as_object()
-        .map(|m| m.iter().filter(|(_, v)| v.as_i64().unwrap_or(0) > 0).map(|(k, v)| json!({"rule": k, "name": rule_name(k), "severity": Rule::from_code(k).map(Rule::severity), "count": v})).collect())
-        .unwrap_or_default();
+    let by_rule: Vec<Value> = r.summary.findings.by_rule
+        .iter()
+        .filter(|(_, n)| **n > 0)
+        .map(|(k, n)| json!({"rule": k, "name": rule_name(k), "severity": Rule::from_code(k).map(Rule::severity), "count": n}))
+        .collect();
 
     // Data quality: current exports, missing ones, rejected rows (IDs masked).
     let manifest = wh.manifest()?;
@@ -340,8 +341,8 @@ fn context(
         "errors": errors,
         "top_errors": errors.iter().take(8).cloned().collect::<Vec<_>>(),
         "notices": notices,
-        "error_count": r.summary["findings"]["errors"],
-        "notice_count": r.summary["findings"]["notices"],
+        "error_count": r.summary.findings.errors,
+        "notice_count": r.summary.findings.notices,
         "one_sided": one_sided,
         "one_sided_total": one_sided_total,
         "unregistered": unregistered,
@@ -350,8 +351,8 @@ fn context(
         "notices_total": notices_total,
         "files": files,
         "file_count": current.len(),
-        "rows_read": r.summary["data_quality"]["rows_read"],
-        "rows_rejected": r.summary["data_quality"]["rows_rejected"],
+        "rows_read": r.summary.data_quality.rows_read,
+        "rows_rejected": r.summary.data_quality.rows_rejected,
         "missing": missing,
         "rejects": rejects,
         "edits": edits,
@@ -419,9 +420,7 @@ fn to_fix(r: &Results, targets: &[Value], missing: &[Value]) -> Vec<String> {
     if !missing.is_empty() {
         out.push(format!("补报缺报的月度报表 {} 份", missing.len()));
     }
-    let rejected = r.summary["data_quality"]["rows_rejected"]
-        .as_i64()
-        .unwrap_or(0);
+    let rejected = r.summary.data_quality.rows_rejected;
     if rejected > 0 {
         out.push(format!(
             "更正被拒收的 {rejected} 行数据（身份证号、日期、金额等）后重新报送"

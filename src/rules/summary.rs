@@ -1,8 +1,11 @@
-//! `summary.json` (spec/summary.md): the machine-readable result of a run.
+//! `summary.json` (spec/summary.md): the machine-readable result of a run, as a typed struct.
+//!
+//! Fields are declared in alphabetical order, the order the file has always had its keys in
+//! (and maps are `BTreeMap`s), so the bytes stay the same as the format's first version.
 
 use std::collections::BTreeMap;
 
-use serde_json::{json, Map, Value};
+use serde::{Deserialize, Serialize};
 
 use crate::model::Model;
 use crate::money::yuan;
@@ -10,44 +13,109 @@ use crate::rules::audit::Audit;
 use crate::rules::findings::{Rule, Severity};
 use crate::rules::targets::Progress;
 
-pub fn build(model: &Model, progress: &Progress, audit: &Audit) -> Value {
-    let mut targets = Map::new();
-    for t in &progress.targets {
-        targets.insert(
-            t.key.to_string(),
-            json!({"target": t.target, "actual": t.actual, "expected": t.expected, "status": t.status, "projection": t.projection}),
-        );
-    }
-    let stable: BTreeMap<String, i64> = progress
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    pub as_of: String,
+    pub category_sum: i64,
+    pub data_quality: DataQuality,
+    pub findings: FindingCounts,
+    pub overlap: i64,
+    pub plan_year: i32,
+    /// Per pool (资金来源).
+    pub spend: BTreeMap<String, PoolSpend>,
+    /// Per indicator key (`helped`, `transferred`, `local`, `trained`).
+    pub targets: BTreeMap<String, TargetFigures>,
+    /// Transferred persons by months stable in Jining (3, 6, 12).
+    pub transferred_stable: BTreeMap<String, i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DataQuality {
+    pub files: usize,
+    pub rows_read: usize,
+    pub rows_rejected: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FindingCounts {
+    /// Per rule code, every rule of [`Rule::ALL`] (zero included).
+    pub by_rule: BTreeMap<String, usize>,
+    pub errors: usize,
+    pub notices: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PoolSpend {
+    pub by_item: BTreeMap<String, Spent>,
+    /// Yuan with two decimals, as text (exact).
+    pub paid: String,
+    pub payments: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Spent {
+    pub paid: String,
+    pub payments: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TargetFigures {
+    pub actual: i64,
+    pub expected: i64,
+    pub projection: f64,
+    pub status: String,
+    pub target: i64,
+}
+
+pub fn build(model: &Model, progress: &Progress, audit: &Audit) -> Summary {
+    let targets = progress
+        .targets
+        .iter()
+        .map(|t| {
+            let figures = TargetFigures {
+                actual: t.actual,
+                expected: t.expected,
+                projection: t.projection,
+                status: t.status.to_string(),
+                target: t.target,
+            };
+            (t.key.to_string(), figures)
+        })
+        .collect();
+    let transferred_stable = progress
         .stable
         .iter()
         .map(|(k, v)| (k.to_string(), *v))
         .collect();
-    let mut spend = Map::new();
-    for (pool, s) in &audit.spend {
-        let by_item: Map<String, Value> = s
-            .by_item
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.clone(),
-                    json!({"paid": yuan(v.paid), "payments": v.payments}),
-                )
-            })
-            .collect();
-        spend.insert(
-            pool.clone(),
-            json!({"paid": yuan(s.paid), "payments": s.payments, "by_item": by_item}),
-        );
-    }
-    let by_rule: BTreeMap<&'static str, usize> = Rule::ALL
+    let spent = |paid, payments| Spent {
+        paid: yuan(paid),
+        payments,
+    };
+    let spend = audit
+        .spend
+        .iter()
+        .map(|(pool, s)| {
+            let by_item = s
+                .by_item
+                .iter()
+                .map(|(k, v)| (k.clone(), spent(v.paid, v.payments)))
+                .collect();
+            let pool_spend = PoolSpend {
+                by_item,
+                paid: yuan(s.paid),
+                payments: s.payments,
+            };
+            (pool.clone(), pool_spend)
+        })
+        .collect();
+    let by_rule: BTreeMap<String, usize> = Rule::ALL
         .into_iter()
         .map(|rule| {
             let n = match rule {
                 Rule::InvalidId => invalid_ids(model),
                 _ => audit.count(rule),
             };
-            (rule.code(), n)
+            (rule.code().to_string(), n)
         })
         .collect();
     let of = |severity: Severity| -> usize {
@@ -57,22 +125,38 @@ pub fn build(model: &Model, progress: &Progress, audit: &Audit) -> Value {
             .map(|r| by_rule[r.code()])
             .sum()
     };
-    let (errors, notices) = (of(Severity::Error), of(Severity::Notice));
-    json!({
-        "plan_year": progress.plan_year,
-        "as_of": progress.as_of.to_string(),
-        "targets": targets,
-        "category_sum": progress.category_sum,
-        "overlap": progress.overlap,
-        "transferred_stable": stable,
-        "spend": spend,
-        "findings": {"errors": errors, "notices": notices, "by_rule": by_rule},
-        "data_quality": {
-            "files": model.exports.len(),
-            "rows_read": model.exports.iter().map(|e| e.rows_read).sum::<usize>(),
-            "rows_rejected": model.exports.iter().map(|e| e.rows_rejected).sum::<usize>(),
+    let findings = FindingCounts {
+        errors: of(Severity::Error),
+        notices: of(Severity::Notice),
+        by_rule,
+    };
+    Summary {
+        as_of: progress.as_of.to_string(),
+        category_sum: progress.category_sum,
+        data_quality: DataQuality {
+            files: model.exports.len(),
+            rows_read: model.exports.iter().map(|e| e.rows_read).sum(),
+            rows_rejected: model.exports.iter().map(|e| e.rows_rejected).sum(),
         },
-    })
+        findings,
+        overlap: progress.overlap,
+        plan_year: progress.plan_year,
+        spend,
+        targets,
+        transferred_stable,
+    }
+}
+
+impl Summary {
+    /// The file's bytes: pretty JSON and a final newline, as published and verified.
+    pub fn to_bytes(&self) -> serde_json::Result<Vec<u8>> {
+        Ok((serde_json::to_string_pretty(self)? + "\n").into_bytes())
+    }
+
+    /// As a JSON value, for comparing with a published file figure by figure.
+    pub fn to_value(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or_default()
+    }
 }
 
 /// Rejected rows whose 身份证号 failed, in the current exports up to M (once per row).

@@ -19,6 +19,7 @@ use crate::dates::Month;
 use crate::ids::{looks_like_id, mask_id, mask_name};
 use crate::ingest::tables::ALL;
 use crate::render::report::{Kind, LIST_CAP};
+use crate::rules::summary::Summary;
 use crate::store::cache::{Cache, Inputs};
 
 const PER_PAGE: usize = 50;
@@ -80,7 +81,7 @@ fn prepared(
     app: &App,
     month: Month,
     kind: Kind,
-) -> Option<(crate::render::report::Prepared, Value)> {
+) -> Option<(crate::render::report::Prepared, Summary)> {
     let wh = app.warehouse();
     let cache = Cache::new(
         &wh,
@@ -206,7 +207,7 @@ pub async fn dashboard(
             "as_of": month.to_string(), "months": month_list(&app, month),
             "targets": c["targets"], "pools": c["pools"], "by_rule": c["by_rule"], "counties": c["counties"],
             "townships": c["townships"], "paid_total": c["paid_total"], "compliance": c["compliance"],
-            "error_count": summary["findings"]["errors"], "notice_count": summary["findings"]["notices"],
+            "error_count": summary.findings.errors, "notice_count": summary.findings.notices,
             "category_sum": c["category_sum"], "overlap": c["overlap"], "has_prev": c["has_prev"], "prev_month": c["prev_month"],
             "charts": charts, "completeness": completeness(&app),
         }),

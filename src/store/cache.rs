@@ -16,6 +16,7 @@ use sha2::{Digest, Sha256};
 
 use crate::dates::Month;
 use crate::render::report::{Kind, Prepared};
+use crate::rules::summary::Summary;
 use crate::store::warehouse::Warehouse;
 
 /// What one entry holds: the key it was computed under, the prepared report, and the
@@ -24,7 +25,7 @@ use crate::store::warehouse::Warehouse;
 struct Entry {
     key: String,
     report: Prepared,
-    summary: serde_json::Value,
+    summary: Summary,
 }
 
 pub struct Cache<'a> {
@@ -110,7 +111,7 @@ impl<'a> Cache<'a> {
 
     /// The prepared report and summary of this kind, if an entry was computed from the same
     /// inputs.
-    pub fn get(&self, kind: Kind) -> Option<(Prepared, serde_json::Value)> {
+    pub fn get(&self, kind: Kind) -> Option<(Prepared, Summary)> {
         let bytes = std::fs::read(self.wh.dir.join(self.rel(kind))).ok()?;
         let e: Entry = serde_json::from_slice(&bytes).ok()?;
         (e.key == self.key).then_some((e.report, e.summary))
@@ -121,7 +122,7 @@ impl<'a> Cache<'a> {
         &self,
         kind: Kind,
         report: &Prepared,
-        summary: &serde_json::Value,
+        summary: &Summary,
     ) -> Result<(), Box<dyn std::error::Error>> {
         let bytes = serde_json::to_vec(&Entry {
             key: self.key.clone(),

@@ -18,6 +18,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::dates::Month;
+use crate::rules::summary::Summary;
 use crate::store::known::Instant;
 use crate::store::warehouse::{sha256_hex, Warehouse};
 
@@ -147,7 +148,7 @@ pub fn record(wh: &Warehouse, publication: Publication) -> Result<(), Error> {
 }
 
 /// summary.json as every report run writes it.
-pub fn summary_bytes(summary: &serde_json::Value) -> Result<Vec<u8>, Error> {
+pub fn summary_bytes(summary: &Summary) -> Result<Vec<u8>, Error> {
     Ok((serde_json::to_string_pretty(summary)? + "\n").into_bytes())
 }
 
