@@ -160,8 +160,17 @@ pub fn prepare_all(
             None
         };
         clock.lap("follow-up");
+        // Missing exports, rejected rows and (for the supervision review) the ledger edits,
+        // read once for every kind.
+        let quality = crate::rules::quality::gather(
+            &wh,
+            &r.model,
+            kinds.contains(&Kind::Supervision),
+            list_cap.max(30),
+        )?;
+        clock.lap("quality");
         for kind in &kinds {
-            let mut p = report::prepare(&r, prev.as_ref(), &wh, *kind, list_cap)?;
+            let mut p = report::prepare(&r, prev.as_ref(), &quality, *kind, list_cap)?;
             p.context["revisions"] = serde_json::to_value(&revisions)?;
             if let (Kind::Supervision, Some(f)) = (kind, &followup) {
                 p.context["followup"] = report::followup_context(f, list_cap);

@@ -16,16 +16,14 @@ use tera::{Context, Tera};
 use crate::dates::Month;
 use crate::ids::mask_id;
 use crate::money::yuan_grouped;
-use crate::rules::changes;
 use crate::rules::findings::{listing_order, rule_name, Finding, Rule, Severity};
 use crate::run::Results;
 
 /// The most rows of one list a circulated report carries by default (findings, persons,
 /// withdrawn rows): `report --list-cap`.
 pub const LIST_CAP: usize = 500;
-use crate::ingest::tables::Table;
 use crate::render::charts::{self, Chart};
-use crate::store::warehouse::Warehouse;
+use crate::rules::quality::Quality;
 
 pub type Error = Box<dyn std::error::Error>;
 
@@ -140,7 +138,7 @@ fn finding_json(f: &Finding) -> Value {
 fn context(
     r: &Results,
     prev: Option<&crate::rules::targets::Progress>,
-    wh: &Warehouse,
+    q: &Quality,
     kind: Kind,
     list_cap: usize,
 ) -> Result<Value, Error> {
@@ -221,10 +219,8 @@ fn context(
         .collect();
 
     // Data quality: current exports, missing ones, rejected rows (IDs masked).
-    let manifest = wh.manifest()?;
-    let mut missing: Vec<Value> = manifest.missing(&crate::ingest::tables::ALL)
-        .into_iter()
-        .filter(|(_, _, m)| *m <= r.model.as_of)
+    let mut missing: Vec<Value> = q.missing
+        .iter()
         .map(|(t, reg, m)| json!({"table": t.chinese(), "region": reg.chinese(), "month": m.to_string()}))
         .collect();
     missing.truncate(60);
@@ -236,11 +232,11 @@ fn context(
         .map(|e| json!({"table": e.table.chinese(), "region": e.region.chinese(), "month": e.month.to_string(), "file": e.file_name,
                          "read": e.rows_read, "rejected": e.rows_rejected, "corrected": e.replaces.is_some()}))
         .collect();
-    let rejects: Vec<Value> = wh
-        .read_rejects(&current.iter().copied().filter(|e| e.rows_rejected > 0).collect::<Vec<_>>())?
-        .into_iter()
+    let rejects: Vec<Value> = q
+        .rejects
+        .iter()
         .filter_map(|(id, rj)| {
-            let e = current.iter().find(|e| e.id == id)?;
+            let e = current.iter().find(|e| &e.id == id)?;
             let value = if rj.column.contains("身份证") || rj.column.contains("证件号码") { mask_id(&rj.value) } else { rj.value.clone() };
             Some(json!({"file": e.file_name, "row": rj.row, "column": rj.column, "value": value, "reason": rj.reason.replace(&rj.value, &value)}))
         })
@@ -249,25 +245,7 @@ fn context(
     // Ledger edits since the previous month's exports (supervision).
     let mut edits = Vec::new();
     if kind == Kind::Supervision {
-        let prev_month = r.model.as_of.prev();
-        for table in [
-            Table::Registry,
-            Table::Help,
-            Table::Jining,
-            Table::Workshops,
-        ] {
-            let a = Warehouse::snapshots(&manifest, table, prev_month);
-            let b = Warehouse::snapshots(&manifest, table, r.model.as_of);
-            if a.iter().map(|e| &e.id).eq(b.iter().map(|e| &e.id)) {
-                continue;
-            }
-            let e = changes::edits(
-                &wh.read(table, &a)?,
-                &wh.read(table, &b)?,
-                table,
-                list_cap.max(30),
-                true,
-            )?;
+        for (table, e) in &q.edits {
             let changed_lines: Vec<String> = e
                 .changed_list
                 .iter()
@@ -526,13 +504,13 @@ pub struct Prepared {
 pub fn prepare(
     r: &Results,
     prev: Option<&crate::rules::targets::Progress>,
-    wh: &Warehouse,
+    q: &Quality,
     kind: Kind,
     list_cap: usize,
 ) -> Result<Prepared, Error> {
     Ok(Prepared {
         stem: format!("{}-{}", kind.code(), r.model.as_of),
-        context: context(r, prev, wh, kind, list_cap)?,
+        context: context(r, prev, q, kind, list_cap)?,
         charts: chart_list(r),
     })
 }
