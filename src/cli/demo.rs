@@ -36,7 +36,7 @@ pub fn run(args: Args) -> Result<i32> {
     let wh = Warehouse::open(&wh_dir);
     let report =
         crate::ingest::batch::ingest(&wh, std::slice::from_ref(&args.samples), None, |_| {})?;
-    print!("{}", super::ingest::render(&report));
+    print!("{}", crate::render::ingest::render(&report));
     let mut files = Vec::new();
     for month in [
         Month {
@@ -57,8 +57,8 @@ pub fn run(args: Args) -> Result<i32> {
                 warehouse: Some(wh_dir.clone()),
             },
         };
-        files.extend(super::report::render_all(
-            &at,
+        files.extend(crate::run::reports::render_all(
+            &at.at(),
             &Kind::ALL,
             &[Format::Html, Format::Md],
             &args.out,

@@ -5,7 +5,6 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 pub mod audit;
-pub use audit::neutralise;
 mod demo;
 mod diff;
 pub mod explain;
@@ -79,22 +78,24 @@ pub struct AsOfArgs {
 }
 
 impl AsOfArgs {
+    pub fn at(&self) -> crate::run::At {
+        crate::run::At {
+            dir: crate::store::warehouse::resolve_dir(self.warehouse.warehouse.clone()),
+            policy: self.policy.policy.clone(),
+            as_of: self.as_of,
+            plan_year: self.plan_year,
+            known_on: self.as_known_on,
+        }
+    }
+
     /// The warehouse, as known on `--as-known-on` when given.
     pub fn warehouse(&self) -> crate::store::warehouse::Warehouse {
-        crate::store::warehouse::Warehouse::open(&crate::store::warehouse::resolve_dir(
-            self.warehouse.warehouse.clone(),
-        ))
-        .as_known_on(self.as_known_on)
+        self.at().warehouse()
     }
 
     /// Every figure as of the month, from the one shared computation.
     pub fn compute(&self) -> Result<crate::run::Results> {
-        crate::run::compute(
-            &self.warehouse(),
-            self.policy.load()?,
-            self.as_of,
-            self.plan_year,
-        )
+        self.at().compute()
     }
 }
 

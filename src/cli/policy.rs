@@ -41,7 +41,8 @@ pub fn run(args: Args) -> Result<i32> {
             let stack = if i.not_with.is_empty() {
                 String::new()
             } else {
-                format!("，不得与 {} 同时享受", i.not_with.join("、"))
+                let others: Vec<String> = i.not_with.iter().map(|c| c.to_string()).collect();
+                format!("，不得与 {} 同时享受", others.join("、"))
             };
             println!("  {} {}（{}{once}{stack}）", i.code, i.name, i.reference);
             let values: Vec<String> = i
@@ -61,7 +62,8 @@ pub fn run(args: Args) -> Result<i32> {
         let value = v.value.as_ref().map_or("不设上限".to_string(), |v| {
             v.to_string().trim_matches('"').to_string()
         });
-        let (from, to) = p.applies(v);
+        // Every value holds for the policy's whole period (dated values are refused).
+        let (from, to) = (p.period_from, p.period_to);
         println!(
             "  {key} = {value} {}（{}；{from} 至 {to}）{}",
             v.unit, v.reference, v.description

@@ -101,8 +101,8 @@ pub fn run(args: Args) -> Result<i32> {
             warehouse: Some(dir.clone()),
         },
     };
-    let written = super::report::render_all(
-        &at,
+    let written = crate::run::reports::render_all(
+        &at.at(),
         &Kind::ALL,
         &[Format::Html, Format::Md],
         &tmp,

@@ -59,7 +59,7 @@ pub fn run(args: Args) -> Result<i32> {
                 let row: Vec<String> = df
                     .columns()
                     .iter()
-                    .map(|c| super::audit::neutralise(&cell(c, i)))
+                    .map(|c| crate::render::workbook::neutralise(&cell(c, i)))
                     .collect();
                 w.write_record(&row)?;
             }

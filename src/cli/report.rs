@@ -5,12 +5,11 @@
 //! Markdown with its charts beside it, plus `summary.json` (and `summary-M.json`, so that runs
 //! for several months can share a folder). Lists the files written.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use super::{AsOfArgs, Result};
-use crate::render::report::{self, Format, Kind, Prepared};
-use crate::run::Results;
-use crate::store::cache::{Cache, Inputs};
+use crate::render::report::{self, Format, Kind};
+use crate::run::reports::render_all;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -33,175 +32,6 @@ pub struct Args {
     pub recompute: bool,
 }
 
-/// Renders every requested kind into `out`, with summary.json; returns the files written.
-/// Kinds prepared before from the same inputs come from the report cache; the others are
-/// computed (once for all of them) and cached. `stamp`: the publication these reports are
-/// (its header line). A month with a publication gets the revisions since it as a section,
-/// unless the reports are of an earlier knowledge (`--as-known-on`).
-pub fn render_all(
-    at: &AsOfArgs,
-    kinds: &[Kind],
-    formats: &[Format],
-    out: &Path,
-    list_cap: usize,
-    recompute: bool,
-    stamp: Option<&crate::store::publish::Publication>,
-) -> Result<Vec<PathBuf>> {
-    let formats = if formats.is_empty() {
-        vec![Format::Html, Format::Md]
-    } else {
-        formats.to_vec()
-    };
-    let (mut prepared, summary) =
-        prepare_all(at, kinds, list_cap, recompute, &|s| eprintln!("{s}"))?;
-    let mut written = Vec::new();
-    for (kind, p) in &mut prepared {
-        eprintln!("生成{}……", kind.title());
-        p.context["publication"] = stamp.map_or(serde_json::Value::Null, |s| s.stamp());
-        written.extend(report::write(p, *kind, &formats, out)?);
-    }
-    let summary = serde_json::to_string_pretty(&summary)? + "\n";
-    for name in [
-        "summary.json".to_string(),
-        format!("summary-{}.json", at.as_of),
-    ] {
-        std::fs::write(out.join(&name), &summary)?;
-        written.push(out.join(name));
-    }
-    Ok(written)
-}
-
-/// Every requested kind as of the month, prepared (from the report cache, or computed once
-/// for all of them and cached), with summary.json. `say` hears what is being done.
-pub fn prepare_all(
-    at: &AsOfArgs,
-    kinds: &[Kind],
-    list_cap: usize,
-    recompute: bool,
-    say: &dyn Fn(&str),
-) -> Result<(Vec<(Kind, Prepared)>, crate::rules::summary::Summary)> {
-    let kinds = if kinds.is_empty() {
-        Kind::ALL.to_vec()
-    } else {
-        kinds.to_vec()
-    };
-    let wh = at.warehouse();
-    let cache = if wh.exists() {
-        Cache::new(
-            &wh,
-            &Inputs {
-                policy: at.policy.policy.as_deref(),
-                as_of: at.as_of,
-                plan_year: at.plan_year,
-                list_cap,
-                known_on: at.as_known_on,
-            },
-        )
-        .ok()
-    } else {
-        None
-    };
-    let mut prepared: Vec<(Kind, Prepared)> = Vec::new();
-    let mut summary = None;
-    if let (Some(c), false) = (&cache, recompute) {
-        for kind in &kinds {
-            if let Some((p, s)) = c.get(*kind) {
-                prepared.push((*kind, p));
-                summary = Some(s);
-            }
-        }
-    }
-    if prepared.len() < kinds.len() {
-        prepared.clear();
-        say(&format!("核算截至 {} 的数据……", at.as_of));
-        let mut r: Results = at.compute()?;
-        let mut clock = crate::run::Phases::start();
-        // The reports read no per-person facts and no rows of the model or payments: free
-        // them (two gigabytes at national scale) before the previous month and the ledger
-        // edits are read.
-        r.facts = crate::model::facts::Facts::default();
-        r.model.release_ledgers();
-        r.audit.release_payments();
-        // Last month's progress alone, for "change since last month": the targets, not the audit.
-        let prev = match report::previous_month(at.as_of) {
-            Some(m) => Some(crate::rules::targets::compute(
-                &crate::model::Model::load_ledgers(&wh, m)?,
-                &r.policy,
-                r.progress.plan_year,
-            )?),
-            None => None,
-        };
-        clock.lap("previous month");
-        let revisions = match (
-            at.as_known_on,
-            crate::store::publish::latest(&wh, at.as_of)?,
-        ) {
-            (None, Some(publication)) => Some(crate::rules::revisions::compute(
-                &wh,
-                &publication,
-                &r.summary.to_value(),
-                &r.progress,
-                &r.policy,
-                false,
-            )?),
-            _ => None,
-        };
-        let followup = if kinds.contains(&Kind::Supervision) {
-            Some(crate::rules::followup::build(
-                &wh,
-                &crate::rules::followup::Params {
-                    policy: at.policy.policy.as_deref(),
-                    plan_year: at.plan_year,
-                },
-                at.as_of,
-                &r.audit.findings,
-            )?)
-        } else {
-            None
-        };
-        clock.lap("follow-up");
-        // Missing exports, rejected rows and (for the supervision review) the ledger edits,
-        // read once for every kind.
-        let quality = crate::rules::quality::gather(
-            &wh,
-            &r.model,
-            kinds.contains(&Kind::Supervision),
-            list_cap.max(30),
-        )?;
-        clock.lap("quality");
-        for kind in &kinds {
-            let mut p = report::prepare(&r, prev.as_ref(), &quality, *kind, list_cap)?;
-            p.context["revisions"] = serde_json::to_value(&revisions)?;
-            if let (Kind::Supervision, Some(f)) = (kind, &followup) {
-                p.context["followup"] = report::followup_context(f, list_cap);
-            }
-            clock.lap(kind.code());
-            if let Some(c) = &cache {
-                // The cache only saves time: a warehouse that cannot take it still reports.
-                if let Err(e) = c.put(*kind, &p, &r.summary) {
-                    eprintln!("提示：报告缓存未能写入（{e}），不影响本次报告");
-                }
-            }
-            prepared.push((*kind, p));
-        }
-        summary = Some(r.summary.clone());
-        // Freed on another thread: freeing millions of rows takes seconds at national scale,
-        // and the CLI ends the process soon after (the server goes on, so nothing may leak).
-        std::thread::spawn(move || {
-            drop(r);
-            drop(prev);
-        });
-    } else {
-        say(&format!(
-            "截至 {} 的报告已核算过且数据未变，直接使用仓库中的结果",
-            at.as_of
-        ));
-    }
-    // Every kind either came from the cache with its summary or was computed.
-    let summary = summary.ok_or("没有要生成的报告：请用 --kind 指定报告类型")?;
-    Ok((prepared, summary))
-}
-
 pub fn print_written(files: &[PathBuf]) {
     println!("已写出 {} 个文件：", files.len());
     for f in files {
@@ -211,7 +41,7 @@ pub fn print_written(files: &[PathBuf]) {
 
 pub fn run(args: Args) -> Result<i32> {
     let files = render_all(
-        &args.at,
+        &args.at.at(),
         &args.kind,
         &args.format,
         &args.out,

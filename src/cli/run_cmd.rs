@@ -24,9 +24,9 @@ pub struct Args {
 pub fn run(args: Args) -> Result<i32> {
     let wh = Warehouse::open(&resolve_dir(args.at.warehouse.warehouse.clone()));
     let report = crate::ingest::batch::ingest(&wh, &args.paths, None, |_| {})?;
-    print!("{}", super::ingest::render(&report));
-    let files = super::report::render_all(
-        &args.at,
+    print!("{}", crate::render::ingest::render(&report));
+    let files = crate::run::reports::render_all(
+        &args.at.at(),
         &Kind::ALL,
         &[Format::Html, Format::Md],
         &args.out,

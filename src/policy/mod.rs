@@ -65,20 +65,69 @@ pub enum Payee {
     Base,
 }
 
+/// The subsidy items of 四(一) (Wanzhou, A) and 四(二) (Jining, B): one formula each in
+/// `rules::entitle`, so the code is an enum and every `match` on it is exhaustive. A file
+/// naming another code is refused (a new item needs its formula written first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+pub enum ItemCode {
+    A1,
+    A2,
+    A3,
+    A4,
+    A5,
+    A6,
+    A7,
+    B1,
+    B2,
+    B3,
+    B4,
+    B5,
+    B6,
+}
+
+impl ItemCode {
+    pub const ALL: [ItemCode; 13] = [
+        ItemCode::A1,
+        ItemCode::A2,
+        ItemCode::A3,
+        ItemCode::A4,
+        ItemCode::A5,
+        ItemCode::A6,
+        ItemCode::A7,
+        ItemCode::B1,
+        ItemCode::B2,
+        ItemCode::B3,
+        ItemCode::B4,
+        ItemCode::B5,
+        ItemCode::B6,
+    ];
+}
+
+impl std::fmt::Display for ItemCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{self:?}")
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct Item {
-    pub code: String,
+    pub code: ItemCode,
     pub name: String,
     pub pool: String,
     pub payee: Payee,
     #[serde(default)]
     pub once: bool,
+    /// Items that may not be received by the same person as this one (stacking, 不得重复享受).
     #[serde(default)]
-    pub not_with: Vec<String>,
+    pub not_with: Vec<ItemCode>,
     /// The parameters (standards, caps, thresholds) its formula uses.
     #[serde(default)]
     pub parameters: Vec<String>,
     pub reference: String,
+    /// The per-day floor of the amount paid, from the item's parameter of kind `floor`
+    /// (filled in when the file is read).
+    #[serde(skip)]
+    pub daily_floor: Option<(Decimal, String)>,
 }
 
 impl Item {
@@ -88,14 +137,29 @@ impl Item {
     }
 }
 
+/// What a parameter is to the rules that use it. Only `floor` changes what is checked: an
+/// item with a per-day floor parameter gets the below-floor check (rules.md, A7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ParameterKind {
+    Standard,
+    Cap,
+    Floor,
+    Threshold,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct Parameter {
     pub value: Option<toml::Value>,
     pub unit: String,
     pub reference: String,
     pub description: String,
-    pub from: Option<toml::value::Datetime>,
-    pub to: Option<toml::value::Datetime>,
+    #[serde(default)]
+    pub kind: Option<ParameterKind>,
+    /// Read only to be refused: luyu has no dated values within one policy file (a changed
+    /// value is a new file, for the year it applies to).
+    from: Option<toml::value::Datetime>,
+    to: Option<toml::value::Datetime>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -114,9 +178,13 @@ struct RawPolicy {
     parameters: BTreeMap<String, Parameter>,
 }
 
-/// The numbers the rules use, read and checked from the parameters.
-#[derive(Debug, Clone)]
+/// The numbers the rules use: each field is the `value` of the parameter of the same name,
+/// deserialised by serde (a parameter without a value is `None` where the field is optional:
+/// 不设上限). A missing parameter or a value of the wrong kind is an error naming its key.
+#[derive(Debug, Clone, Deserialize)]
 pub struct Numbers {
+    /// From `pace.months`, not from `parameters`.
+    #[serde(skip)]
     pub pace_months: i64,
     pub transfer_min_full_months: i64,
     pub transport_meal_amount: Decimal,
@@ -172,6 +240,61 @@ fn date_of(d: &toml::value::Datetime, key: &str) -> Result<NaiveDate, String> {
     .ok_or_else(|| format!("政策文件中 {key} 不是有效日期"))
 }
 
+/// The parameters' values as [`Numbers`]: the values alone, as one table, through serde.
+fn numbers(parameters: &BTreeMap<String, Parameter>) -> Result<Numbers, String> {
+    let values: toml::Table = parameters
+        .iter()
+        .filter_map(|(k, p)| Some((k.clone(), p.value.clone()?)))
+        .collect();
+    serde_path_to_error::deserialize(toml::Value::Table(values)).map_err(
+        |e: serde_path_to_error::Error<toml::de::Error>| {
+            let inner = e.inner().to_string();
+            // serde names a missing field `like_this`.
+            match inner
+                .strip_prefix("missing field `")
+                .and_then(|r| r.split('`').next())
+            {
+                Some(key) => format!("政策文件缺少参数 parameters.{key}（或它没有 value）"),
+                None => format!(
+                    "政策文件参数 parameters.{}.value 取值有误：{inner}",
+                    e.path()
+                ),
+            }
+        },
+    )
+}
+
+/// Each item's per-day floor: the value of its parameter of kind `floor`, with its clause.
+fn with_floors(
+    mut items: Vec<Item>,
+    parameters: &BTreeMap<String, Parameter>,
+) -> Result<Vec<Item>, String> {
+    for item in &mut items {
+        for key in &item.parameters {
+            let Some(p) = parameters.get(key) else {
+                continue;
+            };
+            if p.kind != Some(ParameterKind::Floor) {
+                continue;
+            }
+            let text = p
+                .value
+                .as_ref()
+                .map(|v| v.to_string().trim_matches('"').to_string());
+            let value = text
+                .as_deref()
+                .and_then(|t| Decimal::from_str(t).ok())
+                .ok_or_else(|| {
+                    format!(
+                        "政策文件参数 parameters.{key}：下限（kind = \"floor\"）必须有数值 value"
+                    )
+                })?;
+            item.daily_floor = Some((value, p.reference.clone()));
+        }
+    }
+    Ok(items)
+}
+
 impl Policy {
     pub fn builtin() -> Result<Policy, String> {
         Policy::parse(BUILTIN)
@@ -216,112 +339,23 @@ impl Policy {
         if raw.plans.is_empty() {
             return Err("政策文件 plans：至少要有一个计划年度的目标".into());
         }
-        let p = &raw.parameters;
-        let get = |key: &str| -> Result<&Parameter, String> {
-            p.get(key)
-                .ok_or_else(|| format!("政策文件缺少参数 parameters.{key}"))
-        };
-        let text_of = |key: &str, v: &toml::Value| -> Result<String, String> {
-            match v {
-                toml::Value::String(s) => Ok(s.clone()),
-                toml::Value::Integer(i) => Ok(i.to_string()),
-                toml::Value::Float(f) => Ok(f.to_string()),
-                _ => Err(format!("政策文件参数 parameters.{key}.value 应为数值")),
-            }
-        };
-        let dec = |key: &str| -> Result<Option<Decimal>, String> {
-            match &get(key)?.value {
-                None => Ok(None),
-                Some(v) => Decimal::from_str(&text_of(key, v)?)
-                    .map(Some)
-                    .map_err(|_| format!("政策文件参数 parameters.{key}.value 不是有效的数")),
-            }
-        };
-        let req = |key: &str| -> Result<Decimal, String> {
-            dec(key)?.ok_or_else(|| format!("政策文件参数 parameters.{key} 必须有 value"))
-        };
-        let int = |key: &str| -> Result<i64, String> {
-            match &get(key)?.value {
-                Some(toml::Value::Integer(i)) => Ok(*i),
-                _ => Err(format!("政策文件参数 parameters.{key}.value 应为整数")),
-            }
-        };
-        let caps = match &get("vocational_training_cap")?.value {
-            Some(toml::Value::Table(t)) => {
-                let mut m = BTreeMap::new();
-                for (level, v) in t {
-                    let d = Decimal::from_str(&text_of("vocational_training_cap", v)?)
-                        .map_err(|_| format!("政策文件参数 parameters.vocational_training_cap.{level} 不是有效的数"))?;
-                    m.insert(level.clone(), d);
-                }
-                m
-            }
-            _ => {
-                return Err(
-                    "政策文件参数 parameters.vocational_training_cap.value 应为“等级 = 金额”表"
-                        .into(),
-                )
-            }
-        };
-        let pace_months = match &raw.pace.months.value {
+        let mut n = numbers(&raw.parameters)?;
+        n.pace_months = match &raw.pace.months.value {
             Some(toml::Value::Integer(i)) if *i > 0 => *i,
             _ => return Err("政策文件参数 pace.months.value 应为正整数".into()),
         };
-        let n = Numbers {
-            pace_months,
-            transfer_min_full_months: int("transfer_min_full_months")?,
-            transport_meal_amount: req("transport_meal_amount")?,
-            cross_province_monthly: req("cross_province_monthly")?,
-            cross_province_max_months: int("cross_province_max_months")?,
-            local_post_amount: req("local_post_amount")?,
-            local_post_min_social_months: int("local_post_min_social_months")?,
-            workshop_construction: dec("workshop_construction")?,
-            public_post_monthly: req("public_post_monthly")?,
-            training_subsidy_cap: dec("training_subsidy_cap")?,
-            training_living_daily_floor: req("training_living_daily_floor")?,
-            gate_min_full_months: int("gate_min_full_months")?,
-            gate_min_contract_months: int("gate_min_contract_months")?,
-            gate_min_social_months: int("gate_min_social_months")?,
-            social_insurance_monthly_cap: dec("social_insurance_monthly_cap")?,
-            post_subsidy_monthly: req("post_subsidy_monthly")?,
-            vocational_training_cap: caps,
-            vocational_training_within_months: int("vocational_training_within_months")?,
-            min_wage_monthly: req("min_wage_monthly")?,
-            training_living_wage_share: req("training_living_wage_share")?,
-            days_per_month: req("days_per_month")?,
-            training_living_max_days: int("training_living_max_days")?,
-            work_training_min_days: int("work_training_min_days")?,
-            work_training_amount: req("work_training_amount")?,
-            base_min_absorbed: int("base_min_absorbed")?,
-            base_min_share: req("base_min_share")?,
-            base_per_person: req("base_per_person")?,
-        };
         for (key, param) in &raw.parameters {
-            let from = param
-                .from
-                .as_ref()
-                .map(|d| date_of(d, &format!("parameters.{key}.from")))
-                .transpose()?;
-            let to = param
-                .to
-                .as_ref()
-                .map(|d| date_of(d, &format!("parameters.{key}.to")))
-                .transpose()?;
-            if let (Some(f), Some(t)) = (from, to) {
-                if f > t {
-                    return Err(format!(
-                        "政策文件参数 parameters.{key}：from（{f}）晚于 to（{t}）"
-                    ));
-                }
+            if param.from.is_some() || param.to.is_some() {
+                return Err(format!(
+                    "政策文件参数 parameters.{key}：luyu 不支持在一个政策文件里按日期分段取值（from/to）；\
+                     参数值有变化时，请为适用的年度另建一个政策文件，用 --policy 指定"
+                ));
             }
         }
         if n.days_per_month.is_zero() {
             return Err("政策文件参数 parameters.days_per_month.value 不能为 0".into());
         }
-        let needed = [
-            "A1", "A2", "A3", "A4", "A5", "A6", "A7", "B1", "B2", "B3", "B4", "B5", "B6",
-        ];
-        for code in needed {
+        for code in ItemCode::ALL {
             if !raw.items.iter().any(|i| i.code == code) {
                 return Err(format!("政策文件 items：缺少编号为 {code} 的补贴项目"));
             }
@@ -333,21 +367,11 @@ impl Policy {
             document: raw.document,
             plans: raw.plans,
             pools: raw.pools,
-            items: raw.items,
+            items: with_floors(raw.items, &raw.parameters)?,
             parameters: raw.parameters,
             pace: raw.pace.months,
             n,
         })
-    }
-
-    /// The dates a parameter applies: its own `from`/`to`, else the policy's period.
-    pub fn applies(&self, p: &Parameter) -> (NaiveDate, NaiveDate) {
-        let get = |d: &Option<toml::value::Datetime>, default| {
-            d.as_ref()
-                .and_then(|d| date_of(d, "").ok())
-                .unwrap_or(default)
-        };
-        (get(&p.from, self.period_from), get(&p.to, self.period_to))
     }
 
     pub fn plan(&self, year: i32) -> Option<&Plan> {
@@ -358,7 +382,7 @@ impl Policy {
         self.items.iter().find(|i| i.name == name)
     }
 
-    pub fn item(&self, code: &str) -> Option<&Item> {
+    pub fn item(&self, code: ItemCode) -> Option<&Item> {
         self.items.iter().find(|i| i.code == code)
     }
 
@@ -445,19 +469,44 @@ mod tests {
     }
 
     #[test]
-    fn parameter_dates_default_to_the_period_and_must_be_ordered() {
-        let p = Policy::builtin().unwrap();
-        let (from, to) = p.applies(&p.parameters["min_wage_monthly"]);
-        assert_eq!(
-            (from.to_string(), to.to_string()),
-            ("2020-01-01".into(), "2021-12-31".into())
-        );
+    fn dated_parameter_values_are_refused_not_ignored() {
         let text = BUILTIN.replace(
             "[parameters.min_wage_monthly]",
-            "[parameters.min_wage_monthly]\nfrom = 2021-01-01\nto = 2020-01-01",
+            "[parameters.min_wage_monthly]\nfrom = 2021-01-01",
         );
         let e = Policy::parse(&text).unwrap_err();
         assert!(e.contains("parameters.min_wage_monthly"), "{e}");
+        assert!(e.contains("另建一个政策文件"), "{e}");
+    }
+
+    #[test]
+    fn a_value_of_the_wrong_kind_names_its_key() {
+        let text = BUILTIN.replacen("value = 3\n", "value = \"三\"\n", 1);
+        let e = Policy::parse(&text).unwrap_err();
+        assert!(
+            e.contains("parameters.transfer_min_full_months.value"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn the_floor_check_comes_from_the_parameter_kind() {
+        let p = Policy::builtin().unwrap();
+        let floored: Vec<ItemCode> = p
+            .items
+            .iter()
+            .filter(|i| i.daily_floor.is_some())
+            .map(|i| i.code)
+            .collect();
+        assert_eq!(floored, vec![ItemCode::A7]);
+        let a7 = p.item(ItemCode::A7).unwrap();
+        assert_eq!(a7.daily_floor.as_ref().unwrap().1, "四(一)5");
+    }
+
+    #[test]
+    fn an_unknown_item_code_is_an_error() {
+        let text = BUILTIN.replacen("code = \"A1\"", "code = \"A9\"", 1);
+        assert!(Policy::parse(&text).is_err());
     }
 
     #[test]

@@ -3,4 +3,6 @@
 //! computes a figure.
 
 pub mod charts;
+pub mod ingest;
 pub mod report;
+pub mod workbook;

@@ -16,7 +16,7 @@ use rayon::slice::ParallelSliceMut;
 
 use crate::model::Model;
 use crate::money::{from_fen, yuan};
-use crate::policy::{Payee, Policy};
+use crate::policy::{Item, ItemCode, Payee, Policy};
 use crate::rules::findings::{finding_id, Finding, Rule, Severity};
 use crate::rules::targets::{Progress, Window};
 use crate::store::warehouse::days_to_date;
@@ -447,13 +447,13 @@ fn find_workshop<'a>(facts: &'a Facts, p: &Payment, region: &str) -> Option<&'a 
         })
 }
 
-fn judge(code: &str, p: &Payment, ctx: &Ctx, date: NaiveDate) -> Judgement {
+fn judge(code: ItemCode, p: &Payment, ctx: &Ctx, date: NaiveDate) -> Judgement {
     judge_for(code, p, ctx.facts, ctx.policy, date)
 }
 
 /// The entitlement of a payment's payee to item `code` on `date`.
 pub fn judge_for(
-    code: &str,
+    code: ItemCode,
     p: &Payment,
     facts: &Facts,
     pol: &Policy,
@@ -462,19 +462,19 @@ pub fn judge_for(
     let empty = crate::model::facts::Person::default();
     let person = facts.person(p.person()).unwrap_or(&empty);
     match code {
-        "A1" => entitle::a1_transport_meal(person, pol, date),
-        "A2" => entitle::a2_cross_province(person, pol, date),
-        "A3" => entitle::a3_local_post(person, pol, date),
-        "A4" => entitle::a4_workshop(find_workshop(facts, p, "万州"), pol, date),
-        "A5" => entitle::a5_public_post(person, pol, date),
-        "A6" => entitle::a6_training(person, pol, date),
-        "A7" => entitle::a7_training_living(person, pol, date),
-        "B1" => entitle::b1_social_insurance(person, facts, pol, date),
-        "B2" => entitle::b2_post(person, facts, pol, date),
-        "B3" => entitle::b3_vocational_training(person, facts, pol, date),
-        "B4" => entitle::b4_training_living(person, facts, pol, date),
-        "B5" => entitle::b5_work_training(person, facts, pol, date),
-        _ => entitle::b6_base(find_workshop(facts, p, "济宁"), facts, pol, date),
+        ItemCode::A1 => entitle::a1_transport_meal(person, pol, date),
+        ItemCode::A2 => entitle::a2_cross_province(person, pol, date),
+        ItemCode::A3 => entitle::a3_local_post(person, pol, date),
+        ItemCode::A4 => entitle::a4_workshop(find_workshop(facts, p, "万州"), pol, date),
+        ItemCode::A5 => entitle::a5_public_post(person, pol, date),
+        ItemCode::A6 => entitle::a6_training(person, pol, date),
+        ItemCode::A7 => entitle::a7_training_living(person, pol, date),
+        ItemCode::B1 => entitle::b1_social_insurance(person, facts, pol, date),
+        ItemCode::B2 => entitle::b2_post(person, facts, pol, date),
+        ItemCode::B3 => entitle::b3_vocational_training(person, facts, pol, date),
+        ItemCode::B4 => entitle::b4_training_living(person, facts, pol, date),
+        ItemCode::B5 => entitle::b5_work_training(person, facts, pol, date),
+        ItemCode::B6 => entitle::b6_base(find_workshop(facts, p, "济宁"), facts, pol, date),
     }
 }
 
@@ -603,7 +603,7 @@ pub fn audit(
 
     // Per payment, in the order of summary.md.
     let payments = PaymentColumns::ordered(&all, &distinct).map_err(e)?;
-    let mut judged: Vec<(&str, &str, u32)> = Vec::with_capacity(payments.len());
+    let mut judged: Vec<(&str, ItemCode, u32)> = Vec::with_capacity(payments.len());
     let mut unregistered: BTreeSet<String> = BTreeSet::new();
     for (i, p) in payments.iter().enumerate() {
         let Some(item) = policy.item_by_name(p.item) else {
@@ -625,7 +625,7 @@ pub fn audit(
         let key = payee_key(&p, Some(item.payee));
         // Labels (masked IDs and names) only where a finding is made.
         let label = || payee_label(&p, Some(item.payee), facts);
-        let finding_key = || (key.to_string(), item.code.clone());
+        let finding_key = || (key.to_string(), item.code.to_string());
         if item.pool != p.pool {
             ctx.add(
                 Rule::WrongPool,
@@ -645,11 +645,11 @@ pub fn audit(
                 ),
             );
         }
-        if item.code == "A7" {
+        if let Some((floor, clause)) = &item.daily_floor {
             if let Some(days) = p.days_paid.filter(|d| *d > 0) {
-                let floor = policy.n.training_living_daily_floor;
+                let floor = *floor;
                 if p.amount() < floor * Decimal::from(days) {
-                    ctx.add(Rule::BelowFloor, finding_key(), &item.reference, label(), p.item, (Some(p.amount()), Some(floor * Decimal::from(days))), vec![p.voucher.to_string()], format!("培训生活费 {} 元 ÷ {days} 天 = {} 元/天，低于四(一)5 每天不低于 {} 元的标准", yuan(p.amount()), yuan(p.amount() / Decimal::from(days)), yuan(floor)));
+                    ctx.add(Rule::BelowFloor, finding_key(), &item.reference, label(), p.item, (Some(p.amount()), Some(floor * Decimal::from(days))), vec![p.voucher.to_string()], format!("培训生活费 {} 元 ÷ {days} 天 = {} 元/天，低于{clause} 每天不低于 {} 元的标准", yuan(p.amount()), yuan(p.amount() / Decimal::from(days)), yuan(floor)));
                 }
             }
         }
@@ -699,14 +699,16 @@ pub fn audit(
             );
             continue;
         }
-        judged.push((key, item.code.as_str(), i as u32));
+        judged.push((key, item.code, i as u32));
     }
 
     // Eligibility at each payment date; over-entitlement as of M; stacking. Each (payee, item)
     // group in key order, its payments in date order.
     judged.par_sort_unstable();
-    let mut stacked: Vec<&str> = Vec::new();
-    let mut last_b3: Option<&str> = None;
+    // (person, item, other): the person received both, and the policy says not both.
+    let mut stacked: Vec<(&str, &Item, &Item)> = Vec::new();
+    let mut received: Vec<&Item> = Vec::new();
+    let mut received_by: Option<&str> = None;
     let mut pays: Vec<Payment> = Vec::new();
     let mut start = 0;
     while start < judged.len() {
@@ -724,11 +726,17 @@ pub fn audit(
         let first = pays[0];
         let label = || payee_label(&first, Some(item.payee), facts);
         let finding_key = || (key.to_string(), code.to_string());
-        match code {
-            "B3" => last_b3 = Some(key),
-            "B5" if last_b3 == Some(key) => stacked.push(key),
-            _ => {}
+        // Stacking (not_with, either way round): the groups of one payee come in item order.
+        if received_by != Some(key) {
+            received.clear();
+            received_by = Some(key);
         }
+        for earlier in &received {
+            if earlier.not_with.contains(&code) || item.not_with.contains(&earlier.code) {
+                stacked.push((key, earlier, item));
+            }
+        }
+        received.push(item);
         // Not eligible: a payment made when the payee had no entitlement to the item.
         for p in &pays {
             let date = p.pay_date.unwrap_or(ctx.date);
@@ -824,9 +832,19 @@ pub fn audit(
             );
         }
     }
-    for person in stacked {
+    for (person, first, then) in stacked {
         let (id, name) = label_person(person, facts, "");
-        ctx.add(Rule::StackedTraining, (person.to_string(), String::new()), "四(二)4", (id, name), "职业培训补贴+以工代训补贴", (None, None), Vec::new(), "同一人既领取了职业培训补贴又领取了以工代训补贴，四(二)4 规定以工代训补贴不与其他形式的职业培训补贴重复享受".into());
+        let (a, b, clause) = (&first.name, &then.name, &then.reference);
+        ctx.add(
+            Rule::StackedTraining,
+            (person.to_string(), String::new()),
+            clause,
+            (id, name),
+            &format!("{a}+{b}"),
+            (None, None),
+            Vec::new(),
+            format!("同一人既领取了{a}又领取了{b}，{clause} 规定{b}不与其他形式的{a}重复享受"),
+        );
     }
 
     ledger_findings(model, &mut ctx, window, &mut unregistered, payee_codes)?;

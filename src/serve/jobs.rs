@@ -221,7 +221,7 @@ pub fn start_ingest(
 
 fn summarise(app: &App, report: &crate::ingest::batch::Report) -> IngestResult {
     let mut r = IngestResult {
-        text: crate::cli::ingest::render(report),
+        text: crate::render::ingest::render(report),
         ..Default::default()
     };
     let wh = app.warehouse();
@@ -316,7 +316,7 @@ pub fn start_compute(app: &App, month: Month) -> u64 {
     let message = format!("正在核算截至 {month} 的数据……");
     start_for_month(app, "compute", month, message, move |app, say| {
         let at = app.at(month);
-        crate::cli::report::prepare_all(&at, &[], crate::render::report::LIST_CAP, false, say)
+        crate::run::reports::prepare_all(&at, &[], crate::render::report::LIST_CAP, false, say)
             .map(|_prepared| format!("/dashboard?as_of={month}"))
             .map_err(|e| e.to_string())
     })

@@ -55,17 +55,13 @@ impl State {
         Warehouse::open(&self.dir)
     }
 
-    pub fn at(&self, month: Month) -> crate::cli::AsOfArgs {
-        crate::cli::AsOfArgs {
+    pub fn at(&self, month: Month) -> crate::run::At {
+        crate::run::At {
+            dir: self.dir.clone(),
+            policy: self.policy.clone(),
             as_of: month,
             plan_year: None,
-            as_known_on: None,
-            policy: crate::cli::PolicyArg {
-                policy: self.policy.clone(),
-            },
-            warehouse: crate::cli::WarehouseArg {
-                warehouse: Some(self.dir.clone()),
-            },
+            known_on: None,
         }
     }
 }

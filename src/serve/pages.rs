@@ -448,7 +448,11 @@ fn xlsx(sheet_name: &str, header: &[&str], rows: &[Vec<String>]) -> Result<Vec<u
     for (i, row) in rows.iter().enumerate() {
         for (c, v) in row.iter().enumerate() {
             sheet
-                .write_string(i as u32 + 1, c as u16, crate::cli::neutralise(v))
+                .write_string(
+                    i as u32 + 1,
+                    c as u16,
+                    crate::render::workbook::neutralise(v),
+                )
                 .map_err(e)?;
         }
     }
@@ -852,7 +856,7 @@ pub async fn person(
         );
     };
     let at = app.at(month);
-    let story = match crate::cli::explain::story(&at, &id, &c.results) {
+    let story = match crate::run::explain::story(&at, &id, &c.results) {
         Ok(s) => s,
         Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
     };
@@ -1008,8 +1012,8 @@ pub async fn report_file(
                     &r.audit.findings,
                 )
                 .map_err(|e| e.to_string())?;
-                let bytes =
-                    crate::cli::audit::workbook(r, &f, month, false).map_err(|e| e.to_string())?;
+                let bytes = crate::render::workbook::workbook(r, &f, month, false)
+                    .map_err(|e| e.to_string())?;
                 Ok(download(bytes, XLSX, &format!("问题整改台账-{month}.xlsx")))
             }
             _ => Err("没有这个文件".into()),

@@ -177,7 +177,7 @@ fn formula_cells_are_neutralised() {
 }
 
 fn luyu_neutralise(s: &str) -> String {
-    luyu::cli::neutralise(s)
+    luyu::render::workbook::neutralise(s)
 }
 
 /// A registered person hired in Jining in January 2020 and still there, with their full

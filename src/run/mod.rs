@@ -1,5 +1,11 @@
 //! One computation as of a month, shared by every command and report: the model, progress,
-//! audit and summary come from here, so no figure has a second implementation.
+//! audit and summary come from here, so no figure has a second implementation. [`reports`]
+//! adds what the reports need on top, and hands it to `render`.
+
+pub mod explain;
+pub mod reports;
+
+use std::path::PathBuf;
 
 use crate::dates::Month;
 use crate::model::facts::Facts;
@@ -8,6 +14,39 @@ use crate::policy::Policy;
 use crate::rules::audit::{self, Audit};
 use crate::rules::targets::{self, Progress, Window};
 use crate::store::warehouse::Warehouse;
+
+/// What a computation works on: the warehouse, the policy file, the month, the plan year and
+/// the `--as-known-on` time. The command line's `AsOfArgs` and the server both make one.
+#[derive(Debug, Clone)]
+pub struct At {
+    pub dir: PathBuf,
+    /// `--policy FILE`, else the built-in policy.
+    pub policy: Option<PathBuf>,
+    pub as_of: Month,
+    pub plan_year: Option<i32>,
+    pub known_on: Option<crate::store::known::Instant>,
+}
+
+impl At {
+    /// The warehouse, as known on `known_on` when given.
+    pub fn warehouse(&self) -> Warehouse {
+        Warehouse::open(&self.dir).as_known_on(self.known_on)
+    }
+
+    pub fn policy(&self) -> Result<Policy, String> {
+        Policy::load(self.policy.as_deref())
+    }
+
+    /// Every figure as of the month.
+    pub fn compute(&self) -> Result<Results, Box<dyn std::error::Error>> {
+        compute(
+            &self.warehouse(),
+            self.policy()?,
+            self.as_of,
+            self.plan_year,
+        )
+    }
+}
 
 pub struct Results {
     pub model: Model,
