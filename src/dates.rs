@@ -50,6 +50,20 @@ impl fmt::Display for Month {
     }
 }
 
+// In the manifest and the caches as `2020-03`.
+impl serde::Serialize for Month {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_string())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Month {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Month, D::Error> {
+        let s = <String as serde::Deserialize>::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 /// `d` plus `m` calendar months in one step, clamped to the target month's last day
 /// (2020-01-31 + 1 month = 2020-02-29), as chrono's `Months` does.
 pub fn add_months(d: NaiveDate, m: i32) -> NaiveDate {

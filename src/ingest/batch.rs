@@ -154,26 +154,26 @@ pub fn collect_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<FileOutcome>) {
     (files, missing)
 }
 
+/// Every file under `dir`, in name order, depth first; hidden files and folders (`.…`) and
+/// Office's lock files (`~$…`) left out; links followed (a folder of links to files works).
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return;
+    let hidden = |e: &walkdir::DirEntry| {
+        e.depth() > 0
+            && e.file_name()
+                .to_str()
+                .is_some_and(|n| n.starts_with('.') || n.starts_with("~$"))
     };
-    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    paths.sort();
-    for p in paths {
-        let hidden = p
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| n.starts_with('.') || n.starts_with("~$"));
-        if hidden {
-            continue;
-        }
-        if p.is_dir() {
-            walk(&p, out);
-        } else {
-            out.push(p);
-        }
-    }
+    let entries = walkdir::WalkDir::new(dir)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| !hidden(e))
+        .filter_map(|entry| match entry {
+            Ok(e) => e.file_type().is_file().then(|| e.into_path()),
+            // A broken link is kept, so that reading it fails with the file's name.
+            Err(e) => e.path().filter(|p| p.is_symlink()).map(Path::to_path_buf),
+        });
+    out.extend(entries);
 }
 
 /// An export read from a file and already written to the warehouse (under a name no manifest

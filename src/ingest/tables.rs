@@ -7,9 +7,13 @@
 
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
+
 use crate::ingest::cells::halfwidth;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// In the manifest by its warehouse name (`registry`, …).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Table {
     Registry,
     Help,
@@ -275,9 +279,12 @@ impl fmt::Display for Table {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// In the manifest by its Chinese short name (济宁 / 万州).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Region {
+    #[serde(rename = "济宁")]
     Jining,
+    #[serde(rename = "万州")]
     Wanzhou,
 }
 

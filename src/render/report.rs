@@ -156,7 +156,7 @@ fn context(
             json!({"key": t.key, "name": t.name, "target": t.target, "actual": t.actual, "expected": t.expected,
                    "status": t.status, "projection": format!("{:.1}", t.projection), "rate": rate,
                    "change": change.map(|c| format!("{c:+}")).unwrap_or_else(|| "—".into()),
-                   "behind": t.status == "滞后"})
+                   "behind": t.status == crate::rules::targets::Status::Behind})
         })
         .collect();
 

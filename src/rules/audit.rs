@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::dates::Month;
 use crate::ids::{mask_id, mask_name};
+use crate::ingest::tables::Region;
 use crate::model::facts::{Facts, Workshop};
 use crate::rules::entitle::{self, Judgement};
 use polars::prelude::*;
@@ -416,7 +417,7 @@ impl Ctx<'_> {
             vouchers,
             message,
             unit: String::new(),
-            side: "万州",
+            side: Region::Wanzhou,
         });
     }
 }
@@ -1026,7 +1027,7 @@ pub fn eligible_unpaid(
                 vouchers: Vec::new(),
                 message: format!("{}，截至 {} 尚未发放", j.why, date),
                 unit: String::new(),
-                side: "万州",
+                side: Region::Wanzhou,
             });
         }
     }
@@ -1081,20 +1082,22 @@ pub fn assign_units(audit: &mut Audit, facts: &Facts) -> PolarsResult<()> {
         });
         let township = person.and_then(|p| p.township.as_ref().map(|t| t.to_string()));
         let (side, unit) = match (region.as_deref(), person) {
-            (Some("济宁"), Some(_)) => ("济宁", county.unwrap_or_else(|| "济宁市".into())),
-            (Some("济宁"), None) => ("济宁", "济宁市".into()),
+            (Some("济宁"), Some(_)) => {
+                (Region::Jining, county.unwrap_or_else(|| "济宁市".into()))
+            }
+            (Some("济宁"), None) => (Region::Jining, "济宁市".into()),
             (_, Some(_)) => match (township, county) {
-                (Some(t), _) => ("万州", t),
-                (None, Some(c)) => ("济宁", c),
-                (None, None) => ("万州", "万州区".into()),
+                (Some(t), _) => (Region::Wanzhou, t),
+                (None, Some(c)) => (Region::Jining, c),
+                (None, None) => (Region::Wanzhou, "万州区".into()),
             },
-            (Some(_), None) => ("万州", "万州区".into()),
+            (Some(_), None) => (Region::Wanzhou, "万州区".into()),
             (None, None) => match unit_region
                 .get(f.payee_key.as_str())
                 .or_else(|| unit_region.get(f.payee_name.as_str()))
             {
-                Some(&"济宁") => ("济宁", "济宁市".into()),
-                _ => ("万州", "万州区".into()),
+                Some(&"济宁") => (Region::Jining, "济宁市".into()),
+                _ => (Region::Wanzhou, "万州区".into()),
             },
         };
         f.side = side;

@@ -6,6 +6,8 @@
 use std::fmt;
 
 use rust_decimal::Decimal;
+
+use crate::ingest::tables::Region;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -196,7 +198,7 @@ pub struct Finding {
     /// [`assign_units`]).
     pub unit: String,
     /// The side the unit belongs to: 济宁 or 万州.
-    pub side: &'static str,
+    pub side: Region,
 }
 
 /// A finding's 问题编号: `ZG-` and the first 10 hex digits of the sha256 of what it is about —

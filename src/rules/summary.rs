@@ -63,7 +63,7 @@ pub struct TargetFigures {
     pub actual: i64,
     pub expected: i64,
     pub projection: f64,
-    pub status: String,
+    pub status: crate::rules::targets::Status,
     pub target: i64,
 }
 
@@ -76,7 +76,7 @@ pub fn build(model: &Model, progress: &Progress, audit: &Audit) -> Summary {
                 actual: t.actual,
                 expected: t.expected,
                 projection: t.projection,
-                status: t.status.to_string(),
+                status: t.status,
                 target: t.target,
             };
             (t.key.to_string(), figures)

@@ -56,7 +56,7 @@ pub struct Target {
     pub target: i64,
     pub actual: i64,
     pub expected: i64,
-    pub status: &'static str,
+    pub status: Status,
     pub projection: f64,
 }
 
@@ -121,13 +121,40 @@ pub fn expected(target: i64, m: i64, months: i64) -> i64 {
     (target * m + months - 1).div_euclid(months)
 }
 
-pub fn status(actual: i64, target: i64, expected: i64) -> &'static str {
-    if actual >= target {
-        "已完成"
-    } else if actual >= expected {
-        "正常"
-    } else {
-        "滞后"
+/// A target's status (rules.md, "Targets"): reached, on pace, or behind the pace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Status {
+    #[serde(rename = "已完成")]
+    Reached,
+    #[serde(rename = "正常")]
+    OnPace,
+    #[serde(rename = "滞后")]
+    Behind,
+}
+
+impl Status {
+    pub fn of(actual: i64, target: i64, expected: i64) -> Status {
+        if actual >= target {
+            Status::Reached
+        } else if actual >= expected {
+            Status::OnPace
+        } else {
+            Status::Behind
+        }
+    }
+
+    pub fn chinese(self) -> &'static str {
+        match self {
+            Status::Reached => "已完成",
+            Status::OnPace => "正常",
+            Status::Behind => "滞后",
+        }
+    }
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.chinese())
     }
 }
 
@@ -214,7 +241,7 @@ pub fn compute(model: &Model, policy: &Policy, plan_year: i32) -> Result<Progres
             target,
             actual,
             expected: exp,
-            status: status(actual, target, exp),
+            status: Status::of(actual, target, exp),
             projection,
         });
     }

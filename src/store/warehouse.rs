@@ -224,43 +224,6 @@ impl Manifest {
     }
 }
 
-serde_plain_enum!(Table, [Registry => "registry", Help => "help", Jining => "jining", Workshops => "workshops", Payments => "payments", Answers => "answers"]);
-serde_plain_enum!(Region, [Jining => "济宁", Wanzhou => "万州"]);
-
-impl Serialize for Month {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.to_string())
-    }
-}
-
-impl<'de> Deserialize<'de> for Month {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Month, D::Error> {
-        let s = String::deserialize(d)?;
-        s.parse().map_err(serde::de::Error::custom)
-    }
-}
-
-/// Serialises a fieldless enum as a fixed string.
-macro_rules! serde_plain_enum {
-    ($ty:ident, [$($variant:ident => $text:literal),*]) => {
-        impl Serialize for $ty {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(match self { $($ty::$variant => $text),* })
-            }
-        }
-        impl<'de> Deserialize<'de> for $ty {
-            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<$ty, D::Error> {
-                let s = String::deserialize(d)?;
-                match s.as_str() {
-                    $($text => Ok($ty::$variant),)*
-                    other => Err(serde::de::Error::custom(format!("unknown value {other}"))),
-                }
-            }
-        }
-    };
-}
-use serde_plain_enum;
-
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("仓库 {path}：{what}（{source}）")]
