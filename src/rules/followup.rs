@@ -161,53 +161,6 @@ fn findings_of(wh: &Warehouse, inputs: &Params, month: Month) -> Result<Vec<Seen
     Ok(seen)
 }
 
-fn earlier_months(first: Month, as_of: Month) -> Vec<Month> {
-    let mut out = Vec::new();
-    let mut m = first;
-    while m < as_of {
-        out.push(m);
-        m = m.next();
-    }
-    out
-}
-
-/// The findings as of each of `months`, in order. Months not in the cache are computed two at a
-/// time: one month's computation keeps about one core busy (its reading and judging are
-/// mostly serial), so a fresh warehouse's first 整改台账 — a year of months — takes about half
-/// as long on two cores, for the memory of two months at once.
-fn findings_of_months(
-    wh: &Warehouse,
-    inputs: &Params,
-    months: &[Month],
-) -> Result<Vec<Vec<Seen>>, Error> {
-    let workers = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(2);
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    // One slot per month, filled by whichever worker took it.
-    type Slot = std::sync::Mutex<Option<Result<Vec<Seen>, String>>>;
-    let results: Vec<Slot> = months.iter().map(|_| Slot::new(None)).collect();
-    std::thread::scope(|scope| {
-        for _ in 0..workers {
-            scope.spawn(|| loop {
-                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let Some(m) = months.get(i) else { break };
-                let r = findings_of(wh, inputs, *m).map_err(|e| e.to_string());
-                if let Ok(mut slot) = results[i].lock() {
-                    *slot = Some(r);
-                }
-            });
-        }
-    });
-    results
-        .into_iter()
-        .map(|slot| match slot.into_inner() {
-            Ok(Some(r)) => r.map_err(Error::from),
-            _ => Err("核算以前月份的问题时出错（计算线程中断）".into()),
-        })
-        .collect()
-}
-
 /// The latest answer per 问题编号 among the follow-up workbooks received for months up to M.
 fn answers(wh: &Warehouse, as_of: Month) -> Result<BTreeMap<String, Answer>, Error> {
     let manifest = wh.manifest()?;
@@ -263,14 +216,12 @@ pub fn build(
         .unwrap_or(as_of)
         .min(as_of);
     // Each month's findings by 问题编号, oldest first.
-    let earlier = earlier_months(first, as_of);
     let mut months: Vec<(Month, BTreeMap<String, Seen>)> = Vec::new();
-    for (m, seen) in earlier
-        .iter()
-        .copied()
-        .zip(findings_of_months(wh, inputs, &earlier)?)
-    {
+    let mut m = first;
+    while m < as_of {
+        let seen = findings_of(wh, inputs, m)?;
         months.push((m, seen.into_iter().map(|s| (s.id.clone(), s)).collect()));
+        m = m.next();
     }
     months.push((
         as_of,
