@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 use tera::{Context, Tera};
 
 use crate::dates::Month;
@@ -134,20 +134,14 @@ fn finding_json(f: &Finding) -> Value {
     })
 }
 
-/// Everything the templates show but the charts, as one JSON value.
-fn context(
-    r: &Results,
-    prev: Option<&crate::rules::targets::Progress>,
-    q: &Quality,
-    kind: Kind,
-    list_cap: usize,
-) -> Result<Value, Error> {
+/// The four targets with rate, change since last month and status.
+fn targets_section(r: &Results, prev: Option<&crate::rules::targets::Progress>) -> Vec<Value> {
     let p = &r.progress;
     let prev_actual = |key: &str| {
         prev.and_then(|x| x.targets.iter().find(|t| t.key == key))
             .map(|t| t.actual)
     };
-    let targets: Vec<Value> = p
+    p
         .targets
         .iter()
         .map(|t| {
@@ -158,8 +152,12 @@ fn context(
                    "change": change.map(|c| format!("{c:+}")).unwrap_or_else(|| "—".into()),
                    "behind": t.status == crate::rules::targets::Status::Behind})
         })
-        .collect();
+        .collect()
+}
 
+/// Spend per pool (the policy's pools in its order, then any other a file named), with items,
+/// regions and entitlements.
+fn spend_section(r: &Results) -> Vec<Value> {
     // Spend per pool and item, with entitlements beside.
     let mut pools = Vec::new();
     // The policy's pools in its order, then any other name a file used.
@@ -194,7 +192,12 @@ fn context(
             .collect();
         pools.push(json!({"name": name, "paid": money(s.paid), "payments": s.payments, "entitled": money(s.entitled()), "items": items, "regions": regions}));
     }
+    pools
+}
 
+/// The findings as circulated: at most `list_cap` of each kind, largest amounts first, with
+/// how many there are; and the counts by rule.
+fn findings_section(r: &Results, list_cap: usize) -> Map<String, Value> {
     let findings = listing_order(&r.audit.findings);
     // A circulated document lists at most `list_cap` of each kind (the largest amounts first)
     // and says how many there are; the full lists are `luyu audit --xlsx`.
@@ -217,7 +220,30 @@ fn context(
         .filter(|(_, n)| **n > 0)
         .map(|(k, n)| json!({"rule": k, "name": rule_name(k), "severity": Rule::from_code(k).map(Rule::severity), "count": n}))
         .collect();
+    let mut m = Map::new();
+    m.insert(
+        "top_errors".into(),
+        json!(errors.iter().take(8).cloned().collect::<Vec<_>>()),
+    );
+    for (key, value) in [
+        ("errors", json!(errors)),
+        ("errors_total", json!(errors_total)),
+        ("notices", json!(notices)),
+        ("notices_total", json!(notices_total)),
+        ("one_sided", json!(one_sided)),
+        ("one_sided_total", json!(one_sided_total)),
+        ("unregistered", json!(unregistered)),
+        ("unregistered_total", json!(unregistered_total)),
+        ("by_rule", json!(by_rule)),
+    ] {
+        m.insert(key.into(), value);
+    }
+    m
+}
 
+/// Data quality: the current exports, the missing ones (at most 60) and the rejected rows
+/// (IDs masked).
+fn quality_section(r: &Results, q: &Quality) -> (Vec<Value>, Vec<Value>, Vec<Value>) {
     // Data quality: current exports, missing ones, rejected rows (IDs masked).
     let mut missing: Vec<Value> = q.missing
         .iter()
@@ -241,7 +267,11 @@ fn context(
             Some(json!({"file": e.file_name, "row": rj.row, "column": rj.column, "value": value, "reason": rj.reason.replace(&rj.value, &value)}))
         })
         .collect();
+    (files, missing, rejects)
+}
 
+/// What each cumulative ledger added, changed and withdrew since last month (supervision).
+fn edits_section(q: &Quality, kind: Kind, list_cap: usize) -> Vec<Value> {
     // Ledger edits since the previous month's exports (supervision).
     let mut edits = Vec::new();
     if kind == Kind::Supervision {
@@ -263,13 +293,11 @@ fn context(
                               "withdrawn": withdrawn, "changed_lines": changed_lines}));
         }
     }
+    edits
+}
 
-    // Compliance: share of the amount paid with no 错误 finding on its voucher.
-    let (clean, total) = r.audit.compliance();
-    let entitled_total: Decimal = r.audit.spend.values().map(|s| s.entitled()).sum();
-    let paid_total: Decimal = r.audit.spend.values().map(|s| s.paid).sum();
-    let to_fix = to_fix(r, &targets, &missing);
-
+/// Breakdowns of the helped: by Jining county, Wanzhou township, help mode, months stable.
+fn breakdowns(p: &crate::rules::targets::Progress) -> Map<String, Value> {
     let counties: Vec<Value> = p
         .by_county
         .iter()
@@ -290,8 +318,34 @@ fn context(
         .iter()
         .map(|(m, n)| json!({"months": m, "count": n}))
         .collect();
+    let mut m = Map::new();
+    m.insert("counties".into(), json!(counties));
+    m.insert("townships".into(), json!(townships));
+    m.insert("modes".into(), json!(modes));
+    m.insert("stable".into(), json!(stable));
+    m
+}
 
-    Ok(json!({
+/// Everything the templates show but the charts, as one JSON value: one section each.
+fn context(
+    r: &Results,
+    prev: Option<&crate::rules::targets::Progress>,
+    q: &Quality,
+    kind: Kind,
+    list_cap: usize,
+) -> Result<Value, Error> {
+    let p = &r.progress;
+    let targets = targets_section(r, prev);
+    let pools = spend_section(r);
+    let (files, missing, rejects) = quality_section(r, q);
+    let edits = edits_section(q, kind, list_cap);
+    // Compliance: share of the amount paid with no 错误 finding on its voucher.
+    let (clean, total) = r.audit.compliance();
+    let entitled_total: Decimal = r.audit.spend.values().map(|s| s.entitled()).sum();
+    let paid_total: Decimal = r.audit.spend.values().map(|s| s.paid).sum();
+    let to_fix = to_fix(r, &targets, &missing);
+
+    let mut context = json!({
         "kind": kind.code(),
         "title": kind.title(),
         "as_of": r.model.as_of.to_string(),
@@ -304,31 +358,17 @@ fn context(
         "headline": targets.first().cloned().unwrap_or(Value::Null),
         "category_sum": p.category_sum,
         "overlap": p.overlap,
-        "stable": stable,
         "has_prev": prev.is_some(),
         "prev_month": r.model.as_of.prev().to_string(),
-        "counties": counties,
-        "townships": townships,
-        "modes": modes,
         "pools": pools,
         "paid_total": money(paid_total),
         "entitled_total": money(entitled_total),
         "compliance": pct(clean, total),
         "clean_total": money(clean),
-        "by_rule": by_rule,
-        "errors": errors,
-        "top_errors": errors.iter().take(8).cloned().collect::<Vec<_>>(),
-        "notices": notices,
         "error_count": r.summary.findings.errors,
         "notice_count": r.summary.findings.notices,
-        "one_sided": one_sided,
-        "one_sided_total": one_sided_total,
-        "unregistered": unregistered,
-        "unregistered_total": unregistered_total,
-        "errors_total": errors_total,
-        "notices_total": notices_total,
         "files": files,
-        "file_count": current.len(),
+        "file_count": r.model.exports.len(),
         "rows_read": r.summary.data_quality.rows_read,
         "rows_rejected": r.summary.data_quality.rows_rejected,
         "missing": missing,
@@ -342,7 +382,12 @@ fn context(
         "revisions": Value::Null,
         // The 整改台账 (supervision), also filled in by `render_all`.
         "followup": Value::Null,
-    }))
+    });
+    if let Value::Object(m) = &mut context {
+        m.extend(findings_section(r, list_cap));
+        m.extend(breakdowns(p));
+    }
+    Ok(context)
 }
 
 /// The 整改台账 as the supervision review shows it: counts, by unit and by rule, and capped

@@ -540,7 +540,6 @@ pub fn audit(
         repeated,
         payee_codes,
     } = paid;
-    let export_end = |m: &str| m.parse::<Month>().map(|m| m.last_day()).ok();
     let mut ctx = Ctx {
         policy,
         facts,
@@ -551,7 +550,26 @@ pub fn audit(
 
     // Vouchers exported more than once: one payment each, the version in the latest export
     // counts (`versions` picked it); here only the finding, from the few repeated rows.
-    let rows = PaymentColumns::new(&repeated).map_err(e)?;
+    repeated_vouchers(&mut ctx, &PaymentColumns::new(&repeated).map_err(e)?);
+    let mut spend = spend(&all, &distinct, policy).map_err(e)?;
+    // Per payment, in the order of summary.md.
+    let payments = PaymentColumns::ordered(&all, &distinct).map_err(e)?;
+    let mut unregistered: BTreeSet<String> = BTreeSet::new();
+    let judged = payment_checks(&mut ctx, &payments, &mut unregistered);
+    let stacked = entitlement_checks(&mut ctx, &payments, judged, &mut spend);
+    stacking_findings(&mut ctx, stacked);
+    ledger_findings(model, &mut ctx, window, &mut unregistered, payee_codes)?;
+    Ok(Audit {
+        payments: all,
+        distinct,
+        spend,
+        findings: ctx.findings,
+        released: None,
+    })
+}
+
+/// 重复导出 and 凭证号内容不一致: each voucher exported more than once, once.
+fn repeated_vouchers(ctx: &mut Ctx, rows: &PaymentColumns) {
     let mut start = 0;
     while start < rows.len() {
         let voucher = rows.get(start).voucher;
@@ -599,13 +617,19 @@ pub fn audit(
             msg,
         );
     }
+}
 
-    let mut spend = spend(&all, &distinct, policy).map_err(e)?;
-
-    // Per payment, in the order of summary.md.
-    let payments = PaymentColumns::ordered(&all, &distinct).map_err(e)?;
+/// The checks of each payment on its own — 政策外项目, 资金来源, the daily floor, 发放期限,
+/// 建档立卡 — in the order of summary.md. Returns the payments that go on to be judged
+/// against their entitlement: (payee key, item, row).
+fn payment_checks<'a>(
+    ctx: &mut Ctx,
+    payments: &'a PaymentColumns<'a>,
+    unregistered: &mut BTreeSet<String>,
+) -> Vec<(&'a str, ItemCode, u32)> {
+    let (policy, facts) = (ctx.policy, ctx.facts);
+    let export_end = |m: &str| m.parse::<Month>().map(|m| m.last_day()).ok();
     let mut judged: Vec<(&str, ItemCode, u32)> = Vec::with_capacity(payments.len());
-    let mut unregistered: BTreeSet<String> = BTreeSet::new();
     for (i, p) in payments.iter().enumerate() {
         let Some(item) = policy.item_by_name(p.item) else {
             ctx.add(
@@ -702,7 +726,19 @@ pub fn audit(
         }
         judged.push((key, item.code, i as u32));
     }
+    judged
+}
 
+/// Each (payee, item) group judged against its entitlement: 不符合享受条件 at each payment's
+/// date, 超标准 as of M, and the entitlement added to spend. Returns the stacked pairs
+/// (person, the item received first, the other).
+fn entitlement_checks<'p, 'c>(
+    ctx: &mut Ctx<'c>,
+    payments: &'p PaymentColumns<'p>,
+    mut judged: Vec<(&'p str, ItemCode, u32)>,
+    spend: &mut BTreeMap<String, PoolSpend>,
+) -> Vec<(&'p str, &'c Item, &'c Item)> {
+    let (policy, facts) = (ctx.policy, ctx.facts);
     // Eligibility at each payment date; over-entitlement as of M; stacking. Each (payee, item)
     // group in key order, its payments in date order.
     judged.par_sort_unstable();
@@ -741,7 +777,7 @@ pub fn audit(
         // Not eligible: a payment made when the payee had no entitlement to the item.
         for p in &pays {
             let date = p.pay_date.unwrap_or(ctx.date);
-            let j = judge(code, p, &ctx, date);
+            let j = judge(code, p, ctx, date);
             if j.unproven {
                 ctx.add(
                     Rule::GateUnproven,
@@ -772,67 +808,89 @@ pub fn audit(
                 );
             }
         }
-        // Over entitlement: paid up to M beyond the entitlement as of M.
-        let j = judge(code, &first, &ctx, ctx.date);
-        if !j.eligible {
-            continue;
-        }
-        if let Some(amount) = j.amount {
-            let pool = spend.entry(item.pool.clone()).or_default();
-            *pool.entitled_by_item.entry(item.name.clone()).or_default() += amount;
-        }
-        let paid: Decimal = from_fen(pays.iter().map(|p| p.amount_fen).sum());
-        let units_paid: i64 = pays
-            .iter()
-            .map(|p| {
-                if j.units.is_some_and(|u| u.1 == "天") {
-                    p.days_paid.unwrap_or(0)
-                } else {
-                    p.months_paid.unwrap_or(0)
-                }
-            })
-            .sum();
-        let mut over = None;
-        if item.once && pays.len() > 1 {
+        // Labels (masked IDs and names) are made only where a finding is.
+        over_entitlement(ctx, item, &pays, finding_key, label, spend);
+    }
+    stacked
+}
+
+/// 超标准、超期限或重复发放: what a (payee, item) group was paid up to M beyond its
+/// entitlement as of M (once-only items paid twice, amounts over the standard, months or days
+/// over the cap); the entitlement is added to the item's spend.
+fn over_entitlement(
+    ctx: &mut Ctx,
+    item: &Item,
+    pays: &[Payment],
+    finding_key: impl Fn() -> (String, String),
+    label: impl Fn() -> (String, String),
+    spend: &mut BTreeMap<String, PoolSpend>,
+) {
+    let (code, first) = (item.code, pays[0]);
+    let j = judge(code, &first, ctx, ctx.date);
+    if !j.eligible {
+        return;
+    }
+    if let Some(amount) = j.amount {
+        let pool = spend.entry(item.pool.clone()).or_default();
+        *pool.entitled_by_item.entry(item.name.clone()).or_default() += amount;
+    }
+    let paid: Decimal = from_fen(pays.iter().map(|p| p.amount_fen).sum());
+    let units_paid: i64 = pays
+        .iter()
+        .map(|p| {
+            if j.units.is_some_and(|u| u.1 == "天") {
+                p.days_paid.unwrap_or(0)
+            } else {
+                p.months_paid.unwrap_or(0)
+            }
+        })
+        .sum();
+    let mut over = None;
+    if item.once && pays.len() > 1 {
+        over = Some(format!(
+            "{}每人（每个单位）仅限一次，已发 {} 次共 {} 元",
+            item.name,
+            pays.len(),
+            yuan(paid)
+        ));
+    }
+    if let Some(amount) = j.amount.filter(|a| *a > Decimal::ZERO) {
+        if paid > amount {
             over = Some(format!(
-                "{}每人（每个单位）仅限一次，已发 {} 次共 {} 元",
-                item.name,
-                pays.len(),
-                yuan(paid)
+                "{}；已发 {} 元，超出 {} 元",
+                j.why,
+                yuan(paid),
+                yuan(paid - amount)
             ));
         }
-        if let Some(amount) = j.amount.filter(|a| *a > Decimal::ZERO) {
-            if paid > amount {
-                over = Some(format!(
-                    "{}；已发 {} 元，超出 {} 元",
-                    j.why,
-                    yuan(paid),
-                    yuan(paid - amount)
-                ));
-            }
-        }
-        if let Some((cap, unit)) = j.units {
-            if cap > 0 && units_paid > cap {
-                over = Some(format!(
-                    "{}；已发 {units_paid} {unit}，超过上限 {cap} {unit}",
-                    j.why
-                ));
-            }
-        }
-        if let Some(msg) = over {
-            let vouchers = pays.iter().map(|p| p.voucher.to_string()).collect();
-            ctx.add(
-                Rule::OverEntitlement,
-                finding_key(),
-                &item.reference,
-                label(),
-                &item.name,
-                (Some(paid), j.amount),
-                vouchers,
-                msg,
-            );
+    }
+    if let Some((cap, unit)) = j.units {
+        if cap > 0 && units_paid > cap {
+            over = Some(format!(
+                "{}；已发 {units_paid} {unit}，超过上限 {cap} {unit}",
+                j.why
+            ));
         }
     }
+    if let Some(msg) = over {
+        let vouchers = pays.iter().map(|p| p.voucher.to_string()).collect();
+        ctx.add(
+            Rule::OverEntitlement,
+            finding_key(),
+            &item.reference,
+            label(),
+            &item.name,
+            (Some(paid), j.amount),
+            vouchers,
+            msg,
+        );
+    }
+}
+
+/// 不得重复享受: one finding per person who received two items that exclude each other,
+/// named and cited from the two items.
+fn stacking_findings(ctx: &mut Ctx, stacked: Vec<(&str, &Item, &Item)>) {
+    let facts = ctx.facts;
     for (person, first, then) in stacked {
         let (id, name) = label_person(person, facts, "");
         let (a, b, clause) = (&first.name, &then.name, &then.reference);
@@ -847,15 +905,6 @@ pub fn audit(
             format!("同一人既领取了{a}又领取了{b}，{clause} 规定{b}不与其他形式的{a}重复享受"),
         );
     }
-
-    ledger_findings(model, &mut ctx, window, &mut unregistered, payee_codes)?;
-    Ok(Audit {
-        payments: all,
-        distinct,
-        spend,
-        findings: ctx.findings,
-        released: None,
-    })
 }
 
 fn payee_key<'a>(p: &Payment<'a>, payee: Option<Payee>) -> &'a str {
