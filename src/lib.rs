@@ -13,9 +13,12 @@
 //! - [`store`]: the warehouse, what was known when, publications, the report cache;
 //! - [`model`]: the world as of a month, and the facts per person the rules judge;
 //! - [`rules`]: the policy's clauses as formulas over the model, with [`policy`]'s parameters;
-//! - [`run`]: the one computation of a month every command and page shares;
-//! - [`render`]: the reports and their charts;
-//! - [`cli`] (one file per command) and [`serve`] (the web application) on top;
+//! - [`run`]: the one computation of a month every command and page shares, and what the
+//!   reports and a person's story need on top of it;
+//! - [`render`]: the reports and their charts, the follow-up workbook, the ingest text — laid
+//!   out from what `run` computed, without reading the warehouse;
+//! - [`cli`] (one file per command) and [`serve`] (the web application) on top, neither
+//!   depending on the other;
 //! - [`gen`]: the generator of realistic exports for the samples, tests and benchmarks.
 //!
 //! Shared vocabulary: [`dates`] (months and calendar arithmetic), [`money`] (exact yuan),

@@ -1,5 +1,6 @@
-//! Stage 5, render: what [`crate::run`] computed laid out for people — the reports (tera
-//! templates in `reports/`) with their [`charts`]. Nothing here reads the warehouse or
+//! Stage 5, render: what [`crate::run`] computed laid out for people — the reports ([`report`],
+//! tera templates in `reports/`) with their [`charts`], the follow-up workbook
+//! ([`workbook`]) and what an ingest did ([`ingest`]). Nothing here reads the warehouse or
 //! computes a figure.
 
 pub mod charts;

@@ -1,4 +1,6 @@
-//! Stage 2, the store: everything luyu keeps on disk, and the only code that knows its paths.
+//! Stage 2, the store: everything luyu keeps on disk about the data, and the only code that
+//! knows those paths (the server keeps its accounts and access log beside them, in
+//! `serve::auth`).
 //!
 //! - [`warehouse`]: received files, each export's rows as Parquet, the manifest (the commit
 //!   point) and the history of corrections;
