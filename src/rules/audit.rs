@@ -19,7 +19,7 @@ use crate::model::Model;
 use crate::money::{from_fen, yuan};
 use crate::policy::{Item, ItemCode, Payee, Policy};
 use crate::rules::findings::{finding_id, Finding, Rule, Severity};
-use crate::rules::targets::{Progress, Window};
+use crate::rules::targets::Window;
 use crate::store::warehouse::days_to_date;
 
 /// One payment row as exported, borrowed from the payment columns.
@@ -1041,7 +1041,7 @@ pub fn eligible_unpaid(
     audit: &mut Audit,
     policy: &Policy,
     facts: &Facts,
-    progress: &Progress,
+    transferred_ids: &BTreeSet<String>,
     date: NaiveDate,
 ) {
     let Ok(rows) = audit.payment_rows() else {
@@ -1053,7 +1053,7 @@ pub fn eligible_unpaid(
         .map(|p| p.person())
         .collect();
     let mut new = Vec::new();
-    for id in &progress.transferred_ids {
+    for id in transferred_ids {
         let Some(p) = facts.person(id) else { continue };
         if paid.contains(id.as_str()) {
             continue;

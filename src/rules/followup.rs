@@ -148,12 +148,10 @@ fn findings_of(wh: &Warehouse, inputs: &Params, month: Month) -> Result<Vec<Seen
         return Ok(seen);
     }
     let policy = crate::policy::Policy::load(inputs.policy)?;
-    let r = crate::run::compute(wh, policy, month, inputs.plan_year)?;
-    let seen: Vec<Seen> = r.audit.findings.iter().map(Seen::of).collect();
-    // Freed on another thread while the next month computes: a month's rows are most of a
-    // gigabyte at national scale, and freeing them takes a moment (never leak them here: a
-    // year of months would be ten gigabytes).
-    std::thread::spawn(move || drop(r));
+    // The findings alone (`run::findings` frees the month's rows on another thread while the
+    // next month computes; never leak them here: a year of months would be ten gigabytes).
+    let found = crate::run::findings(wh, &policy, month, inputs.plan_year)?;
+    let seen: Vec<Seen> = found.iter().map(Seen::of).collect();
     if let Some(c) = &cache {
         // Only saves time: a warehouse that cannot take it still answers.
         let _ = c.put_named("findings", &seen);

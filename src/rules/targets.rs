@@ -172,6 +172,21 @@ fn sets(model: &Model, window: Window) -> PolarsResult<Sets> {
     })
 }
 
+/// The transferred persons alone (`queries/transferred.sql`), for a computation that needs no
+/// other figure of the targets (the 整改台账's earlier months).
+pub fn transferred_ids(
+    model: &Model,
+    policy: &Policy,
+    plan_year: i32,
+) -> Result<BTreeSet<String>, String> {
+    if policy.plan(plan_year).is_none() {
+        return Err(format!("政策文件中没有 {plan_year} 年度的目标（plans）"));
+    }
+    let e = |x: PolarsError| format!("指标查询失败：{x}");
+    let window = Window::of(plan_year, model.date);
+    ids(&run_sql(model, TRANSFERRED_SQL, window).map_err(e)?).map_err(e)
+}
+
 pub fn compute(model: &Model, policy: &Policy, plan_year: i32) -> Result<Progress, String> {
     let plan = policy
         .plan(plan_year)

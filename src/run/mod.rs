@@ -11,7 +11,10 @@ use crate::dates::Month;
 use crate::model::facts::Facts;
 use crate::model::Model;
 use crate::policy::Policy;
+use std::collections::BTreeSet;
+
 use crate::rules::audit::{self, Audit};
+use crate::rules::findings::Finding;
 use crate::rules::targets::{self, Progress, Window};
 use crate::store::warehouse::Warehouse;
 
@@ -63,38 +66,18 @@ pub fn compute(
     as_of: Month,
     plan_year: Option<i32>,
 ) -> Result<Results, Box<dyn std::error::Error>> {
-    if !wh.exists() {
-        return Err(format!(
-            "仓库 {} 还没有数据：请先运行 luyu ingest 导入报表",
-            wh.dir.display()
-        )
-        .into());
-    }
     let mut clock = Phases::start();
-    let mut model = Model::load(wh, as_of)?;
+    let (mut model, plan_year) = load(wh, &policy, as_of, plan_year)?;
     clock.lap("model");
-    let plan_year = plan_year.unwrap_or_else(|| {
-        policy
-            .plans
-            .iter()
-            .map(|p| p.year)
-            .filter(|y| *y <= as_of.year)
-            .max()
-            .unwrap_or(as_of.year)
-    });
     let progress = targets::compute(&model, &policy, plan_year)?;
     clock.lap("targets");
-    // The payment rows move from the model to the audit, which picks the rows that count
-    // before the facts are built.
-    let paid = audit::Paid::take(&mut model)?;
-    clock.lap("payments");
-    let facts = Facts::build(&model)?;
-    clock.lap("facts");
-    let window = Window::of(plan_year, model.date);
-    let mut audit = audit::audit(&model, paid, &policy, &facts, window)?;
-    audit::eligible_unpaid(&mut audit, &policy, &facts, &progress, model.date);
-    audit::assign_units(&mut audit, &facts)?;
-    clock.lap("audit");
+    let (facts, audit) = judge(
+        &mut model,
+        &policy,
+        plan_year,
+        &progress.transferred_ids,
+        &mut clock,
+    )?;
     let summary = crate::rules::summary::build(&model, &progress, &audit);
     clock.lap("summary");
     Ok(Results {
@@ -105,6 +88,78 @@ pub fn compute(
         audit,
         summary,
     })
+}
+
+/// The findings as of a month alone, for the 整改台账's earlier months: the same steps as
+/// [`compute`], but of the targets only the transferred persons (whom 符合条件尚未发放 needs),
+/// and no summary.
+pub fn findings(
+    wh: &Warehouse,
+    policy: &Policy,
+    as_of: Month,
+    plan_year: Option<i32>,
+) -> Result<Vec<Finding>, Box<dyn std::error::Error>> {
+    let mut clock = Phases::start();
+    let (mut model, plan_year) = load(wh, policy, as_of, plan_year)?;
+    clock.lap("model");
+    let transferred = targets::transferred_ids(&model, policy, plan_year)?;
+    clock.lap("transferred");
+    let (facts, mut audit) = judge(&mut model, policy, plan_year, &transferred, &mut clock)?;
+    let findings = std::mem::take(&mut audit.findings);
+    // Freed on another thread while the caller goes on: a month's rows are most of a gigabyte
+    // at national scale, and freeing them takes a moment.
+    std::thread::spawn(move || drop((model, facts, audit)));
+    Ok(findings)
+}
+
+/// The model as of the month, and the plan year: the one given, else the latest year of the
+/// policy's plans not after the month.
+fn load(
+    wh: &Warehouse,
+    policy: &Policy,
+    as_of: Month,
+    plan_year: Option<i32>,
+) -> Result<(Model, i32), Box<dyn std::error::Error>> {
+    if !wh.exists() {
+        return Err(format!(
+            "仓库 {} 还没有数据：请先运行 luyu ingest 导入报表",
+            wh.dir.display()
+        )
+        .into());
+    }
+    let model = Model::load(wh, as_of)?;
+    let plan_year = plan_year.unwrap_or_else(|| {
+        policy
+            .plans
+            .iter()
+            .map(|p| p.year)
+            .filter(|y| *y <= as_of.year)
+            .max()
+            .unwrap_or(as_of.year)
+    });
+    Ok((model, plan_year))
+}
+
+/// Every payment judged: the payment rows move from the model to the audit, which picks the
+/// rows that count before the facts are built; then the findings that need the transferred
+/// persons, and each finding's 责任单位.
+fn judge(
+    model: &mut Model,
+    policy: &Policy,
+    plan_year: i32,
+    transferred: &BTreeSet<String>,
+    clock: &mut Phases,
+) -> Result<(Facts, Audit), Box<dyn std::error::Error>> {
+    let paid = audit::Paid::take(model)?;
+    clock.lap("payments");
+    let facts = Facts::build(model)?;
+    clock.lap("facts");
+    let window = Window::of(plan_year, model.date);
+    let mut audit = audit::audit(model, paid, policy, &facts, window)?;
+    audit::eligible_unpaid(&mut audit, policy, &facts, transferred, model.date);
+    audit::assign_units(&mut audit, &facts)?;
+    clock.lap("audit");
+    Ok((facts, audit))
 }
 
 /// Phase times on stderr when `LUYU_TIMINGS` is set: how the benchmark's phases are measured
