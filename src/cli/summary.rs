@@ -18,16 +18,16 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<i32> {
     let r = args.at.compute()?;
-    let text = serde_json::to_string_pretty(&r.summary)?;
+    let bytes = r.summary.to_bytes()?;
     match args.out {
         Some(path) => {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir)?;
             }
-            std::fs::write(&path, text + "\n")?;
+            std::fs::write(&path, &bytes)?;
             println!("已写出 {}", path.display());
         }
-        None => println!("{text}"),
+        None => std::io::Write::write_all(&mut std::io::stdout(), &bytes)?,
     }
     // The process ends here: at national scale freeing millions of rows one by one takes
     // seconds the OS does at once.

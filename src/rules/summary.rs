@@ -148,7 +148,8 @@ pub fn build(model: &Model, progress: &Progress, audit: &Audit) -> Summary {
 }
 
 impl Summary {
-    /// The file's bytes: pretty JSON and a final newline, as published and verified.
+    /// summary.json's bytes, the same wherever luyu writes it (summary, report, publish and
+    /// its --verify, the web download): pretty JSON and a final newline.
     pub fn to_bytes(&self) -> serde_json::Result<Vec<u8>> {
         Ok((serde_json::to_string_pretty(self)? + "\n").into_bytes())
     }

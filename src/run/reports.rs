@@ -39,7 +39,7 @@ pub fn render_all(
         p.context["publication"] = stamp.map_or(serde_json::Value::Null, |s| s.stamp());
         written.extend(report::write(p, *kind, &formats, out)?);
     }
-    let summary = serde_json::to_string_pretty(&summary)? + "\n";
+    let summary = summary.to_bytes()?;
     for name in [
         "summary.json".to_string(),
         format!("summary-{}.json", at.as_of),

@@ -988,10 +988,9 @@ pub async fn report_file(
             (None, "json") if what == "summary" => {
                 let (_, summary) = prepared(&app2, month, Kind::Briefing)
                     .ok_or("这个月份尚未核算，请先打开报告页面")?;
-                let text =
-                    serde_json::to_string_pretty(&summary).map_err(|e| e.to_string())? + "\n";
+                let bytes = summary.to_bytes().map_err(|e| e.to_string())?;
                 Ok(download(
-                    text.into_bytes(),
+                    bytes,
                     "application/json",
                     &format!("summary-{month}.json"),
                 ))

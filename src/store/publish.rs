@@ -18,7 +18,6 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::dates::Month;
-use crate::rules::summary::Summary;
 use crate::store::known::Instant;
 use crate::store::warehouse::{sha256_hex, Warehouse};
 
@@ -147,11 +146,6 @@ pub fn record(wh: &Warehouse, publication: Publication) -> Result<(), Error> {
     Ok(())
 }
 
-/// summary.json as every report run writes it.
-pub fn summary_bytes(summary: &Summary) -> Result<Vec<u8>, Error> {
-    Ok((serde_json::to_string_pretty(summary)? + "\n").into_bytes())
-}
-
 /// Every leaf of a JSON value by its dotted path (`targets.local.actual`).
 pub fn flatten(v: &serde_json::Value) -> BTreeMap<String, serde_json::Value> {
     fn walk(v: &serde_json::Value, path: &str, out: &mut BTreeMap<String, serde_json::Value>) {
@@ -239,7 +233,7 @@ pub fn verify(
             p.month,
             Some(p.plan_year),
         )?;
-        let again = summary_bytes(&r.summary)?;
+        let again = r.summary.to_bytes()?;
         // Freed while the next publication is checked.
         std::thread::spawn(move || drop(r));
         let stored = std::fs::read(wh.path(&p.summary_rel())).unwrap_or_default();
