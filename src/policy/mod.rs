@@ -5,7 +5,6 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::str::FromStr;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -277,13 +276,11 @@ fn with_floors(
             if p.kind != Some(ParameterKind::Floor) {
                 continue;
             }
-            let text = p
+            // Read as `Numbers` reads its amounts, through serde.
+            let value = p
                 .value
-                .as_ref()
-                .map(|v| v.to_string().trim_matches('"').to_string());
-            let value = text
-                .as_deref()
-                .and_then(|t| Decimal::from_str(t).ok())
+                .clone()
+                .and_then(|v| <Decimal as Deserialize>::deserialize(v).ok())
                 .ok_or_else(|| {
                     format!(
                         "政策文件参数 parameters.{key}：下限（kind = \"floor\"）必须有数值 value"
