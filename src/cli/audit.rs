@@ -23,7 +23,7 @@ pub struct Args {
     /// 输出 JSON（summary.md 的 findings 部分，附明细）
     #[arg(long)]
     pub json: bool,
-    /// 写出问题清单 xlsx（每种严重程度一张工作表）
+    /// 写出问题整改台账 xlsx（一张工作表，整改情况等栏留空，供区县、乡镇填写后交回）
     #[arg(long, value_name = "FILE")]
     pub xlsx: Option<PathBuf>,
     /// 不遮蔽身份证号和姓名（仅限内部核查使用，勿外传）

@@ -16,14 +16,14 @@ use tera::{Context, Tera};
 use crate::dates::Month;
 use crate::ids::mask_id;
 use crate::money::yuan_grouped;
+use crate::render::charts::{self, Chart};
 use crate::rules::findings::{listing_order, rule_name, Finding, Rule, Severity};
+use crate::rules::quality::Quality;
 use crate::run::Results;
 
 /// The most rows of one list a circulated report carries by default (findings, persons,
 /// withdrawn rows): `report --list-cap`.
 pub const LIST_CAP: usize = 500;
-use crate::render::charts::{self, Chart};
-use crate::rules::quality::Quality;
 
 pub type Error = Box<dyn std::error::Error>;
 
@@ -376,11 +376,11 @@ fn context(
         "edits": edits,
         "to_fix": to_fix,
         "readings": readings(),
-        // Filled in by `render_all`: the publication these reports are, and the revisions
+        // Filled in by `run::reports`: the publication these reports are, and the revisions
         // since the month's latest publication.
         "publication": Value::Null,
         "revisions": Value::Null,
-        // The 整改台账 (supervision), also filled in by `render_all`.
+        // The 整改台账 (supervision), also filled in by `run::reports`.
         "followup": Value::Null,
     });
     if let Value::Object(m) = &mut context {

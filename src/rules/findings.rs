@@ -195,7 +195,7 @@ pub struct Finding {
     pub vouchers: Vec<String>,
     pub message: String,
     /// 责任单位: the Wanzhou township or Jining county that answers for it (see
-    /// [`assign_units`]).
+    /// [`crate::rules::audit::assign_units`]).
     pub unit: String,
     /// The side the unit belongs to: 济宁 or 万州.
     pub side: Region,
@@ -204,8 +204,8 @@ pub struct Finding {
 /// A finding's 问题编号: `ZG-` and the first 10 hex digits of the sha256 of what it is about —
 /// its rule, its payee (the unmasked 身份证号, credit code or name) and its item, or for the
 /// voucher-level rules its voucher — which are exactly what makes a rule report it once
-/// ([`Ctx::add`]). Amounts and sentences are not in it, so the same problem keeps its number
-/// in every month's computation while it exists.
+/// (`Ctx::add` in `rules::audit`). Amounts and sentences are not in it, so the same problem
+/// keeps its number in every month's computation while it exists.
 pub fn finding_id(rule: Rule, payee: &str, about: &str) -> String {
     let digest = Sha256::digest(format!("{rule}\0{payee}\0{about}").as_bytes());
     let hex: String = digest.iter().take(5).map(|b| format!("{b:02X}")).collect();

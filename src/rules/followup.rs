@@ -1,7 +1,7 @@
 //! The 整改台账: findings followed from month to month until the data no longer shows them,
 //! with the answers the counties and townships send back.
 //!
-//! - A finding's 问题编号 ([`crate::rules::audit::finding_id`]) is the same in every month's
+//! - A finding's 问题编号 ([`crate::rules::findings::finding_id`]) is the same in every month's
 //!   computation while it exists, so the findings as of each month up to M (each computed from
 //!   the warehouse, and kept in the report cache) say when each was first found, how long it
 //!   has been open, and which were closed by the data in M: present as of M−1, gone as of M (a
@@ -18,8 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::dates::Month;
 use crate::ingest::tables::Table;
-use crate::rules::findings::Finding;
-use crate::rules::findings::{Rule, Severity};
+use crate::rules::findings::{Finding, Rule, Severity};
 use crate::store::cache::{Cache, Inputs};
 use crate::store::warehouse::Warehouse;
 

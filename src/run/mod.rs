@@ -5,14 +5,13 @@
 pub mod explain;
 pub mod reports;
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use crate::dates::Month;
 use crate::model::facts::Facts;
 use crate::model::Model;
 use crate::policy::Policy;
-use std::collections::BTreeSet;
-
 use crate::rules::audit::{self, Audit};
 use crate::rules::findings::Finding;
 use crate::rules::targets::{self, Progress, Window};
