@@ -1,19 +1,128 @@
 //! Facts per person and per workshop, read from the as-of model: what the subsidy rules judge.
 
+use std::fmt;
+
 use chrono::NaiveDate;
 use polars::prelude::{PlHashMap, PlSmallStr, PolarsResult};
 
 use crate::dates::full_months;
+use crate::ingest::tables::Region;
 use crate::model::{column_bools, column_dates, column_ints, column_strs, Model};
 
 /// Text in facts: inline up to 24 bytes (an ID, a name, most codes), so a million persons
 /// do not mean millions of small allocations.
 pub type Text = PlSmallStr;
 
+/// 帮扶类型 of a 就业帮扶台账 row (exports.md): which indicator and which items it can count for.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum HelpType {
+    /// 就地就近就业
+    Local,
+    /// 技能培训
+    Training,
+    /// 转移就业
+    Transfer,
+    /// A value exports.md does not list, kept as written so it can be shown; no rule counts it.
+    Other(Text),
+    #[default]
+    Blank,
+}
+
+/// 帮扶方式 of a 就业帮扶台账 row (exports.md lists the modes of each 帮扶类型).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum HelpMode {
+    /// 企业吸纳
+    Enterprise,
+    /// 扶贫车间
+    Workshop,
+    /// 公益性岗位
+    PublicPost,
+    /// 专项技能培训
+    SpecialTraining,
+    /// 岗前培训
+    PreJobTraining,
+    /// 岗位技能提升培训
+    SkillUpgrade,
+    /// 济宁 (转移就业 to Jining)
+    Jining,
+    /// 其他地区
+    Elsewhere,
+    /// A value exports.md does not list, kept as written.
+    Other(Text),
+    #[default]
+    Blank,
+}
+
+impl HelpType {
+    pub fn parse(s: &str) -> HelpType {
+        match s {
+            "就地就近就业" => HelpType::Local,
+            "技能培训" => HelpType::Training,
+            "转移就业" => HelpType::Transfer,
+            "" => HelpType::Blank,
+            other => HelpType::Other(other.into()),
+        }
+    }
+
+    pub fn chinese(&self) -> &str {
+        match self {
+            HelpType::Local => "就地就近就业",
+            HelpType::Training => "技能培训",
+            HelpType::Transfer => "转移就业",
+            HelpType::Other(s) => s,
+            HelpType::Blank => "",
+        }
+    }
+}
+
+impl HelpMode {
+    pub fn parse(s: &str) -> HelpMode {
+        match s {
+            "企业吸纳" => HelpMode::Enterprise,
+            "扶贫车间" => HelpMode::Workshop,
+            "公益性岗位" => HelpMode::PublicPost,
+            "专项技能培训" => HelpMode::SpecialTraining,
+            "岗前培训" => HelpMode::PreJobTraining,
+            "岗位技能提升培训" => HelpMode::SkillUpgrade,
+            "济宁" => HelpMode::Jining,
+            "其他地区" => HelpMode::Elsewhere,
+            "" => HelpMode::Blank,
+            other => HelpMode::Other(other.into()),
+        }
+    }
+
+    pub fn chinese(&self) -> &str {
+        match self {
+            HelpMode::Enterprise => "企业吸纳",
+            HelpMode::Workshop => "扶贫车间",
+            HelpMode::PublicPost => "公益性岗位",
+            HelpMode::SpecialTraining => "专项技能培训",
+            HelpMode::PreJobTraining => "岗前培训",
+            HelpMode::SkillUpgrade => "岗位技能提升培训",
+            HelpMode::Jining => "济宁",
+            HelpMode::Elsewhere => "其他地区",
+            HelpMode::Other(s) => s,
+            HelpMode::Blank => "",
+        }
+    }
+}
+
+impl fmt::Display for HelpType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.chinese())
+    }
+}
+
+impl fmt::Display for HelpMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.chinese())
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct HelpRow {
-    pub help_type: Text,
-    pub help_mode: Text,
+    pub help_type: HelpType,
+    pub help_mode: HelpMode,
     pub employer: Text,
     pub start: Option<NaiveDate>,
     pub end: Option<NaiveDate>,
@@ -62,7 +171,8 @@ pub struct Person {
 
 #[derive(Debug, Clone, Default)]
 pub struct Workshop {
-    pub region: Text,
+    /// 所在地区; `None` when the cell names neither region.
+    pub region: Option<Region>,
     pub name: Text,
     pub credit_code: Option<Text>,
     pub recognised: Option<NaiveDate>,
@@ -195,8 +305,8 @@ impl Facts {
             push_tight(
                 &mut p.help,
                 HelpRow {
-                    help_type: types[i].unwrap_or_default().into(),
-                    help_mode: modes[i].unwrap_or_default().into(),
+                    help_type: HelpType::parse(types[i].unwrap_or_default()),
+                    help_mode: HelpMode::parse(modes[i].unwrap_or_default()),
                     employer: employers[i].unwrap_or_default().into(),
                     start: starts[i],
                     end: ends[i],
@@ -266,7 +376,7 @@ impl Facts {
         let (staff, absorbed) = (column_ints(w, "staff_total")?, column_ints(w, "absorbed")?);
         let workshops = (0..regions.len())
             .map(|i| Workshop {
-                region: regions[i].unwrap_or_default().into(),
+                region: regions[i].and_then(Region::parse),
                 name: wnames[i].unwrap_or_default().into(),
                 credit_code: codes[i].map(Text::from),
                 recognised: recognised[i],

@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::dates::Month;
 use crate::ids::{mask_id, mask_name};
 use crate::ingest::tables::Region;
-use crate::model::facts::{Facts, Workshop};
+use crate::model::facts::{Facts, HelpMode, HelpType, Workshop};
 use crate::rules::entitle::{self, Judgement};
 use polars::prelude::*;
 use rayon::slice::ParallelSliceMut;
@@ -437,11 +437,11 @@ fn label_person(id: &str, facts: &Facts, fallback_name: &str) -> (String, String
     )
 }
 
-fn find_workshop<'a>(facts: &'a Facts, p: &Payment, region: &str) -> Option<&'a Workshop> {
+fn find_workshop<'a>(facts: &'a Facts, p: &Payment, region: Region) -> Option<&'a Workshop> {
     facts
         .workshops
         .iter()
-        .filter(|w| w.region == region)
+        .filter(|w| w.region == Some(region))
         .find(|w| {
             (!p.payee_id.is_empty() && w.credit_code.as_deref() == Some(p.payee_id))
                 || w.name == p.payee_name
@@ -466,7 +466,7 @@ pub fn judge_for(
         ItemCode::A1 => entitle::a1_transport_meal(person, pol, date),
         ItemCode::A2 => entitle::a2_cross_province(person, pol, date),
         ItemCode::A3 => entitle::a3_local_post(person, pol, date),
-        ItemCode::A4 => entitle::a4_workshop(find_workshop(facts, p, "万州"), pol, date),
+        ItemCode::A4 => entitle::a4_workshop(find_workshop(facts, p, Region::Wanzhou), pol, date),
         ItemCode::A5 => entitle::a5_public_post(person, pol, date),
         ItemCode::A6 => entitle::a6_training(person, pol, date),
         ItemCode::A7 => entitle::a7_training_living(person, pol, date),
@@ -475,7 +475,7 @@ pub fn judge_for(
         ItemCode::B3 => entitle::b3_vocational_training(person, facts, pol, date),
         ItemCode::B4 => entitle::b4_training_living(person, facts, pol, date),
         ItemCode::B5 => entitle::b5_work_training(person, facts, pol, date),
-        ItemCode::B6 => entitle::b6_base(find_workshop(facts, p, "济宁"), facts, pol, date),
+        ItemCode::B6 => entitle::b6_base(find_workshop(facts, p, Region::Jining), facts, pol, date),
     }
 }
 
@@ -947,8 +947,8 @@ fn ledger_findings(
                             .map(|t| t + chrono::Duration::days(s.training_days.unwrap_or(1) - 1)),
                     ))
         }) || p.help.iter().any(|h| {
-            (h.help_type == "就地就近就业" && in_window(h.start))
-                || (h.help_type == "技能培训" && in_window(h.end))
+            (h.help_type == HelpType::Local && in_window(h.start))
+                || (h.help_type == HelpType::Training && in_window(h.end))
         });
         if counted && unregistered.insert(id.to_string()) {
             let why = if p.in_registry {
@@ -989,7 +989,7 @@ fn ledger_findings(
         let wz = p
             .help
             .iter()
-            .any(|h| h.help_type == "转移就业" && h.help_mode == "济宁");
+            .any(|h| h.help_type == HelpType::Transfer && h.help_mode == HelpMode::Jining);
         let jn = !p.spells.is_empty();
         if wz != jn && (p.registered || wz) {
             let name = p.names.first().cloned().unwrap_or_default();
@@ -1013,7 +1013,7 @@ fn ledger_findings(
 
     // Roster counts against the ledger.
     for ws in &facts.workshops {
-        if ws.region != "济宁" {
+        if ws.region != Some(Region::Jining) {
             continue;
         }
         let n = entitle::absorbed_by(ws, facts, ctx.policy, ctx.date);
@@ -1105,18 +1105,24 @@ pub fn assign_units(audit: &mut Audit, facts: &Facts) -> PolarsResult<()> {
         }
     }
     // Units by name and by credit code: a workshop's region, an employer in Jining.
-    let mut unit_region: HashMap<&str, &str> = HashMap::new();
+    // A workshop whose region names neither side is still known (as `None`): a spell at an
+    // employer of the same name does not make it Jining's.
+    let mut unit_region: HashMap<&str, Option<Region>> = HashMap::new();
     for w in &facts.workshops {
-        unit_region.insert(w.name.as_str(), w.region.as_str());
+        unit_region.insert(w.name.as_str(), w.region);
         if let Some(code) = &w.credit_code {
-            unit_region.insert(code.as_str(), w.region.as_str());
+            unit_region.insert(code.as_str(), w.region);
         }
     }
     for (_, p) in &facts.persons {
         for s in &p.spells {
-            unit_region.entry(s.employer.as_str()).or_insert("济宁");
+            unit_region
+                .entry(s.employer.as_str())
+                .or_insert(Some(Region::Jining));
             if let Some(code) = &s.credit_code {
-                unit_region.entry(code.as_str()).or_insert("济宁");
+                unit_region
+                    .entry(code.as_str())
+                    .or_insert(Some(Region::Jining));
             }
         }
     }
@@ -1145,7 +1151,7 @@ pub fn assign_units(audit: &mut Audit, facts: &Facts) -> PolarsResult<()> {
                 .get(f.payee_key.as_str())
                 .or_else(|| unit_region.get(f.payee_name.as_str()))
             {
-                Some(&"济宁") => (Region::Jining, "济宁市".into()),
+                Some(Some(Region::Jining)) => (Region::Jining, "济宁市".into()),
                 _ => (Region::Wanzhou, "万州区".into()),
             },
         };

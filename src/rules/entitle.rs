@@ -7,7 +7,8 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use crate::dates::{add_months, months_held};
-use crate::model::facts::{Facts, Person, Spell, Workshop};
+use crate::ingest::tables::Region;
+use crate::model::facts::{Facts, HelpMode, HelpType, Person, Spell, Workshop};
 use crate::money::{round2, yuan};
 use crate::policy::Policy;
 
@@ -99,7 +100,7 @@ pub fn a3_local_post(p: &Person, pol: &Policy, date: NaiveDate) -> Judgement {
     let rows: Vec<_> = p
         .help
         .iter()
-        .filter(|h| h.help_type == "就地就近就业" && h.help_mode == "企业吸纳")
+        .filter(|h| h.help_type == HelpType::Local && h.help_mode == HelpMode::Enterprise)
         .collect();
     if rows.is_empty() {
         return no("就业帮扶台账中没有其就地就近就业（企业吸纳）的记录，不符合四(一)2 条件".into());
@@ -127,7 +128,7 @@ pub fn a3_local_post(p: &Person, pol: &Policy, date: NaiveDate) -> Judgement {
 
 /// A4 扶贫车间建设补助: a 万州 workshop recognised on or before the payment; once.
 pub fn a4_workshop(ws: Option<&Workshop>, pol: &Policy, date: NaiveDate) -> Judgement {
-    let Some(ws) = ws.filter(|w| w.region == "万州") else {
+    let Some(ws) = ws.filter(|w| w.region == Some(Region::Wanzhou)) else {
         return no("万州区扶贫车间名册中没有该车间，不符合四(一)3 条件".into());
     };
     match ws.recognised {
@@ -161,7 +162,7 @@ pub fn a5_public_post(p: &Person, pol: &Policy, date: NaiveDate) -> Judgement {
     for h in p
         .help
         .iter()
-        .filter(|h| h.help_type == "就地就近就业" && h.help_mode == "公益性岗位")
+        .filter(|h| h.help_type == HelpType::Local && h.help_mode == HelpMode::PublicPost)
     {
         seen = true;
         if let Some(s) = h.start.filter(|s| *s <= date) {
@@ -195,7 +196,7 @@ pub fn a5_public_post(p: &Person, pol: &Policy, date: NaiveDate) -> Judgement {
 fn training_rows(p: &Person) -> Vec<&crate::model::facts::HelpRow> {
     p.help
         .iter()
-        .filter(|h| h.help_type == "技能培训")
+        .filter(|h| h.help_type == HelpType::Training)
         .collect()
 }
 
@@ -475,7 +476,7 @@ pub fn absorbed_by(ws: &Workshop, facts: &Facts, pol: &Policy, date: NaiveDate) 
 
 /// B6 就业扶贫基地奖补: a 济宁 base absorbing ≥ 10, or ≥ 20% of its staff; 3000 × absorbed, once.
 pub fn b6_base(ws: Option<&Workshop>, facts: &Facts, pol: &Policy, date: NaiveDate) -> Judgement {
-    let Some(ws) = ws.filter(|w| w.region == "济宁") else {
+    let Some(ws) = ws.filter(|w| w.region == Some(Region::Jining)) else {
         return no("济宁市就业扶贫基地名册中没有该基地，不符合四(二)5 条件".into());
     };
     let n = absorbed_by(ws, facts, pol, date);
@@ -542,8 +543,8 @@ mod tests {
     }
     fn row(help_type: &str, mode: &str, start: NaiveDate) -> HelpRow {
         HelpRow {
-            help_type: help_type.into(),
-            help_mode: mode.into(),
+            help_type: HelpType::parse(help_type),
+            help_mode: HelpMode::parse(mode),
             employer: "万州某单位".into(),
             start: Some(start),
             ..Default::default()
@@ -590,7 +591,7 @@ mod tests {
     #[test]
     fn a4_needs_a_recognised_wanzhou_workshop() {
         let ws = Workshop {
-            region: "万州".into(),
+            region: Some(Region::Wanzhou),
             name: "某车间".into(),
             recognised: Some(d(2020, 3, 20)),
             ..Default::default()
@@ -731,7 +732,7 @@ mod tests {
             .collect();
         let f = facts_of(persons, true);
         let ws = Workshop {
-            region: "济宁".into(),
+            region: Some(Region::Jining),
             name: "济宁某公司".into(),
             credit_code: Some("91370812MADJPGD78U".into()),
             staff_total: Some(staff),

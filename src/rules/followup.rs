@@ -17,12 +17,12 @@ use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::dates::Month;
-use crate::ingest::tables::Table;
+use crate::ingest::tables::{Region, Table};
 use crate::rules::findings::{Finding, Rule, Severity};
 use crate::store::cache::{Cache, Inputs};
 use crate::store::warehouse::Warehouse;
 
-pub type Error = Box<dyn std::error::Error>;
+pub use crate::Error;
 
 /// A finding as a month's computation saw it (masked, as it circulates).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -31,7 +31,7 @@ pub struct Seen {
     pub rule: Rule,
     pub severity: Severity,
     pub unit: String,
-    pub side: String,
+    pub side: Region,
     pub payee: String,
     pub payee_name: String,
     pub item: String,
@@ -45,7 +45,7 @@ impl Seen {
             rule: f.rule,
             severity: f.severity,
             unit: f.unit.clone(),
-            side: f.side.to_string(),
+            side: f.side,
             payee: f.payee.clone(),
             payee_name: f.payee_name.clone(),
             item: f.item.clone(),
@@ -294,7 +294,10 @@ pub fn build(
         .chain(&f.closed)
         .filter(|t| t.answer.is_some())
         .count();
-    f.by_unit = lines(&f, |t| (t.seen.side.clone(), t.seen.unit.clone()));
+    // By the side's Chinese name, so 万州's units come before 济宁's as they always have.
+    f.by_unit = lines(&f, |t| {
+        (t.seen.side.chinese().to_string(), t.seen.unit.clone())
+    });
     f.by_rule = lines(&f, |t| (String::new(), t.seen.rule.chinese().to_string()));
     Ok(f)
 }
