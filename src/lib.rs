@@ -22,13 +22,14 @@
 //! - [`gen`]: the generator of realistic exports for the samples, tests and benchmarks.
 //!
 //! Shared vocabulary: [`dates`] (months and calendar arithmetic), [`money`] (exact yuan),
-//! [`ids`] (身份证号, credit codes, masking).
+//! [`ids`] (身份证号, credit codes, masking), and [`Error`], the one error type.
 
 // The report context is one large `json!` literal.
 #![recursion_limit = "256"]
 
 pub mod cli;
 pub mod dates;
+pub mod error;
 pub mod gen;
 pub mod ids;
 pub mod ingest;
@@ -40,3 +41,5 @@ pub mod rules;
 pub mod run;
 pub mod serve;
 pub mod store;
+
+pub use error::{Error, Result};

@@ -47,7 +47,9 @@ pub fn run(args: Args) -> Result<i32> {
     }
     let (files, _) = batch::collect_files(&args.paths);
     let bar = ProgressBar::new(files.len() as u64);
-    bar.set_style(ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}")?);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}").map_err(crate::Error::other)?,
+    );
     let report = batch::ingest(&wh, &args.paths, args.received, |p| {
         bar.set_message(
             p.file_name()

@@ -180,4 +180,4 @@ pub fn run() -> i32 {
     }
 }
 
-pub type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+pub use crate::Result;

@@ -63,7 +63,7 @@ pub fn run(args: Args) -> Result<i32> {
                     .collect();
                 w.write_record(&row)?;
             }
-            std::fs::write(&out, w.into_inner()?)?;
+            std::fs::write(&out, w.into_inner().map_err(crate::Error::other)?)?;
             println!("已写出 {}（{} 行）", out.display(), df.height());
         }
     }

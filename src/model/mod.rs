@@ -43,7 +43,7 @@ pub struct Model {
     pub snapshots: Vec<ExportRecord>,
 }
 
-pub type Error = Box<dyn std::error::Error>;
+pub use crate::Error;
 
 impl Model {
     /// Frees the ledgers' rows, keeping the as-of month and the exports: what a report needs

@@ -22,7 +22,7 @@ const RED: RGBColor = RGBColor(200, 40, 40);
 const GREEN: RGBColor = RGBColor(46, 139, 87);
 const ORANGE: RGBColor = RGBColor(230, 140, 20);
 
-pub type Error = Box<dyn std::error::Error>;
+pub use crate::Error;
 
 fn register() {
     REGISTER.call_once(|| {

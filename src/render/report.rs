@@ -25,7 +25,7 @@ use crate::run::Results;
 /// withdrawn rows): `report --list-cap`.
 pub const LIST_CAP: usize = 500;
 
-pub type Error = Box<dyn std::error::Error>;
+pub use crate::Error;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Kind {

@@ -7,7 +7,7 @@ use rust_xlsxwriter::Workbook;
 use crate::money::yuan;
 use crate::rules::findings::{listing_order, Finding};
 
-type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+use crate::Result;
 
 /// A cell value that Excel will never evaluate: a leading = + - @ gets a quote in front.
 pub fn neutralise(s: &str) -> String {

@@ -35,7 +35,7 @@ pub fn gather(
     model: &Model,
     with_edits: bool,
     limit: usize,
-) -> Result<Quality, Box<dyn std::error::Error>> {
+) -> Result<Quality, crate::Error> {
     let manifest = wh.manifest()?;
     let missing = manifest
         .missing(&crate::ingest::tables::ALL)

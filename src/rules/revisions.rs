@@ -16,7 +16,7 @@ use crate::rules::targets::Progress;
 use crate::store::publish::{self, Publication};
 use crate::store::warehouse::Warehouse;
 
-pub type Error = Box<dyn std::error::Error>;
+pub use crate::Error;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Figure {

@@ -12,7 +12,7 @@ use crate::rules::changes;
 use crate::rules::entitle;
 use crate::store::warehouse::{ExportRecord, Warehouse};
 
-type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+use crate::Result;
 
 /// The person's rows in each monthly export of the cumulative ledgers up to M: the first
 /// appearance, then what each later export added, changed or withdrew.

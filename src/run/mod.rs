@@ -40,7 +40,7 @@ impl At {
     }
 
     /// Every figure as of the month.
-    pub fn compute(&self) -> Result<Results, Box<dyn std::error::Error>> {
+    pub fn compute(&self) -> Result<Results, crate::Error> {
         compute(
             &self.warehouse(),
             self.policy()?,
@@ -64,7 +64,7 @@ pub fn compute(
     policy: Policy,
     as_of: Month,
     plan_year: Option<i32>,
-) -> Result<Results, Box<dyn std::error::Error>> {
+) -> Result<Results, crate::Error> {
     let mut clock = Phases::start();
     let (mut model, plan_year) = load(wh, &policy, as_of, plan_year)?;
     clock.lap("model");
@@ -97,7 +97,7 @@ pub fn findings(
     policy: &Policy,
     as_of: Month,
     plan_year: Option<i32>,
-) -> Result<Vec<Finding>, Box<dyn std::error::Error>> {
+) -> Result<Vec<Finding>, crate::Error> {
     let mut clock = Phases::start();
     let (mut model, plan_year) = load(wh, policy, as_of, plan_year)?;
     clock.lap("model");
@@ -118,7 +118,7 @@ fn load(
     policy: &Policy,
     as_of: Month,
     plan_year: Option<i32>,
-) -> Result<(Model, i32), Box<dyn std::error::Error>> {
+) -> Result<(Model, i32), crate::Error> {
     if !wh.exists() {
         return Err(format!(
             "仓库 {} 还没有数据：请先运行 luyu ingest 导入报表",
@@ -148,7 +148,7 @@ fn judge(
     plan_year: i32,
     transferred: &BTreeSet<String>,
     clock: &mut Phases,
-) -> Result<(Facts, Audit), Box<dyn std::error::Error>> {
+) -> Result<(Facts, Audit), crate::Error> {
     let paid = audit::Paid::take(model)?;
     clock.lap("payments");
     let facts = Facts::build(model)?;

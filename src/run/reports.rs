@@ -10,7 +10,7 @@ use super::{At, Results};
 use crate::render::report::{self, Format, Kind, Prepared};
 use crate::store::cache::{Cache, Inputs};
 
-type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+use crate::Result;
 
 /// Renders every requested kind into `out`, with summary.json; returns the files written.
 /// Kinds prepared before from the same inputs come from the report cache; the others are

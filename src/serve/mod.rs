@@ -95,11 +95,7 @@ pub fn router(app: App) -> Router {
 }
 
 /// Starts the server and serves until the process ends.
-pub fn run(
-    dir: PathBuf,
-    policy: Option<PathBuf>,
-    listen: SocketAddr,
-) -> Result<(), Box<dyn std::error::Error>> {
+pub fn run(dir: PathBuf, policy: Option<PathBuf>, listen: SocketAddr) -> Result<(), crate::Error> {
     let auth = auth::Auth::load(&dir)?;
     if !listen.ip().is_loopback() && !auth.has_accounts() {
         return Err(format!(
@@ -134,6 +130,6 @@ pub fn run(
         let _ = std::io::stdout().flush();
         axum::serve(listener, router(app))
             .await
-            .map_err(|e| -> Box<dyn std::error::Error> { e.to_string().into() })
+            .map_err(crate::Error::other)
     })
 }

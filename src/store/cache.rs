@@ -57,10 +57,7 @@ impl<'a> Cache<'a> {
     /// (the current export of each table, region and month up to it, as this view knows them)
     /// instead of the whole manifest, so that next month's files leave it valid. For the
     /// 整改台账's month-by-month findings.
-    pub fn for_month(
-        wh: &'a Warehouse,
-        inputs: &Inputs,
-    ) -> Result<Cache<'a>, Box<dyn std::error::Error>> {
+    pub fn for_month(wh: &'a Warehouse, inputs: &Inputs) -> Result<Cache<'a>, crate::Error> {
         let manifest = wh.manifest()?;
         let ids: Vec<&str> = Warehouse::current(&manifest, inputs.as_of)
             .into_iter()
@@ -123,7 +120,7 @@ impl<'a> Cache<'a> {
         kind: Kind,
         report: &Prepared,
         summary: &Summary,
-    ) -> Result<(), Box<dyn std::error::Error>> {
+    ) -> Result<(), crate::Error> {
         let bytes = serde_json::to_vec(&Entry {
             key: self.key.clone(),
             report: report.clone(),
@@ -154,11 +151,7 @@ impl Cache<'_> {
     }
 
     /// Keeps a value under `name` for this month, replacing the previous one.
-    pub fn put_named<T: Serialize>(
-        &self,
-        name: &str,
-        value: &T,
-    ) -> Result<(), Box<dyn std::error::Error>> {
+    pub fn put_named<T: Serialize>(&self, name: &str, value: &T) -> Result<(), crate::Error> {
         let bytes = serde_json::to_vec(&Named {
             key: self.key.clone(),
             value,

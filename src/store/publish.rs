@@ -81,7 +81,7 @@ impl Publication {
     }
 }
 
-pub type Error = Box<dyn std::error::Error>;
+pub use crate::Error;
 
 /// Every publication, in the order recorded.
 pub fn list(wh: &Warehouse) -> Result<Vec<Publication>, Error> {
