@@ -366,28 +366,63 @@ fn ingest_files(
     named: Vec<(PathBuf, Option<String>)>,
     mut outcomes: Vec<FileOutcome>,
     received: Option<crate::store::known::Instant>,
-    mut on_file: impl FnMut(&Path),
+    on_file: impl FnMut(&Path),
 ) -> Result<Report, warehouse::Error> {
-    let (files, shown): (Vec<PathBuf>, Vec<Option<String>>) = named.into_iter().unzip();
     let _lock = wh.lock()?;
     let mut manifest = wh.manifest_for_update()?;
-    let batch = manifest.files.iter().map(|f| f.batch).max().unwrap_or(0) + 1;
-    let received_at = now();
-    let received = crate::store::known::format(&received.unwrap_or_else(crate::store::known::now));
+    let stamp = Stamp {
+        batch: manifest.files.iter().map(|f| f.batch).max().unwrap_or(0) + 1,
+        received_at: now(),
+        received: crate::store::known::format(&received.unwrap_or_else(crate::store::known::now)),
+    };
+    let mut got = receive(wh, &manifest, named, &stamp, on_file)?;
+    let choice = Choice::settle(&got.candidates, &got.outcomes);
+    let mut records = records_of(&got, &choice, &stamp);
+    link_corrections(&mut manifest, &mut records, &choice);
+    file_lines(&mut got, &records, choice.tie_failures.clone());
+    commit(wh, manifest, &mut got, records, &choice)?;
+    outcomes.extend(got.outcomes);
+    Ok(Report { files: outcomes })
+}
 
+/// What every record of one batch carries.
+struct Stamp {
+    batch: u64,
+    received_at: String,
+    received: String,
+}
+
+/// A batch's files once read: their outcomes (in file order), the exports they hold (written,
+/// not yet current) and the records of the files new to the warehouse, by outcome index.
+struct Received {
+    outcomes: Vec<FileOutcome>,
+    candidates: Vec<Candidate>,
+    new_files: Vec<(usize, FileRecord)>,
+}
+
+/// Reads the files on reader threads, one per core, which parse the next files while this
+/// thread archives and writes the previous ones, in file order. A reader starts a file only
+/// when it is at most READ_AHEAD files ahead of the writer, so few parsed files are ever in
+/// memory at once.
+fn receive(
+    wh: &Warehouse,
+    manifest: &warehouse::Manifest,
+    named: Vec<(PathBuf, Option<String>)>,
+    stamp: &Stamp,
+    mut on_file: impl FnMut(&Path),
+) -> Result<Received, warehouse::Error> {
+    let (files, shown): (Vec<PathBuf>, Vec<Option<String>>) = named.into_iter().unzip();
     let mut seen: HashSet<String> = manifest
         .files
         .iter()
         .filter(|f| f.error.is_none())
         .map(|f| f.sha256.clone())
         .collect();
-    let mut file_outcomes: Vec<FileOutcome> = Vec::new();
-    let mut candidates: Vec<Candidate> = Vec::new();
-    let mut new_files: Vec<(usize, FileRecord)> = Vec::new();
-
-    // Reader threads, one per core, read and parse the next files while this thread writes
-    // the previous ones, in file order. A reader starts a file only when it is at most
-    // READ_AHEAD files ahead of the writer, so few parsed files are ever in memory at once.
+    let mut got = Received {
+        outcomes: Vec::new(),
+        candidates: Vec::new(),
+        new_files: Vec::new(),
+    };
     let readers = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 4));
     let hashes = Mutex::new(seen.clone());
     let next = AtomicUsize::new(0);
@@ -415,188 +450,206 @@ fn ingest_files(
             pending: BTreeMap::new(),
             gate: &gate,
         };
-        for Read {
-            path: stored,
-            shown,
-            bytes,
-            hash,
-            parsed,
-        } in in_order
-        {
-            on_file(&stored);
-            // What the clerk sees: the name it came under, else its path.
-            let path = &shown.as_ref().map_or_else(|| stored.clone(), PathBuf::from);
-            let idx = file_outcomes.len();
-            let bytes = match bytes {
-                Ok(b) => b,
-                Err(e) => {
-                    file_outcomes.push(FileOutcome {
-                        path: path.clone(),
-                        outcome: Outcome::Failed(e),
-                    });
-                    continue;
-                }
-            };
-            if seen.contains(&hash) {
-                let prior = manifest
-                    .files
-                    .iter()
-                    .find(|f| f.sha256 == hash && f.error.is_none());
-                let exports = manifest
-                    .exports
-                    .iter()
-                    .filter(|e| e.file_sha256 == hash)
-                    .map(|e| e.id.clone())
-                    .collect();
-                file_outcomes.push(FileOutcome {
-                    path: path.clone(),
-                    outcome: Outcome::AlreadyReceived {
-                        when: prior
-                            .map_or_else(|| "本批次中".to_string(), |f| f.received_at.clone()),
-                        exports,
-                    },
-                });
-                continue;
-            }
-            seen.insert(hash.clone());
-            let name = path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            // Part of a path in the warehouse: only letters and digits of the name's extension.
-            let ext = path
-                .extension()
-                .map(|e| e.to_string_lossy().to_lowercase())
-                .filter(|e| {
-                    !e.is_empty() && e.len() <= 8 && e.bytes().all(|b| b.is_ascii_alphanumeric())
-                })
-                .unwrap_or_else(|| "bin".into());
-            let modified = fs::metadata(&stored).and_then(|m| m.modified()).ok();
-            let mut record = FileRecord {
-                sha256: hash.clone(),
-                name,
-                source_path: match &shown {
-                    Some(n) => format!("上传：{n}"),
-                    None => path.display().to_string(),
-                },
-                size: bytes.len() as u64,
-                archived_as: format!("raw/{hash}.{ext}"),
-                received_at: received_at.clone(),
-                batch,
-                error: None,
-                received: Some(received.clone()),
-            };
-            // The raw file first: nothing refers to it until the manifest does.
-            if !wh.path(&record.archived_as).exists() {
-                wh.write_atomic(&record.archived_as, &bytes)?;
-            }
-            let parsed = match parsed {
-                Some(p) => p,
-                // Readers parse a content once: when another reader took this content's copy
-                // later in the batch first, this earlier copy is parsed here.
-                None => reader::parse(&bytes),
-            };
-            match parsed {
-                Ok(parsed) => {
-                    for export in parsed.exports {
-                        let (id, data, rejects) = write_export(wh, parsed.table, &export, &hash)?;
-                        candidates.push(Candidate {
-                            file: idx,
-                            id,
-                            region: export.region,
-                            month: export.month,
-                            rows_read: export.rows_read,
-                            rows_accepted: export.rows_accepted(),
-                            rows_rejected: export.rows_rejected(),
-                            invalid_id_rows: export.invalid_id_rows(),
-                            reexport: reexport(&export),
-                            data,
-                            rejects,
-                            table: parsed.table,
-                            format: parsed.format.to_string(),
-                            sheet: parsed.sheet.clone(),
-                            present: parsed.present.clone(),
-                            fill_date: parsed.fill_date,
-                            modified,
-                        });
-                    }
-                    file_outcomes.push(FileOutcome {
-                        path: path.clone(),
-                        outcome: Outcome::Ingested(Vec::new()),
-                    });
-                }
-                Err(e) => {
-                    record.error = Some(e.clone());
-                    file_outcomes.push(FileOutcome {
-                        path: path.clone(),
-                        outcome: Outcome::Failed(e),
-                    });
-                }
-            }
-            new_files.push((idx, record));
+        for r in in_order {
+            on_file(&r.path);
+            take_file(wh, manifest, &mut seen, stamp, r, &mut got)?;
         }
         Ok(())
     })?;
+    Ok(got)
+}
 
-    // Corrections within the batch: per (table, region, month), the later 填报日期, then the
-    // later modification time, is the current one.
-    let mut groups: BTreeMap<(Table, Region, Month), Vec<usize>> = BTreeMap::new();
-    for (i, c) in candidates.iter().enumerate() {
-        if c.table.corrected_by_next() {
-            groups
-                .entry((c.table, c.region, c.month))
-                .or_default()
-                .push(i);
+/// One file, in file order: its outcome, and when its content is new, its archived copy, its
+/// exports written as candidates and its record.
+fn take_file(
+    wh: &Warehouse,
+    manifest: &warehouse::Manifest,
+    seen: &mut HashSet<String>,
+    stamp: &Stamp,
+    r: Read,
+    got: &mut Received,
+) -> Result<(), warehouse::Error> {
+    let Read {
+        path: stored,
+        shown,
+        bytes,
+        hash,
+        parsed,
+    } = r;
+    // What the clerk sees: the name it came under, else its path.
+    let path = &shown.as_ref().map_or_else(|| stored.clone(), PathBuf::from);
+    let idx = got.outcomes.len();
+    let outcome = |outcome| FileOutcome {
+        path: path.clone(),
+        outcome,
+    };
+    let bytes = match bytes {
+        Ok(b) => b,
+        Err(e) => {
+            got.outcomes.push(outcome(Outcome::Failed(e)));
+            return Ok(());
         }
+    };
+    if seen.contains(&hash) {
+        let prior = manifest
+            .files
+            .iter()
+            .find(|f| f.sha256 == hash && f.error.is_none());
+        let exports = manifest
+            .exports
+            .iter()
+            .filter(|e| e.file_sha256 == hash)
+            .map(|e| e.id.clone())
+            .collect();
+        got.outcomes.push(outcome(Outcome::AlreadyReceived {
+            when: prior.map_or_else(|| "本批次中".to_string(), |f| f.received_at.clone()),
+            exports,
+        }));
+        return Ok(());
     }
-    let mut taken: Vec<bool> = vec![true; candidates.len()];
-    let mut winner_of: Vec<Option<usize>> = vec![None; candidates.len()];
-    let mut tie_failures: Vec<(usize, String)> = Vec::new();
-    for ((table, region, month), mut members) in groups {
-        if members.len() < 2 {
-            continue;
-        }
-        let key = |i: &usize| (candidates[*i].fill_date, candidates[*i].modified);
-        members.sort_by_key(key);
-        let best = members[members.len() - 1];
-        let second = members[members.len() - 2];
-        if key(&best) == key(&second) {
-            let names: Vec<String> = members
-                .iter()
-                .map(|i| {
-                    file_outcomes[candidates[*i].file]
-                        .path
-                        .display()
-                        .to_string()
-                })
-                .collect();
-            for i in &members {
-                taken[*i] = false;
-                tie_failures.push((
-                    candidates[*i].file,
-                    format!(
-                        "同一批中有 {} 个文件都是 {region} {month} 的{table}，填报日期和修改时间都相同，无法判断哪个是更正版，都未采用；请单独导入正确的那个文件：{}",
-                        members.len(),
-                        names.join("、")
-                    ),
-                ));
+    seen.insert(hash.clone());
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    // Part of a path in the warehouse: only letters and digits of the name's extension.
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .filter(|e| !e.is_empty() && e.len() <= 8 && e.bytes().all(|b| b.is_ascii_alphanumeric()))
+        .unwrap_or_else(|| "bin".into());
+    let modified = fs::metadata(&stored).and_then(|m| m.modified()).ok();
+    let mut record = FileRecord {
+        sha256: hash.clone(),
+        name,
+        source_path: match &shown {
+            Some(n) => format!("上传：{n}"),
+            None => path.display().to_string(),
+        },
+        size: bytes.len() as u64,
+        archived_as: format!("raw/{hash}.{ext}"),
+        received_at: stamp.received_at.clone(),
+        batch: stamp.batch,
+        error: None,
+        received: Some(stamp.received.clone()),
+    };
+    // The raw file first: nothing refers to it until the manifest does.
+    if !wh.path(&record.archived_as).exists() {
+        wh.write_atomic(&record.archived_as, &bytes)?;
+    }
+    let parsed = match parsed {
+        Some(p) => p,
+        // Readers parse a content once: when another reader took this content's copy
+        // later in the batch first, this earlier copy is parsed here.
+        None => reader::parse(&bytes),
+    };
+    match parsed {
+        Ok(parsed) => {
+            for export in parsed.exports {
+                let (id, data, rejects) = write_export(wh, parsed.table, &export, &hash)?;
+                got.candidates.push(Candidate {
+                    file: idx,
+                    id,
+                    region: export.region,
+                    month: export.month,
+                    rows_read: export.rows_read,
+                    rows_accepted: export.rows_accepted(),
+                    rows_rejected: export.rows_rejected(),
+                    invalid_id_rows: export.invalid_id_rows(),
+                    reexport: reexport(&export),
+                    data,
+                    rejects,
+                    table: parsed.table,
+                    format: parsed.format.to_string(),
+                    sheet: parsed.sheet.clone(),
+                    present: parsed.present.clone(),
+                    fill_date: parsed.fill_date,
+                    modified,
+                });
             }
-            continue;
+            got.outcomes.push(outcome(Outcome::Ingested(Vec::new())));
         }
-        for i in &members[..members.len() - 1] {
-            winner_of[*i] = Some(best);
+        Err(e) => {
+            record.error = Some(e.clone());
+            got.outcomes.push(outcome(Outcome::Failed(e)));
         }
     }
+    got.new_files.push((idx, record));
+    Ok(())
+}
 
-    // The exports taken become records; the manifest, written last, makes them current.
+/// Corrections within the batch, settled per candidate: per (table, region, month), the
+/// later 填报日期, then the later modification time, is the current one; where the two
+/// latest tie, none is taken.
+struct Choice {
+    taken: Vec<bool>,
+    /// The in-batch winner that replaces a candidate.
+    winner_of: Vec<Option<usize>>,
+    /// (file, why) of the files a tie refused.
+    tie_failures: Vec<(usize, String)>,
+}
+
+impl Choice {
+    fn settle(candidates: &[Candidate], outcomes: &[FileOutcome]) -> Choice {
+        let mut groups: BTreeMap<(Table, Region, Month), Vec<usize>> = BTreeMap::new();
+        for (i, c) in candidates.iter().enumerate() {
+            if c.table.corrected_by_next() {
+                groups
+                    .entry((c.table, c.region, c.month))
+                    .or_default()
+                    .push(i);
+            }
+        }
+        let mut choice = Choice {
+            taken: vec![true; candidates.len()],
+            winner_of: vec![None; candidates.len()],
+            tie_failures: Vec::new(),
+        };
+        for ((table, region, month), mut members) in groups {
+            if members.len() < 2 {
+                continue;
+            }
+            let key = |i: &usize| (candidates[*i].fill_date, candidates[*i].modified);
+            members.sort_by_key(key);
+            let best = members[members.len() - 1];
+            let second = members[members.len() - 2];
+            if key(&best) == key(&second) {
+                let names: Vec<String> = members
+                    .iter()
+                    .map(|i| outcomes[candidates[*i].file].path.display().to_string())
+                    .collect();
+                for i in &members {
+                    choice.taken[*i] = false;
+                    choice.tie_failures.push((
+                        candidates[*i].file,
+                        format!(
+                            "同一批中有 {} 个文件都是 {region} {month} 的{table}，填报日期和修改时间都相同，无法判断哪个是更正版，都未采用；请单独导入正确的那个文件：{}",
+                            members.len(),
+                            names.join("、")
+                        ),
+                    ));
+                }
+                continue;
+            }
+            for i in &members[..members.len() - 1] {
+                choice.winner_of[*i] = Some(best);
+            }
+        }
+        choice
+    }
+}
+
+/// The exports taken, as manifest records (by candidate index).
+fn records_of(got: &Received, choice: &Choice, stamp: &Stamp) -> Vec<(usize, ExportRecord)> {
     let ingested_at = now();
-    let mut records: Vec<(usize, ExportRecord)> = Vec::new();
-    for (i, c) in candidates.iter().enumerate() {
-        if !taken[i] {
+    let mut records = Vec::new();
+    for (i, c) in got.candidates.iter().enumerate() {
+        if !choice.taken[i] {
             continue;
         }
-        let file = &file_outcomes[c.file];
-        let hash = new_files
+        let file = &got.outcomes[c.file];
+        let hash = got
+            .new_files
             .iter()
             .find(|(f, _)| *f == c.file)
             .map(|(_, r)| r.sha256.clone())
@@ -623,7 +676,7 @@ fn ingest_files(
                         .to_string()
                 }),
                 ingested_at: ingested_at.clone(),
-                batch,
+                batch: stamp.batch,
                 rows_read: c.rows_read,
                 rows_accepted: c.rows_accepted,
                 rows_rejected: c.rows_rejected,
@@ -633,27 +686,31 @@ fn ingest_files(
                 columns_present: c.present.clone(),
                 replaces: None,
                 replaced_by: None,
-                received: Some(received.clone()),
+                received: Some(stamp.received.clone()),
                 reexport: c.reexport.clone(),
             },
         ));
     }
+    records
+}
 
-    // Link corrections: in-batch losers are replaced by their winner; a winner replaces the
-    // export that was current before this batch.
+/// Links corrections: in-batch losers are replaced by their winner; a winner replaces the
+/// export that was current before this batch.
+fn link_corrections(
+    manifest: &mut warehouse::Manifest,
+    records: &mut [(usize, ExportRecord)],
+    choice: &Choice,
+) {
     let id_by_candidate: BTreeMap<usize, String> =
         records.iter().map(|(i, r)| (*i, r.id.clone())).collect();
     for (i, record) in records.iter_mut() {
-        if let Some(w) = winner_of[*i] {
+        if let Some(w) = choice.winner_of[*i] {
             // An in-batch loser is the older version of the winner: history, not current.
             record.replaced_by = id_by_candidate.get(&w).cloned();
         }
     }
     for (i, record) in records.iter_mut() {
-        if winner_of[*i].is_some() {
-            continue;
-        }
-        if !record.table.corrected_by_next() {
+        if choice.winner_of[*i].is_some() || !record.table.corrected_by_next() {
             continue;
         }
         if let Some(prev) = manifest.exports.iter_mut().find(|e| {
@@ -666,11 +723,17 @@ fn ingest_files(
             record.replaces = Some(prev.id.clone());
         }
     }
+}
 
-    // Per-file outcomes.
-    for (i, record) in &records {
-        let c = &candidates[*i];
-        if let Outcome::Ingested(lines) = &mut file_outcomes[c.file].outcome {
+/// Each file's outcome lists the exports it gave; a tie's files fail with its reason.
+fn file_lines(
+    got: &mut Received,
+    records: &[(usize, ExportRecord)],
+    tie_failures: Vec<(usize, String)>,
+) {
+    for (i, record) in records {
+        let c = &got.candidates[*i];
+        if let Outcome::Ingested(lines) = &mut got.outcomes[c.file].outcome {
             lines.push(ExportLine {
                 id: record.id.clone(),
                 table: record.table,
@@ -686,10 +749,20 @@ fn ingest_files(
         }
     }
     for (file, why) in tie_failures {
-        file_outcomes[file].outcome = Outcome::Failed(why);
+        got.outcomes[file].outcome = Outcome::Failed(why);
     }
-    for (idx, mut record) in new_files {
-        if let Outcome::Failed(why) = &file_outcomes[idx].outcome {
+}
+
+/// The manifest, written last, makes the batch current; then the exports a tie refused go.
+fn commit(
+    wh: &Warehouse,
+    mut manifest: warehouse::Manifest,
+    got: &mut Received,
+    records: Vec<(usize, ExportRecord)>,
+    choice: &Choice,
+) -> Result<(), warehouse::Error> {
+    for (idx, mut record) in std::mem::take(&mut got.new_files) {
+        if let Outcome::Failed(why) = &got.outcomes[idx].outcome {
             record.error = Some(why.clone());
         }
         manifest.files.push(record);
@@ -704,14 +777,12 @@ fn ingest_files(
         .iter()
         .flat_map(|e| [e.data.as_str(), e.rejects.as_str()])
         .collect();
-    for (i, c) in candidates.iter().enumerate() {
+    for (i, c) in got.candidates.iter().enumerate() {
         for rel in [&c.data, &c.rejects] {
-            if !taken[i] && !named.contains(rel.as_str()) {
+            if !choice.taken[i] && !named.contains(rel.as_str()) {
                 let _ = fs::remove_file(wh.path(rel));
             }
         }
     }
-
-    outcomes.extend(file_outcomes);
-    Ok(Report { files: outcomes })
+    Ok(())
 }

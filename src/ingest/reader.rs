@@ -13,7 +13,7 @@ use chrono::NaiveDate;
 use crate::dates::Month;
 use crate::ingest::cells::{self, Raw};
 use crate::ingest::source::{Format, Sheet};
-use crate::ingest::tables::{normalise_header, Kind, Region, Table, RECOGNISED};
+use crate::ingest::tables::{normalise_header, Column, Kind, Region, Table, RECOGNISED};
 
 /// How many rows from the top a header may sit at.
 const HEADER_SEARCH_ROWS: usize = 30;
@@ -510,30 +510,27 @@ fn cell<'a, 'b>(positions: &[Option<usize>], cells: &'a [Raw<'b>], i: usize) -> 
     positions[i].and_then(|p| cells.get(p)).unwrap_or(&EMPTY)
 }
 
-fn read_sheet(format: Format, sheet: &Sheet<'_>, header: Header) -> Result<Parsed, String> {
+/// The month and the default region of a sheet's rows: from the title where it names them,
+/// else from a first pass over the rows — the most common month (of equally common ones, the
+/// later) and the most common region.
+fn month_and_region(
+    sheet: &Sheet<'_>,
+    header: &Header,
+    reply: &[usize],
+    (title_month, _, title_region): (Option<Month>, Option<NaiveDate>, Option<Region>),
+) -> Result<(Month, Region), String> {
     let table = header.table;
     let columns = table.columns();
-    let (title_month, fill_date, title_region) = read_title(&header.title);
-    let serial_col = header.serial_col;
-    // A returned follow-up list keeps its unanswered rows: they are not data.
-    let reply: Vec<usize> = table
-        .reply_columns()
-        .iter()
-        .filter_map(|n| columns.iter().position(|c| c.name == *n))
-        .collect();
-    let positions = &header.positions;
+    let (positions, serial_col) = (&header.positions, header.serial_col);
     let month_col = columns.iter().position(|c| c.kind == Kind::Month);
     let region_col = columns.iter().position(|c| c.kind == Kind::Region);
-
-    // First pass, only where the title leaves it open: the months rows carry and the regions
-    // they name.
     let mut month_votes: BTreeMap<Month, usize> = BTreeMap::new();
     let mut region_votes: BTreeMap<Region, usize> = BTreeMap::new();
     let mut data_rows = 0usize;
     let need_region = table.fixed_region().is_none() && title_region.is_none();
     if title_month.is_none() || need_region {
         sheet.for_each_row(header.index + 1, |_, cells| {
-            if !is_data(cells, serial_col) || !answered(positions, cells, &reply) {
+            if !is_data(cells, serial_col) || !answered(positions, cells, reply) {
                 return Ok(());
             }
             data_rows += 1;
@@ -554,7 +551,6 @@ fn read_sheet(format: Format, sheet: &Sheet<'_>, header: Header) -> Result<Parse
             Ok(())
         })?;
     }
-    // The most common month; of equally common ones, the later.
     let voted_month = month_votes
         .iter()
         .max_by_key(|(m, n)| (**n, **m))
@@ -579,6 +575,169 @@ fn read_sheet(format: Format, sheet: &Sheet<'_>, header: Header) -> Result<Parse
                 .into()
         });
     };
+    Ok((month, default_region))
+}
+
+/// What a row's cells are typed against: the export's month, the latest birth date it allows,
+/// whether the row's payee is a person (by 对象类型), and whether the table is cumulative.
+struct RowContext {
+    month: Month,
+    latest: NaiveDate,
+    payee_is_person: Option<bool>,
+    cumulative: bool,
+}
+
+/// A cell typed by its column's kind: one value, or two for a code column (the code and
+/// whether it passes its checksum).
+enum Typed<'r> {
+    One(Value<'r>),
+    Code(Value<'r>, Value<'r>),
+}
+
+/// Types one cell. A cell that fails its kind's check calls `reject` (the row is rejected);
+/// a 所在地区/发放地区 cell sets the row's `region`.
+#[inline]
+fn type_cell<'r>(
+    kind: Kind,
+    raw: &'r Raw<'_>,
+    at: &RowContext,
+    region: &mut Region,
+    reject: &mut impl FnMut(String, &'static str),
+) -> Typed<'r> {
+    let code = |code: Option<(String, bool)>| {
+        Typed::Code(
+            Value::Text(code.as_ref().map(|c| Cow::Owned(c.0.clone()))),
+            Value::Bool(code.map(|c| c.1)),
+        )
+    };
+    let value = match kind {
+        Kind::Text => Value::Text(cells::text(raw)),
+        Kind::Id => match cells::id_number(raw, at.latest) {
+            Ok(v) => Value::Text(v.map(Cow::Owned)),
+            Err(e) => {
+                reject(e, "invalid_id");
+                Value::Text(None)
+            }
+        },
+        Kind::PayeeId => {
+            let text = cells::text(raw);
+            let looks_like_id = text.as_deref().is_some_and(crate::ids::looks_like_id);
+            if !(at.payee_is_person.unwrap_or(looks_like_id) && text.is_some()) {
+                return code(cells::credit_code(raw));
+            }
+            return match cells::id_number(raw, at.latest) {
+                Ok(v) => Typed::Code(Value::Text(v.map(Cow::Owned)), Value::Bool(Some(true))),
+                Err(e) => {
+                    reject(e, "invalid_id");
+                    Typed::Code(Value::Text(None), Value::Bool(Some(false)))
+                }
+            };
+        }
+        Kind::CreditCode => return code(cells::credit_code(raw)),
+        Kind::Region => match cells::text(raw) {
+            None => Value::Text(None),
+            Some(t) => match Region::parse(&t) {
+                Some(r) => {
+                    *region = r;
+                    Value::Text(Some(Cow::Borrowed(r.chinese())))
+                }
+                None => {
+                    reject(format!("“{t}”不是“济宁”或“万州”"), "invalid_value");
+                    Value::Text(None)
+                }
+            },
+        },
+        Kind::Month => match cells::month(raw) {
+            Ok(Some(m)) => {
+                if at.cumulative && m != at.month {
+                    let month = at.month;
+                    reject(
+                        format!("所属月份与本期不符：本表是 {month} 的报表，此行写的是 {m}"),
+                        "invalid_value",
+                    );
+                }
+                Value::Text(Some(Cow::Owned(m.to_string())))
+            }
+            Ok(None) => Value::Text(None),
+            Err(e) => {
+                reject(e, "invalid_value");
+                Value::Text(None)
+            }
+        },
+        Kind::Date => match cells::date(raw) {
+            Ok(v) => Value::Date(v),
+            Err(e) => {
+                reject(e, "invalid_value");
+                Value::Date(None)
+            }
+        },
+        Kind::Bool => match cells::yes_no(raw, false) {
+            Ok(v) => Value::Bool(v),
+            Err(e) => {
+                reject(e, "invalid_value");
+                Value::Bool(None)
+            }
+        },
+        Kind::Money => match cells::money_fen(raw) {
+            Ok(Some(fen)) if fen <= 0 => {
+                reject(
+                    format!("金额“{}”应大于 0", raw.display().trim()),
+                    "invalid_value",
+                );
+                Value::Int(None)
+            }
+            Ok(v) => Value::Int(v),
+            Err(e) => {
+                reject(e, "invalid_value");
+                Value::Int(None)
+            }
+        },
+        Kind::Status => match cells::answer_status(raw) {
+            Ok(v) => Value::Text(v.map(Cow::Borrowed)),
+            Err(e) => {
+                reject(e, "invalid_value");
+                Value::Text(None)
+            }
+        },
+        Kind::Count => match cells::count(raw) {
+            Ok(v) => Value::Int(v),
+            Err(e) => {
+                reject(e, "invalid_value");
+                Value::Int(None)
+            }
+        },
+    };
+    Typed::One(value)
+}
+
+/// Yes/no columns that mark yes with `√` somewhere: there a blank is 否.
+fn blank_ticks_are_no(columns: &[Column], ticks: &[bool], exports: &mut BTreeMap<Region, Export>) {
+    for (c, _) in columns.iter().zip(ticks).filter(|(_, t)| **t) {
+        for export in exports.values_mut() {
+            if let Some((_, Values::Bool(v))) = export.columns.iter_mut().find(|(n, _)| n == c.name)
+            {
+                v.iter_mut()
+                    .filter(|b| b.is_none())
+                    .for_each(|b| *b = Some(false));
+            }
+        }
+    }
+}
+
+fn read_sheet(format: Format, sheet: &Sheet<'_>, header: Header) -> Result<Parsed, String> {
+    let table = header.table;
+    let columns = table.columns();
+    let title = read_title(&header.title);
+    let fill_date = title.1;
+    let serial_col = header.serial_col;
+    // A returned follow-up list keeps its unanswered rows: they are not data.
+    let reply: Vec<usize> = table
+        .reply_columns()
+        .iter()
+        .filter_map(|n| columns.iter().position(|c| c.name == *n))
+        .collect();
+    let positions = &header.positions;
+    let (month, default_region) = month_and_region(sheet, &header, &reply, title)?;
 
     // Nobody in an export can be born after its month.
     let latest = month.last_day();
@@ -594,9 +753,14 @@ fn read_sheet(format: Format, sheet: &Sheet<'_>, header: Header) -> Result<Parse
         let mut rejects = Vec::new();
         let mut row_values: Vec<Value> = Vec::with_capacity(columns.len() + 4);
         let mut region = default_region;
-        let payee_is_person = payee_type_col
-            .and_then(|i| cells::text(cell(positions, cells, i)))
-            .map(|t| t == "个人");
+        let at = RowContext {
+            month,
+            latest,
+            payee_is_person: payee_type_col
+                .and_then(|i| cells::text(cell(positions, cells, i)))
+                .map(|t| t == "个人"),
+            cumulative: table.cumulative(),
+        };
         for (i, c) in columns.iter().enumerate() {
             let raw = cell(positions, cells, i);
             if c.kind == Kind::Bool && cells::is_tick(raw) {
@@ -611,117 +775,13 @@ fn read_sheet(format: Format, sheet: &Sheet<'_>, header: Header) -> Result<Parse
                     rule,
                 })
             };
-            let value = match c.kind {
-                Kind::Text => Value::Text(cells::text(raw)),
-                Kind::Id => match cells::id_number(raw, latest) {
-                    Ok(v) => Value::Text(v.map(Cow::Owned)),
-                    Err(e) => {
-                        reject(e, "invalid_id");
-                        Value::Text(None)
-                    }
-                },
-                Kind::PayeeId => {
-                    let text = cells::text(raw);
-                    let looks_like_id = text.as_deref().is_some_and(crate::ids::looks_like_id);
-                    if payee_is_person.unwrap_or(looks_like_id) && text.is_some() {
-                        match cells::id_number(raw, latest) {
-                            Ok(v) => {
-                                row_values.push(Value::Text(v.map(Cow::Owned)));
-                                row_values.push(Value::Bool(Some(true)));
-                            }
-                            Err(e) => {
-                                reject(e, "invalid_id");
-                                row_values.push(Value::Text(None));
-                                row_values.push(Value::Bool(Some(false)));
-                            }
-                        }
-                    } else {
-                        let code = cells::credit_code(raw);
-                        row_values
-                            .push(Value::Text(code.as_ref().map(|c| Cow::Owned(c.0.clone()))));
-                        row_values.push(Value::Bool(code.map(|c| c.1)));
-                    }
+            let value = match type_cell(c.kind, raw, &at, &mut region, &mut reject) {
+                Typed::One(v) => v,
+                Typed::Code(code, ok) => {
+                    row_values.push(code);
+                    row_values.push(ok);
                     continue;
                 }
-                Kind::CreditCode => {
-                    let code = cells::credit_code(raw);
-                    row_values.push(Value::Text(code.as_ref().map(|c| Cow::Owned(c.0.clone()))));
-                    row_values.push(Value::Bool(code.map(|c| c.1)));
-                    continue;
-                }
-                Kind::Region => match cells::text(raw) {
-                    None => Value::Text(None),
-                    Some(t) => match Region::parse(&t) {
-                        Some(r) => {
-                            region = r;
-                            Value::Text(Some(Cow::Borrowed(r.chinese())))
-                        }
-                        None => {
-                            reject(format!("“{t}”不是“济宁”或“万州”"), "invalid_value");
-                            Value::Text(None)
-                        }
-                    },
-                },
-                Kind::Month => match cells::month(raw) {
-                    Ok(Some(m)) => {
-                        if table.cumulative() && m != month {
-                            reject(
-                                format!(
-                                    "所属月份与本期不符：本表是 {month} 的报表，此行写的是 {m}"
-                                ),
-                                "invalid_value",
-                            );
-                        }
-                        Value::Text(Some(Cow::Owned(m.to_string())))
-                    }
-                    Ok(None) => Value::Text(None),
-                    Err(e) => {
-                        reject(e, "invalid_value");
-                        Value::Text(None)
-                    }
-                },
-                Kind::Date => match cells::date(raw) {
-                    Ok(v) => Value::Date(v),
-                    Err(e) => {
-                        reject(e, "invalid_value");
-                        Value::Date(None)
-                    }
-                },
-                Kind::Bool => match cells::yes_no(raw, false) {
-                    Ok(v) => Value::Bool(v),
-                    Err(e) => {
-                        reject(e, "invalid_value");
-                        Value::Bool(None)
-                    }
-                },
-                Kind::Money => match cells::money_fen(raw) {
-                    Ok(Some(fen)) if fen <= 0 => {
-                        reject(
-                            format!("金额“{}”应大于 0", raw.display().trim()),
-                            "invalid_value",
-                        );
-                        Value::Int(None)
-                    }
-                    Ok(v) => Value::Int(v),
-                    Err(e) => {
-                        reject(e, "invalid_value");
-                        Value::Int(None)
-                    }
-                },
-                Kind::Status => match cells::answer_status(raw) {
-                    Ok(v) => Value::Text(v.map(Cow::Borrowed)),
-                    Err(e) => {
-                        reject(e, "invalid_value");
-                        Value::Text(None)
-                    }
-                },
-                Kind::Count => match cells::count(raw) {
-                    Ok(v) => Value::Int(v),
-                    Err(e) => {
-                        reject(e, "invalid_value");
-                        Value::Int(None)
-                    }
-                },
             };
             let empty = matches!(
                 &value,
@@ -752,16 +812,7 @@ fn read_sheet(format: Format, sheet: &Sheet<'_>, header: Header) -> Result<Parse
         }
         Ok(())
     })?;
-    for (c, _) in columns.iter().zip(&ticks).filter(|(_, t)| **t) {
-        for export in exports.values_mut() {
-            if let Some((_, Values::Bool(v))) = export.columns.iter_mut().find(|(n, _)| n == c.name)
-            {
-                v.iter_mut()
-                    .filter(|b| b.is_none())
-                    .for_each(|b| *b = Some(false));
-            }
-        }
-    }
+    blank_ticks_are_no(columns, &ticks, &mut exports);
     Ok(Parsed {
         table,
         format,
