@@ -10,10 +10,9 @@ use serde::Serialize;
 use crate::dates::Month;
 use crate::ids::{mask_id, mask_name};
 use crate::ingest::tables::Region;
-use crate::model::facts::{Facts, HelpMode, HelpType, Workshop};
+use crate::model::facts::{Facts, HelpMode, HelpType, Person, Workshop};
 use crate::rules::entitle::{self, Judgement};
 use polars::prelude::*;
-use rayon::slice::ParallelSliceMut;
 
 use crate::model::Model;
 use crate::money::{from_fen, yuan};
@@ -448,10 +447,6 @@ fn find_workshop<'a>(facts: &'a Facts, p: &Payment, region: Region) -> Option<&'
         })
 }
 
-fn judge(code: ItemCode, p: &Payment, ctx: &Ctx, date: NaiveDate) -> Judgement {
-    judge_for(code, p, ctx.facts, ctx.policy, date)
-}
-
 /// The entitlement of a payment's payee to item `code` on `date`.
 pub fn judge_for(
     code: ItemCode,
@@ -460,8 +455,20 @@ pub fn judge_for(
     pol: &Policy,
     date: NaiveDate,
 ) -> Judgement {
-    let empty = crate::model::facts::Person::default();
+    let empty = Person::default();
     let person = facts.person(p.person()).unwrap_or(&empty);
+    judge_with(code, person, p, facts, pol, date)
+}
+
+/// [`judge_for`] with the labourer already looked up: a (payee, item) group is one person.
+fn judge_with(
+    code: ItemCode,
+    person: &Person,
+    p: &Payment,
+    facts: &Facts,
+    pol: &Policy,
+    date: NaiveDate,
+) -> Judgement {
     match code {
         ItemCode::A1 => entitle::a1_transport_meal(person, pol, date),
         ItemCode::A2 => entitle::a2_cross_province(person, pol, date),
@@ -555,8 +562,10 @@ pub fn audit(
     // Per payment, in the order of summary.md.
     let payments = PaymentColumns::ordered(&all, &distinct).map_err(e)?;
     let mut unregistered: BTreeSet<String> = BTreeSet::new();
-    let judged = payment_checks(&mut ctx, &payments, &mut unregistered);
-    let stacked = entitlement_checks(&mut ctx, &payments, judged, &mut spend);
+    let checked = Checked::of(&all, &distinct, policy, facts).map_err(e)?;
+    payment_checks(&mut ctx, &payments, &checked, &mut unregistered).map_err(e)?;
+    let judged = Judged::of(checked).map_err(e)?;
+    let stacked = entitlement_checks(&mut ctx, &payments, &judged, &mut spend);
     stacking_findings(&mut ctx, stacked);
     ledger_findings(model, &mut ctx, window, &mut unregistered, payee_codes)?;
     Ok(Audit {
@@ -619,19 +628,200 @@ fn repeated_vouchers(ctx: &mut Ctx, rows: &PaymentColumns) {
     }
 }
 
-/// The checks of each payment on its own — 政策外项目, 资金来源, the daily floor, 发放期限,
-/// 建档立卡 — in the order of summary.md. Returns the payments that go on to be judged
-/// against their entitlement: (payee key, item, row).
-fn payment_checks<'a>(
+/// The checks of each payment on its own, as columns over the distinct payments (in their
+/// order, `i`): the item's position in the policy (`item_pos`, null for an item the policy
+/// does not have), the payee's key and the labourer, and each check's verdict — `wrong_pool`
+/// (资金来源), `floor_due` (the item has a daily floor and days were paid: the exact comparison
+/// is made in decimals on these rows), `out` (发放期限) and `unregistered` (建档立卡). `judged`:
+/// the rows that go on to be judged against their entitlement.
+struct Checked {
+    frame: DataFrame,
+}
+
+impl Checked {
+    fn of(
+        all: &DataFrame,
+        distinct: &[IdxSize],
+        policy: &Policy,
+        facts: &Facts,
+    ) -> PolarsResult<Checked> {
+        let items = &policy.items;
+        // The policy's items by name; of two with one name, the first (as `item_by_name`).
+        let items = df!(
+            "item" => items.iter().map(|i| i.name.as_str()).collect::<Vec<_>>(),
+            "item_pos" => (0..items.len() as u32).collect::<Vec<_>>(),
+            "item_pool" => items.iter().map(|i| i.pool.as_str()).collect::<Vec<_>>(),
+            "per_person" => items.iter().map(Item::per_person).collect::<Vec<_>>(),
+            "has_floor" => items.iter().map(|i| i.daily_floor.is_some()).collect::<Vec<_>>(),
+            "code_ord" => items.iter().map(|i| i.code as u32).collect::<Vec<_>>(),
+        )?
+        .unique_stable(Some(&["item".into()]), UniqueKeepStrategy::First, None)?;
+        // 建档立卡 labourers, by ID.
+        let registered: Vec<&str> = facts
+            .persons
+            .iter()
+            .filter(|(_, p)| p.registered)
+            .map(|(id, _)| id.as_str())
+            .collect();
+        let marks = vec![true; registered.len()];
+        let registered = df!("person" => registered, "registered" => marks)?;
+        // The last day of each export month (an unreadable month has none, and no such check).
+        let months = all.column("export_month")?.str()?.unique()?;
+        let (mut names, mut ends) = (Vec::new(), Vec::new());
+        for m in months.iter().flatten() {
+            if let Ok(month) = m.parse::<Month>() {
+                names.push(m.to_string());
+                ends.push(days_of(month.last_day()));
+            }
+        }
+        let ends = df!("export_month" => names, "month_end" => ends)?;
+
+        let rows = all
+            .select([
+                "pool",
+                "item",
+                "payee_type",
+                "payee_id",
+                "payee_name",
+                "linked_id",
+                "days_paid",
+                "pay_date",
+                "export_month",
+            ])?
+            .take(&IdxCa::from_vec("i".into(), distinct.to_vec()))?;
+        let left = || JoinArgs::new(JoinType::Left);
+        let known = col("item_pos").is_not_null();
+        let date = col("pay_date").cast(DataType::Int32);
+        let out = known.clone().and(
+            date.clone()
+                .is_null()
+                .or(date.clone().lt(lit(days_of(policy.period_from))))
+                .or(date.clone().gt(lit(days_of(policy.period_to))))
+                .or(date.gt(col("month_end")).fill_null(lit(false))),
+        );
+        let frame = rows
+            .lazy()
+            .with_row_index("i", None)
+            .join(items.lazy(), [col("item")], [col("item")], left())
+            .join(
+                ends.lazy(),
+                [col("export_month")],
+                [col("export_month")],
+                left(),
+            )
+            .with_column(person_expr().alias("person"))
+            .join(registered.lazy(), [col("person")], [col("person")], left())
+            .sort(["i"], SortMultipleOptions::default())
+            .with_columns([
+                when(col("per_person").fill_null(lit(false)))
+                    .then(col("person"))
+                    .when(text("payee_id").neq(lit("")))
+                    .then(text("payee_id"))
+                    .otherwise(text("payee_name"))
+                    .alias("key"),
+                known
+                    .clone()
+                    .and(text("pool").neq(col("item_pool")))
+                    .alias("wrong_pool"),
+                known
+                    .clone()
+                    .and(col("has_floor"))
+                    .and(col("days_paid").gt(lit(0)).fill_null(lit(false)))
+                    .alias("floor_due"),
+                out.clone().alias("out"),
+            ])
+            .with_column(
+                known
+                    .clone()
+                    .and(col("out").not())
+                    .and(col("per_person"))
+                    .and(col("registered").is_null())
+                    .alias("unregistered"),
+            )
+            .with_column(
+                known
+                    .and(col("out").not())
+                    .and(col("unregistered").not())
+                    .alias("judged"),
+            )
+            .select([
+                col("i"),
+                col("item_pos"),
+                col("code_ord"),
+                col("key"),
+                col("wrong_pool"),
+                col("floor_due"),
+                col("out"),
+                col("unregistered"),
+                col("judged"),
+            ])
+            .collect()?;
+        Ok(Checked { frame })
+    }
+
+    /// The rows some check speaks about (an unknown item, or a check failed or to be made in
+    /// decimals), in payment order.
+    fn flagged(&self) -> PolarsResult<DataFrame> {
+        let flag = col("item_pos")
+            .is_null()
+            .or(col("wrong_pool"))
+            .or(col("floor_due"))
+            .or(col("out"))
+            .or(col("unregistered"));
+        let mut df = self.frame.clone().lazy().filter(flag).collect()?;
+        df.rechunk_mut();
+        Ok(df)
+    }
+}
+
+/// A text column with a missing value as "" (as [`PaymentColumns`] reads it).
+fn text(c: &str) -> Expr {
+    col(c).fill_null(lit(""))
+}
+
+/// [`Payment::person`] over the columns: the payee for 对象类型 个人, or where nothing says it
+/// is a 单位; else the 关联身份证号.
+fn person_expr() -> Expr {
+    let to_person = text("payee_type").eq(lit("个人")).or(text("payee_type")
+        .eq(lit(""))
+        .and(text("linked_id").eq(lit(""))));
+    when(to_person)
+        .then(text("payee_id"))
+        .otherwise(text("linked_id"))
+}
+
+/// A date as Polars stores it: days since 1970-01-01.
+fn days_of(d: NaiveDate) -> i32 {
+    (d - NaiveDate::default()).num_days() as i32
+}
+
+/// The findings of the checks of each payment on its own — 政策外项目, 资金来源, the daily
+/// floor, 发放期限, 建档立卡 — in the order of summary.md, made from the rows [`Checked`]
+/// flagged.
+fn payment_checks(
     ctx: &mut Ctx,
-    payments: &'a PaymentColumns<'a>,
+    payments: &PaymentColumns,
+    checked: &Checked,
     unregistered: &mut BTreeSet<String>,
-) -> Vec<(&'a str, ItemCode, u32)> {
+) -> PolarsResult<()> {
     let (policy, facts) = (ctx.policy, ctx.facts);
-    let export_end = |m: &str| m.parse::<Month>().map(|m| m.last_day()).ok();
-    let mut judged: Vec<(&str, ItemCode, u32)> = Vec::with_capacity(payments.len());
-    for (i, p) in payments.iter().enumerate() {
-        let Some(item) = policy.item_by_name(p.item) else {
+    let flagged = checked.flagged()?;
+    let rows = flagged.column("i")?.idx()?;
+    let item_pos = flagged.column("item_pos")?.u32()?;
+    let keys = flagged.column("key")?.str()?;
+    let flag = |c: &str| -> PolarsResult<Vec<bool>> {
+        Ok(flagged
+            .column(c)?
+            .bool()?
+            .iter()
+            .map(|b| b == Some(true))
+            .collect())
+    };
+    let (wrong_pool, floor_due) = (flag("wrong_pool")?, flag("floor_due")?);
+    let (out, unreg) = (flag("out")?, flag("unregistered")?);
+    for (j, i) in rows.into_no_null_iter().enumerate() {
+        let p = payments.get(i as usize);
+        let Some(item) = item_pos.get(j).and_then(|k| policy.items.get(k as usize)) else {
             ctx.add(
                 Rule::UnknownItem,
                 (payee_key(&p, None).to_string(), p.item.to_string()),
@@ -647,11 +837,11 @@ fn payment_checks<'a>(
             );
             continue;
         };
-        let key = payee_key(&p, Some(item.payee));
+        let key = keys.get(j).unwrap_or("");
         // Labels (masked IDs and names) only where a finding is made.
         let label = || payee_label(&p, Some(item.payee), facts);
         let finding_key = || (key.to_string(), item.code.to_string());
-        if item.pool != p.pool {
+        if wrong_pool[j] {
             ctx.add(
                 Rule::WrongPool,
                 finding_key(),
@@ -670,27 +860,23 @@ fn payment_checks<'a>(
                 ),
             );
         }
-        if let Some((floor, clause)) = &item.daily_floor {
-            if let Some(days) = p.days_paid.filter(|d| *d > 0) {
-                let floor = *floor;
-                if p.amount() < floor * Decimal::from(days) {
-                    ctx.add(Rule::BelowFloor, finding_key(), &item.reference, label(), p.item, (Some(p.amount()), Some(floor * Decimal::from(days))), vec![p.voucher.to_string()], format!("培训生活费 {} 元 ÷ {days} 天 = {} 元/天，低于{clause} 每天不低于 {} 元的标准", yuan(p.amount()), yuan(p.amount() / Decimal::from(days)), yuan(floor)));
-                }
+        if let (true, Some((floor, clause)), Some(days)) =
+            (floor_due[j], &item.daily_floor, p.days_paid)
+        {
+            let floor = *floor;
+            if p.amount() < floor * Decimal::from(days) {
+                ctx.add(Rule::BelowFloor, finding_key(), &item.reference, label(), p.item, (Some(p.amount()), Some(floor * Decimal::from(days))), vec![p.voucher.to_string()], format!("培训生活费 {} 元 ÷ {days} 天 = {} 元/天，低于{clause} 每天不低于 {} 元的标准", yuan(p.amount()), yuan(p.amount() / Decimal::from(days)), yuan(floor)));
             }
         }
-        let out = match p.pay_date {
-            None => Some("没有发放日期".to_string()),
-            Some(d) if d < policy.period_from || d > policy.period_to => Some(format!(
-                "发放日期 {} 不在政策执行期限 {} 至 {} 内（{}）",
-                d, policy.period_from, policy.period_to, policy.period_reference
-            )),
-            Some(d) if export_end(p.export_month).is_some_and(|e| d > e) => Some(format!(
-                "发放日期 {} 晚于所在报表月份 {}",
-                d, p.export_month
-            )),
-            _ => None,
-        };
-        if let Some(why) = out {
+        if out[j] {
+            let why = match p.pay_date {
+                None => "没有发放日期".to_string(),
+                Some(d) if d < policy.period_from || d > policy.period_to => format!(
+                    "发放日期 {} 不在政策执行期限 {} 至 {} 内（{}）",
+                    d, policy.period_from, policy.period_to, policy.period_reference
+                ),
+                Some(d) => format!("发放日期 {} 晚于所在报表月份 {}", d, p.export_month),
+            };
             ctx.add(
                 Rule::OutOfPeriod,
                 finding_key(),
@@ -703,7 +889,7 @@ fn payment_checks<'a>(
             );
             continue;
         }
-        if item.per_person() && !facts.registered(p.person()) {
+        if unreg[j] {
             unregistered.insert(p.person().to_string());
             let why = match facts.person(p.person()) {
                 Some(x) if x.in_registry => "在贫困劳动力名册中“是否建档立卡”为否",
@@ -722,11 +908,40 @@ fn payment_checks<'a>(
                     p.item, p.voucher, why
                 ),
             );
-            continue;
         }
-        judged.push((key, item.code, i as u32));
     }
-    judged
+    Ok(())
+}
+
+/// The payments to judge against their entitlement, grouped: sorted by payee key, item and
+/// payment order, so each (payee, item) group is a run and one payee's groups come in item
+/// order (as stacking needs).
+struct Judged {
+    rows: Vec<IdxSize>,
+    item_pos: Vec<u32>,
+    keys: StringChunked,
+}
+
+impl Judged {
+    fn of(checked: Checked) -> PolarsResult<Judged> {
+        let mut df = checked
+            .frame
+            .lazy()
+            .filter(col("judged"))
+            .sort(["key", "code_ord", "i"], SortMultipleOptions::default())
+            .select([col("i"), col("item_pos"), col("key")])
+            .collect()?;
+        df.rechunk_mut();
+        Ok(Judged {
+            rows: df.column("i")?.idx()?.into_no_null_iter().collect(),
+            item_pos: df.column("item_pos")?.u32()?.into_no_null_iter().collect(),
+            keys: df.column("key")?.str()?.clone(),
+        })
+    }
+
+    fn key(&self, j: usize) -> &str {
+        self.keys.get(j).unwrap_or("")
+    }
 }
 
 /// Each (payee, item) group judged against its entitlement: 不符合享受条件 at each payment's
@@ -734,33 +949,39 @@ fn payment_checks<'a>(
 /// (person, the item received first, the other).
 fn entitlement_checks<'p, 'c>(
     ctx: &mut Ctx<'c>,
-    payments: &'p PaymentColumns<'p>,
-    mut judged: Vec<(&'p str, ItemCode, u32)>,
+    payments: &PaymentColumns<'_>,
+    judged: &'p Judged,
     spend: &mut BTreeMap<String, PoolSpend>,
 ) -> Vec<(&'p str, &'c Item, &'c Item)> {
     let (policy, facts) = (ctx.policy, ctx.facts);
+    let empty = Person::default();
     // Eligibility at each payment date; over-entitlement as of M; stacking. Each (payee, item)
     // group in key order, its payments in date order.
-    judged.par_sort_unstable();
     // (person, item, other): the person received both, and the policy says not both.
     let mut stacked: Vec<(&str, &Item, &Item)> = Vec::new();
     let mut received: Vec<&Item> = Vec::new();
     let mut received_by: Option<&str> = None;
     let mut pays: Vec<Payment> = Vec::new();
     let mut start = 0;
-    while start < judged.len() {
-        let (key, code, _) = judged[start];
+    while start < judged.rows.len() {
+        let (key, pos) = (judged.key(start), judged.item_pos[start]);
         let mut end = start;
         pays.clear();
-        while end < judged.len() && judged[end].0 == key && judged[end].1 == code {
-            pays.push(payments.get(judged[end].2 as usize));
+        while end < judged.rows.len() && judged.item_pos[end] == pos && judged.key(end) == key {
+            pays.push(payments.get(judged.rows[end] as usize));
             end += 1;
         }
         start = end;
-        let Some(item) = policy.item(code) else {
+        let Some(item) = policy.items.get(pos as usize) else {
             continue;
         };
+        let code = item.code;
         let first = pays[0];
+        // One labourer per group: the key is the person for a per-person item, looked up once.
+        let person_of = |p: &Payment| match item.per_person() {
+            true => facts.person(key).unwrap_or(&empty),
+            false => facts.person(p.person()).unwrap_or(&empty),
+        };
         let label = || payee_label(&first, Some(item.payee), facts);
         let finding_key = || (key.to_string(), code.to_string());
         // Stacking (not_with, either way round): the groups of one payee come in item order.
@@ -777,7 +998,7 @@ fn entitlement_checks<'p, 'c>(
         // Not eligible: a payment made when the payee had no entitlement to the item.
         for p in &pays {
             let date = p.pay_date.unwrap_or(ctx.date);
-            let j = judge(code, p, ctx, date);
+            let j = judge_with(code, person_of(p), p, facts, policy, date);
             if j.unproven {
                 ctx.add(
                     Rule::GateUnproven,
@@ -809,7 +1030,15 @@ fn entitlement_checks<'p, 'c>(
             }
         }
         // Labels (masked IDs and names) are made only where a finding is.
-        over_entitlement(ctx, item, &pays, finding_key, label, spend);
+        over_entitlement(
+            ctx,
+            item,
+            person_of(&first),
+            &pays,
+            finding_key,
+            label,
+            spend,
+        );
     }
     stacked
 }
@@ -820,13 +1049,14 @@ fn entitlement_checks<'p, 'c>(
 fn over_entitlement(
     ctx: &mut Ctx,
     item: &Item,
+    person: &Person,
     pays: &[Payment],
     finding_key: impl Fn() -> (String, String),
     label: impl Fn() -> (String, String),
     spend: &mut BTreeMap<String, PoolSpend>,
 ) {
     let (code, first) = (item.code, pays[0]);
-    let j = judge(code, &first, ctx, ctx.date);
+    let j = judge_with(code, person, &first, ctx.facts, ctx.policy, ctx.date);
     if !j.eligible {
         return;
     }
@@ -1044,14 +1274,25 @@ pub fn eligible_unpaid(
     transferred_ids: &BTreeSet<String>,
     date: NaiveDate,
 ) {
-    let Ok(rows) = audit.payment_rows() else {
+    let idx = IdxCa::from_vec("i".into(), audit.distinct.clone());
+    let paid = audit
+        .payments
+        .select(["item", "payee_type", "payee_id", "linked_id"])
+        .and_then(|df| df.take(&idx))
+        .and_then(|df| {
+            df.lazy()
+                .filter(text("item").eq(lit("一次性交通伙食补助")))
+                .select([person_expr().alias("person")])
+                .unique(None, UniqueKeepStrategy::Any)
+                .collect()
+        });
+    let Ok(paid) = paid else {
         return;
     };
-    let paid: HashSet<&str> = rows
-        .iter()
-        .filter(|p| p.item == "一次性交通伙食补助")
-        .map(|p| p.person())
-        .collect();
+    let Ok(paid) = paid.column("person").and_then(|c| c.str()) else {
+        return;
+    };
+    let paid: HashSet<&str> = paid.iter().flatten().collect();
     let mut new = Vec::new();
     for id in transferred_ids {
         let Some(p) = facts.person(id) else { continue };
