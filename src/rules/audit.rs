@@ -645,17 +645,37 @@ impl Checked {
         policy: &Policy,
         facts: &Facts,
     ) -> PolarsResult<Checked> {
-        let items = &policy.items;
-        // The policy's items by name; of two with one name, the first (as `item_by_name`).
-        let items = df!(
-            "item" => items.iter().map(|i| i.name.as_str()).collect::<Vec<_>>(),
-            "item_pos" => (0..items.len() as u32).collect::<Vec<_>>(),
-            "item_pool" => items.iter().map(|i| i.pool.as_str()).collect::<Vec<_>>(),
-            "per_person" => items.iter().map(Item::per_person).collect::<Vec<_>>(),
-            "has_floor" => items.iter().map(|i| i.daily_floor.is_some()).collect::<Vec<_>>(),
-            "code_ord" => items.iter().map(|i| i.code as u32).collect::<Vec<_>>(),
-        )?
-        .unique_stable(Some(&["item".into()]), UniqueKeepStrategy::First, None)?;
+        // Each item's attributes by its name, as a chain of `when`s over the policy's few
+        // items (the first of two with one name, as `item_by_name`): no join, so no copy of
+        // the payment rows.
+        let by_item = |value: &dyn Fn(usize, &Item) -> Expr| {
+            let mut chain: Option<Then> = None;
+            let mut chained: Option<ChainedThen> = None;
+            for (k, item) in policy.items.iter().enumerate() {
+                let is = col("item").eq(lit(item.name.as_str()));
+                match (chain.take(), chained.take()) {
+                    (None, None) => chain = Some(when(is).then(value(k, item))),
+                    (Some(c), _) => chained = Some(c.when(is).then(value(k, item))),
+                    (None, Some(c)) => chained = Some(c.when(is).then(value(k, item))),
+                }
+            }
+            let none = lit(NULL);
+            match (chain, chained) {
+                (Some(c), _) => c.otherwise(none),
+                (None, Some(c)) => c.otherwise(none),
+                (None, None) => none,
+            }
+        };
+        let item_pos = by_item(&|k, _| lit(k as u32));
+        let names = |f: fn(&Item) -> bool| {
+            let names: Vec<&str> = policy
+                .items
+                .iter()
+                .filter(|i| f(i))
+                .map(|i| i.name.as_str())
+                .collect();
+            lit(Series::new("names".into(), names))
+        };
         // 建档立卡 labourers, by ID.
         let registered: Vec<&str> = facts
             .persons
@@ -663,33 +683,17 @@ impl Checked {
             .filter(|(_, p)| p.registered)
             .map(|(id, _)| id.as_str())
             .collect();
-        let marks = vec![true; registered.len()];
-        let registered = df!("person" => registered, "registered" => marks)?;
+        let registered = lit(Series::new("registered".into(), registered));
         // The last day of each export month (an unreadable month has none, and no such check).
         let months = all.column("export_month")?.str()?.unique()?;
-        let (mut names, mut ends) = (Vec::new(), Vec::new());
+        let mut month_end = lit(NULL).cast(DataType::Int32);
         for m in months.iter().flatten() {
             if let Ok(month) = m.parse::<Month>() {
-                names.push(m.to_string());
-                ends.push(days_of(month.last_day()));
+                month_end = when(col("export_month").eq(lit(m)))
+                    .then(lit(days_of(month.last_day())))
+                    .otherwise(month_end);
             }
         }
-        let ends = df!("export_month" => names, "month_end" => ends)?;
-
-        let rows = all
-            .select([
-                "pool",
-                "item",
-                "payee_type",
-                "payee_id",
-                "payee_name",
-                "linked_id",
-                "days_paid",
-                "pay_date",
-                "export_month",
-            ])?
-            .take(&IdxCa::from_vec("i".into(), distinct.to_vec()))?;
-        let left = || JoinArgs::new(JoinType::Left);
         let known = col("item_pos").is_not_null();
         let date = col("pay_date").cast(DataType::Int32);
         let out = known.clone().and(
@@ -697,23 +701,23 @@ impl Checked {
                 .is_null()
                 .or(date.clone().lt(lit(days_of(policy.period_from))))
                 .or(date.clone().gt(lit(days_of(policy.period_to))))
-                .or(date.gt(col("month_end")).fill_null(lit(false))),
+                .or(date.gt(month_end).fill_null(lit(false))),
         );
-        let frame = rows
+        let per_person = col("item").is_in(names(Item::per_person), false);
+        let has_floor = col("item").is_in(names(|i| i.daily_floor.is_some()), false);
+        let checked = all
+            .clone()
             .lazy()
-            .with_row_index("i", None)
-            .join(items.lazy(), [col("item")], [col("item")], left())
-            .join(
-                ends.lazy(),
-                [col("export_month")],
-                [col("export_month")],
-                left(),
-            )
-            .with_column(person_expr().alias("person"))
-            .join(registered.lazy(), [col("person")], [col("person")], left())
-            .sort(["i"], SortMultipleOptions::default())
             .with_columns([
-                when(col("per_person").fill_null(lit(false)))
+                item_pos.cast(DataType::UInt32).alias("item_pos"),
+                by_item(&|_, i| lit(i.code as u32))
+                    .cast(DataType::UInt32)
+                    .alias("code_ord"),
+                by_item(&|_, i| lit(i.pool.as_str())).alias("item_pool"),
+                person_expr().alias("person"),
+            ])
+            .with_columns([
+                when(per_person.clone())
                     .then(col("person"))
                     .when(text("payee_id").neq(lit("")))
                     .then(text("payee_id"))
@@ -725,17 +729,17 @@ impl Checked {
                     .alias("wrong_pool"),
                 known
                     .clone()
-                    .and(col("has_floor"))
+                    .and(has_floor)
                     .and(col("days_paid").gt(lit(0)).fill_null(lit(false)))
                     .alias("floor_due"),
-                out.clone().alias("out"),
+                out.alias("out"),
             ])
             .with_column(
                 known
                     .clone()
                     .and(col("out").not())
-                    .and(col("per_person"))
-                    .and(col("registered").is_null())
+                    .and(per_person)
+                    .and(col("person").is_in(registered, false).not())
                     .alias("unregistered"),
             )
             .with_column(
@@ -745,7 +749,6 @@ impl Checked {
                     .alias("judged"),
             )
             .select([
-                col("i"),
                 col("item_pos"),
                 col("code_ord"),
                 col("key"),
@@ -756,6 +759,14 @@ impl Checked {
                 col("judged"),
             ])
             .collect()?;
+        // The distinct payments, in their order, numbered as `PaymentColumns::ordered` reads
+        // them.
+        let mut frame = checked
+            .take(&IdxCa::from_vec("i".into(), distinct.to_vec()))?
+            .lazy()
+            .with_row_index("i", None)
+            .collect()?;
+        frame.rechunk_mut();
         Ok(Checked { frame })
     }
 
