@@ -930,28 +930,35 @@ fn payment_checks(
 struct Judged {
     rows: Vec<IdxSize>,
     item_pos: Vec<u32>,
-    keys: StringChunked,
+    /// Whether a row starts a new (payee, item) group. The keys themselves are read back from
+    /// the payments ([`payee_key`]): a million copies of them would outlive the sort.
+    starts: Vec<bool>,
 }
 
 impl Judged {
     fn of(checked: Checked) -> PolarsResult<Judged> {
+        let new_group = col("key")
+            .neq(col("key").shift(lit(1)))
+            .or(col("item_pos").neq(col("item_pos").shift(lit(1))))
+            .fill_null(lit(true));
         let mut df = checked
             .frame
             .lazy()
             .filter(col("judged"))
             .sort(["key", "code_ord", "i"], SortMultipleOptions::default())
-            .select([col("i"), col("item_pos"), col("key")])
+            .select([col("i"), col("item_pos"), new_group.alias("starts")])
             .collect()?;
         df.rechunk_mut();
         Ok(Judged {
             rows: df.column("i")?.idx()?.into_no_null_iter().collect(),
             item_pos: df.column("item_pos")?.u32()?.into_no_null_iter().collect(),
-            keys: df.column("key")?.str()?.clone(),
+            starts: df
+                .column("starts")?
+                .bool()?
+                .iter()
+                .map(|b| b != Some(false))
+                .collect(),
         })
-    }
-
-    fn key(&self, j: usize) -> &str {
-        self.keys.get(j).unwrap_or("")
     }
 }
 
@@ -960,8 +967,8 @@ impl Judged {
 /// (person, the item received first, the other).
 fn entitlement_checks<'p, 'c>(
     ctx: &mut Ctx<'c>,
-    payments: &PaymentColumns<'_>,
-    judged: &'p Judged,
+    payments: &'p PaymentColumns<'p>,
+    judged: &Judged,
     spend: &mut BTreeMap<String, PoolSpend>,
 ) -> Vec<(&'p str, &'c Item, &'c Item)> {
     let (policy, facts) = (ctx.policy, ctx.facts);
@@ -975,10 +982,10 @@ fn entitlement_checks<'p, 'c>(
     let mut pays: Vec<Payment> = Vec::new();
     let mut start = 0;
     while start < judged.rows.len() {
-        let (key, pos) = (judged.key(start), judged.item_pos[start]);
+        let pos = judged.item_pos[start];
         let mut end = start;
         pays.clear();
-        while end < judged.rows.len() && judged.item_pos[end] == pos && judged.key(end) == key {
+        while end < judged.rows.len() && (end == start || !judged.starts[end]) {
             pays.push(payments.get(judged.rows[end] as usize));
             end += 1;
         }
@@ -988,6 +995,7 @@ fn entitlement_checks<'p, 'c>(
         };
         let code = item.code;
         let first = pays[0];
+        let key = payee_key(&first, Some(item.payee));
         // One labourer per group: the key is the person for a per-person item, looked up once.
         let person_of = |p: &Payment| match item.per_person() {
             true => facts.person(key).unwrap_or(&empty),
