@@ -514,6 +514,21 @@ impl Paid {
     }
 }
 
+/// (code, name) of the 统一社会信用代码 in the ledgers (帮扶台账, 来济就业台账, 车间名册) that fail
+/// their checksum, in row order: read before the ledgers' rows are freed for the audit.
+pub fn ledger_codes(model: &Model) -> Result<Vec<(String, String)>, String> {
+    let e = |x: PolarsError| format!("读取台账失败：{x}");
+    let mut bad = Vec::new();
+    for (df, col, name_col) in [
+        (&model.help, "credit_code", "employer"),
+        (&model.jining, "credit_code", "employer"),
+        (&model.workshops, "credit_code", "name"),
+    ] {
+        bad.extend(bad_codes(df, col, name_col).map_err(e)?);
+    }
+    Ok(bad)
+}
+
 /// (code, name) of each row whose code fails its checksum (an 18-character 身份证号 in a
 /// payee column is no credit code).
 fn bad_codes(df: &DataFrame, col: &str, name_col: &str) -> PolarsResult<Vec<(String, String)>> {
@@ -532,10 +547,12 @@ fn bad_codes(df: &DataFrame, col: &str, name_col: &str) -> PolarsResult<Vec<(Str
     Ok(out)
 }
 
-/// Runs every check as of the model's month, on the payments [`Paid::take`] read.
+/// Runs every check as of `date` (the model's), on the payments [`Paid::take`] read and the
+/// ledgers' failing credit codes ([`ledger_codes`]).
 pub fn audit(
-    model: &Model,
+    date: NaiveDate,
     paid: Paid,
+    ledger_codes: Vec<(String, String)>,
     policy: &Policy,
     facts: &Facts,
     window: Window,
@@ -550,7 +567,7 @@ pub fn audit(
     let mut ctx = Ctx {
         policy,
         facts,
-        date: model.date,
+        date,
         findings: Vec::new(),
         once: BTreeSet::new(),
     };
@@ -567,7 +584,13 @@ pub fn audit(
     let judged = Judged::of(checked).map_err(e)?;
     let stacked = entitlement_checks(&mut ctx, &payments, &judged, &mut spend);
     stacking_findings(&mut ctx, stacked);
-    ledger_findings(model, &mut ctx, window, &mut unregistered, payee_codes)?;
+    ledger_findings(
+        &mut ctx,
+        window,
+        &mut unregistered,
+        ledger_codes,
+        payee_codes,
+    )?;
     Ok(Audit {
         payments: all,
         distinct,
@@ -1175,10 +1198,10 @@ fn payee_label(p: &Payment, payee: Option<Payee>, facts: &Facts) -> (String, Str
 /// Findings from the ledgers themselves: unregistered persons in counted rows, invalid credit
 /// codes, one-sided transfers, roster mismatches, eligible but unpaid.
 fn ledger_findings(
-    model: &Model,
     ctx: &mut Ctx,
     window: Window,
     unregistered: &mut BTreeSet<String>,
+    ledger_codes: Vec<(String, String)>,
     payee_codes: Vec<(String, String)>,
 ) -> Result<(), String> {
     let facts = ctx.facts;
@@ -1220,16 +1243,7 @@ fn ledger_findings(
     }
 
     // Credit codes that fail their checksum, once per code.
-    let e = |x: polars::prelude::PolarsError| format!("读取台账失败：{x}");
-    let mut bad = Vec::new();
-    for (df, col, name_col) in [
-        (&model.help, "credit_code", "employer"),
-        (&model.jining, "credit_code", "employer"),
-        (&model.workshops, "credit_code", "name"),
-    ] {
-        bad.extend(bad_codes(df, col, name_col).map_err(e)?);
-    }
-    for (code, name) in bad.into_iter().chain(payee_codes) {
+    for (code, name) in ledger_codes.into_iter().chain(payee_codes) {
         ctx.add(Rule::InvalidCreditCode, (code.clone(), String::new()), "", (name.clone(), name.clone()), "", (None, None), Vec::new(), format!("{name}的统一社会信用代码 {code} 未通过 GB 32100-2015 校验，请核对（部分早期试点代码真实有效但不符合校验规则）"));
     }
 

@@ -140,8 +140,9 @@ fn load(
 }
 
 /// Every payment judged: the payment rows move from the model to the audit, which picks the
-/// rows that count before the facts are built; then the findings that need the transferred
-/// persons, and each finding's 责任单位.
+/// rows that count before the facts are built; the ledgers' rows are freed once the facts hold
+/// them; then the findings that need the transferred persons, and each finding's 责任单位.
+/// The model keeps its month and exports, not its rows.
 fn judge(
     model: &mut Model,
     policy: &Policy,
@@ -152,9 +153,13 @@ fn judge(
     let paid = audit::Paid::take(model)?;
     clock.lap("payments");
     let facts = Facts::build(model)?;
+    // The ledgers' rows are in the facts now; nothing after reads them but their credit codes.
+    // Freed before the audit, which is the peak of memory.
+    let ledger_codes = audit::ledger_codes(model)?;
+    model.release_ledgers();
     clock.lap("facts");
     let window = Window::of(plan_year, model.date);
-    let mut audit = audit::audit(model, paid, policy, &facts, window)?;
+    let mut audit = audit::audit(model.date, paid, ledger_codes, policy, &facts, window)?;
     audit::eligible_unpaid(&mut audit, policy, &facts, transferred, model.date);
     audit::assign_units(&mut audit, &facts)?;
     clock.lap("audit");
