@@ -3,7 +3,7 @@
 use std::fmt;
 
 use chrono::NaiveDate;
-use polars::prelude::{PlHashMap, PlSmallStr, PolarsResult};
+use polars::prelude::{DataFrame, PlHashMap, PlSmallStr, PolarsResult};
 
 use crate::dates::full_months;
 use crate::ingest::tables::Region;
@@ -268,8 +268,29 @@ impl Facts {
         self.person(id).is_some_and(|p| p.registered)
     }
 
-    pub fn build(model: &Model) -> PolarsResult<Facts> {
-        let r = &model.registry;
+    /// The facts of the model's ledgers, which it takes: each ledger's rows are freed as soon
+    /// as they are gathered, so the rows and the facts are not all in memory at once. The
+    /// model keeps its month and exports.
+    pub fn take(model: &mut Model) -> PolarsResult<Facts> {
+        let facts = Facts::build_from(
+            std::mem::take(&mut model.registry),
+            std::mem::take(&mut model.help),
+            std::mem::take(&mut model.jining),
+            std::mem::take(&mut model.workshops),
+            model.jining_has_registration,
+        )?;
+        model.release_ledgers();
+        Ok(facts)
+    }
+
+    fn build_from(
+        registry: DataFrame,
+        help: DataFrame,
+        jining: DataFrame,
+        workshops: DataFrame,
+        jining_has_registration: bool,
+    ) -> PolarsResult<Facts> {
+        let r = &registry;
         let mut persons = Persons::with_capacity(r.height());
         let ids = column_strs(r, "id_number")?;
         let names = column_strs(r, "name")?;
@@ -286,7 +307,8 @@ impl Facts {
             p.add_name(names[i]);
         }
 
-        let h = &model.help;
+        drop(registry);
+        let h = &help;
         let ids = column_strs(h, "id_number")?;
         let names = column_strs(h, "name")?;
         let (types, modes, employers) = (
@@ -317,7 +339,8 @@ impl Facts {
             );
         }
 
-        let j = &model.jining;
+        drop(help);
+        let j = &jining;
         let ids = column_strs(j, "id_number")?;
         let names = column_strs(j, "name")?;
         let (counties, employers, codes) = (
@@ -366,7 +389,8 @@ impl Facts {
             p.names.sort();
         }
 
-        let w = &model.workshops;
+        drop(jining);
+        let w = &workshops;
         let (regions, wnames, codes) = (
             column_strs(w, "region")?,
             column_strs(w, "name")?,
@@ -387,6 +411,6 @@ impl Facts {
         // The gathering index goes before the sorted one is built.
         let Persons { list, at } = persons;
         drop(at);
-        Ok(Facts::new(list, workshops, model.jining_has_registration))
+        Ok(Facts::new(list, workshops, jining_has_registration))
     }
 }

@@ -152,11 +152,10 @@ fn judge(
 ) -> Result<(Facts, Audit), crate::Error> {
     let paid = audit::Paid::take(model)?;
     clock.lap("payments");
-    let facts = Facts::build(model)?;
-    // The ledgers' rows are in the facts now; nothing after reads them but their credit codes.
-    // Freed before the audit, which is the peak of memory.
+    // Nothing after the facts reads the ledgers' rows but their failing credit codes: those
+    // first, then the facts take the rows and free each ledger once gathered.
     let ledger_codes = audit::ledger_codes(model)?;
-    model.release_ledgers();
+    let facts = Facts::take(model)?;
     clock.lap("facts");
     let window = Window::of(plan_year, model.date);
     let mut audit = audit::audit(model.date, paid, ledger_codes, policy, &facts, window)?;
