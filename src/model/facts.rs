@@ -270,7 +270,7 @@ impl Facts {
 
     /// The facts of the model's ledgers, which it takes: each ledger's rows are freed as soon
     /// as they are gathered, so the rows and the facts are not all in memory at once. The
-    /// model keeps its month and exports.
+    /// model keeps its month, its exports and its payments.
     pub fn take(model: &mut Model) -> PolarsResult<Facts> {
         let facts = Facts::build_from(
             std::mem::take(&mut model.registry),
@@ -279,7 +279,6 @@ impl Facts {
             std::mem::take(&mut model.workshops),
             model.jining_has_registration,
         )?;
-        model.release_ledgers();
         Ok(facts)
     }
 
