@@ -90,7 +90,7 @@ pub fn open(bytes: &[u8]) -> Result<(Format, Vec<Sheet<'_>>), String> {
     let is_zip = bytes.starts_with(b"PK\x03\x04");
     let is_ole = bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]);
     if is_zip || is_ole {
-        return read_workbook(bytes);
+        return read_workbook_guarded(bytes);
     }
     let (encoding, text) = decode(bytes)?;
     if text.contains('\0') {
@@ -168,6 +168,15 @@ fn utf16(bytes: &[u8]) -> Option<Encoding> {
     } else {
         None
     }
+}
+
+/// [`read_workbook`], with a panic inside the workbook library turned into the file's error:
+/// a damaged cell address in an xlsx overflows calamine's column arithmetic (found by the
+/// damaged-xlsx property test), and one bad file must not stop a batch.
+fn read_workbook_guarded(bytes: &[u8]) -> Result<(Format, Vec<Sheet<'static>>), String> {
+    std::panic::catch_unwind(|| read_workbook(bytes)).unwrap_or_else(|_| {
+        Err("工作簿已损坏，其中的单元格地址无法解析，无法读取；请在 Excel 或 WPS 中打开后另存为新文件，或重新导出".into())
+    })
 }
 
 fn read_workbook(bytes: &[u8]) -> Result<(Format, Vec<Sheet<'static>>), String> {
