@@ -668,36 +668,29 @@ impl Checked {
         policy: &Policy,
         facts: &Facts,
     ) -> PolarsResult<Checked> {
-        // Each item's attributes by its name, as a chain of `when`s over the policy's few
-        // items (the first of two with one name, as `item_by_name`): no join, so no copy of
-        // the payment rows.
-        let by_item = |value: &dyn Fn(usize, &Item) -> Expr| {
-            let mut chain: Option<Then> = None;
-            let mut chained: Option<ChainedThen> = None;
-            for (k, item) in policy.items.iter().enumerate() {
-                let is = col("item").eq(lit(item.name.as_str()));
-                match (chain.take(), chained.take()) {
-                    (None, None) => chain = Some(when(is).then(value(k, item))),
-                    (Some(c), _) => chained = Some(c.when(is).then(value(k, item))),
-                    (None, Some(c)) => chained = Some(c.when(is).then(value(k, item))),
-                }
-            }
-            let none = lit(NULL);
-            match (chain, chained) {
-                (Some(c), _) => c.otherwise(none),
-                (None, Some(c)) => c.otherwise(none),
-                (None, None) => none,
-            }
-        };
-        let item_pos = by_item(&|k, _| lit(k as u32));
-        let names = |f: fn(&Item) -> bool| {
-            let names: Vec<&str> = policy
-                .items
+        // Each row's item by its name, as a chain of `when`s over the policy's few items (the
+        // first of two with one name, as `item_by_name`), and the item's attributes by its
+        // position: no join, so no copy of the payment rows.
+        let items = &policy.items;
+        let item_pos = first_of(
+            items
                 .iter()
-                .filter(|i| f(i))
-                .map(|i| i.name.as_str())
+                .enumerate()
+                .map(|(k, i)| (col("item").eq(lit(i.name.as_str())), lit(k as u32))),
+        );
+        let by_pos = |value: &dyn Fn(&Item) -> Expr| {
+            first_of(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(k, i)| (col("item_pos").eq(lit(k as u32)), value(i))),
+            )
+        };
+        let positions = |f: fn(&Item) -> bool| {
+            let at: Vec<u32> = (0..items.len() as u32)
+                .filter(|k| f(&items[*k as usize]))
                 .collect();
-            lit(Series::new("names".into(), names))
+            col("item_pos").is_in(lit(Series::new("positions".into(), at)), false)
         };
         // 建档立卡 labourers, by ID.
         let registered: Vec<&str> = facts
@@ -726,21 +719,23 @@ impl Checked {
                 .or(date.clone().gt(lit(days_of(policy.period_to))))
                 .or(date.gt(month_end).fill_null(lit(false))),
         );
-        let per_person = col("item").is_in(names(Item::per_person), false);
-        let has_floor = col("item").is_in(names(|i| i.daily_floor.is_some()), false);
         let checked = all
             .clone()
             .lazy()
             .with_columns([
                 item_pos.cast(DataType::UInt32).alias("item_pos"),
-                by_item(&|_, i| lit(i.code as u32))
-                    .cast(DataType::UInt32)
-                    .alias("code_ord"),
-                by_item(&|_, i| lit(i.pool.as_str())).alias("item_pool"),
                 person_expr().alias("person"),
             ])
             .with_columns([
-                when(per_person.clone())
+                by_pos(&|i| lit(i.code as u32))
+                    .cast(DataType::UInt32)
+                    .alias("code_ord"),
+                by_pos(&|i| lit(i.pool.as_str())).alias("item_pool"),
+                positions(Item::per_person).alias("per_person"),
+                positions(|i| i.daily_floor.is_some()).alias("has_floor"),
+            ])
+            .with_columns([
+                when(col("per_person"))
                     .then(col("person"))
                     .when(text("payee_id").neq(lit("")))
                     .then(text("payee_id"))
@@ -752,7 +747,7 @@ impl Checked {
                     .alias("wrong_pool"),
                 known
                     .clone()
-                    .and(has_floor)
+                    .and(col("has_floor"))
                     .and(col("days_paid").gt(lit(0)).fill_null(lit(false)))
                     .alias("floor_due"),
                 out.alias("out"),
@@ -761,7 +756,7 @@ impl Checked {
                 known
                     .clone()
                     .and(col("out").not())
-                    .and(per_person)
+                    .and(col("per_person"))
                     .and(col("person").is_in(registered, false).not())
                     .alias("unregistered"),
             )
@@ -805,6 +800,25 @@ impl Checked {
         let mut df = self.frame.clone().lazy().filter(flag).collect()?;
         df.rechunk_mut();
         Ok(df)
+    }
+}
+
+/// The value of the first condition that holds, else null: `when(c1).then(v1).when(c2)…`.
+fn first_of(cases: impl Iterator<Item = (Expr, Expr)>) -> Expr {
+    let mut chain: Option<Then> = None;
+    let mut chained: Option<ChainedThen> = None;
+    for (is, value) in cases {
+        match (chain.take(), chained.take()) {
+            (None, None) => chain = Some(when(is).then(value)),
+            (Some(c), _) => chained = Some(c.when(is).then(value)),
+            (None, Some(c)) => chained = Some(c.when(is).then(value)),
+        }
+    }
+    let none = lit(NULL);
+    match (chain, chained) {
+        (Some(c), _) => c.otherwise(none),
+        (None, Some(c)) => c.otherwise(none),
+        (None, None) => none,
     }
 }
 
