@@ -690,7 +690,10 @@ impl Checked {
             let at: Vec<u32> = (0..items.len() as u32)
                 .filter(|k| f(&items[*k as usize]))
                 .collect();
-            col("item_pos").is_in(lit(Series::new("positions".into(), at)), false)
+            col("item_pos").is_in(
+                lit(Series::new("positions".into(), at)).implode(false),
+                false,
+            )
         };
         // 建档立卡 labourers, by ID.
         let registered: Vec<&str> = facts
@@ -699,7 +702,7 @@ impl Checked {
             .filter(|(_, p)| p.registered)
             .map(|(id, _)| id.as_str())
             .collect();
-        let registered = lit(Series::new("registered".into(), registered));
+        let registered = lit(Series::new("registered".into(), registered)).implode(false);
         // The last day of each export month (an unreadable month has none, and no such check).
         let months = all.column("export_month")?.str()?.unique()?;
         let mut month_end = lit(NULL).cast(DataType::Int32);

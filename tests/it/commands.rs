@@ -241,3 +241,21 @@ fn explain_shows_each_monthly_version_of_the_rows() {
         "{out}"
     );
 }
+
+/// A computation says nothing on stderr but what luyu itself writes: no library's warning (a
+/// Polars deprecation notice reached the clerks' terminal once) and no panic message.
+#[test]
+fn a_computation_writes_no_library_warnings() {
+    let wh = warehouse();
+    for args in [
+        &["summary", "--as-of", "2020-12", "--warehouse", wh][..],
+        &["audit", "--as-of", "2020-12", "--warehouse", wh][..],
+    ] {
+        let o = luyu(args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let err = stderr(&o);
+        for noise in ["Deprecation", "deprecated", "panicked", "warning"] {
+            assert!(!err.contains(noise), "{args:?} wrote “{noise}”: {err}");
+        }
+    }
+}
