@@ -379,7 +379,7 @@ fn ingest_files(
     let choice = Choice::settle(&got.candidates, &got.outcomes);
     let mut records = records_of(&got, &choice, &stamp);
     link_corrections(&mut manifest, &mut records, &choice);
-    file_lines(&mut got, &records, choice.tie_failures.clone());
+    file_lines(&mut got, &records, &choice.tie_failures);
     commit(wh, manifest, &mut got, records, &choice)?;
     outcomes.extend(got.outcomes);
     Ok(Report { files: outcomes })
@@ -729,7 +729,7 @@ fn link_corrections(
 fn file_lines(
     got: &mut Received,
     records: &[(usize, ExportRecord)],
-    tie_failures: Vec<(usize, String)>,
+    tie_failures: &[(usize, String)],
 ) {
     for (i, record) in records {
         let c = &got.candidates[*i];
@@ -749,7 +749,7 @@ fn file_lines(
         }
     }
     for (file, why) in tie_failures {
-        got.outcomes[file].outcome = Outcome::Failed(why);
+        got.outcomes[*file].outcome = Outcome::Failed(why.clone());
     }
 }
 

@@ -264,10 +264,6 @@ impl Facts {
         self.persons.get(i).map(|(_, p)| p)
     }
 
-    pub fn registered(&self, id: &str) -> bool {
-        self.person(id).is_some_and(|p| p.registered)
-    }
-
     /// The facts of the model's ledgers, which it takes: each ledger's rows are freed as soon
     /// as they are gathered, so the rows and the facts are not all in memory at once. The
     /// model keeps its month, its exports and its payments.

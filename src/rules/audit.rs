@@ -705,14 +705,16 @@ impl Checked {
         let registered = lit(Series::new("registered".into(), registered)).implode(false);
         // The last day of each export month (an unreadable month has none, and no such check).
         let months = all.column("export_month")?.str()?.unique()?;
-        let mut month_end = lit(NULL).cast(DataType::Int32);
-        for m in months.iter().flatten() {
-            if let Ok(month) = m.parse::<Month>() {
-                month_end = when(col("export_month").eq(lit(m)))
-                    .then(lit(days_of(month.last_day())))
-                    .otherwise(month_end);
-            }
-        }
+        let ends: Vec<(Expr, Expr)> = months
+            .iter()
+            .flatten()
+            .filter_map(|m| Some((m, m.parse::<Month>().ok()?)))
+            .map(|(m, month)| {
+                let is = col("export_month").eq(lit(m));
+                (is, lit(days_of(month.last_day())))
+            })
+            .collect();
+        let month_end = first_of(ends.into_iter()).cast(DataType::Int32);
         let known = col("item_pos").is_not_null();
         let date = col("pay_date").cast(DataType::Int32);
         let out = known.clone().and(
@@ -738,6 +740,7 @@ impl Checked {
                 positions(|i| i.daily_floor.is_some()).alias("has_floor"),
             ])
             .with_columns([
+                // [`payee_key`] over the columns, for the grouping sort.
                 when(col("per_person"))
                     .then(col("person"))
                     .when(text("payee_id").neq(lit("")))
@@ -806,23 +809,12 @@ impl Checked {
     }
 }
 
-/// The value of the first condition that holds, else null: `when(c1).then(v1).when(c2)…`.
-fn first_of(cases: impl Iterator<Item = (Expr, Expr)>) -> Expr {
-    let mut chain: Option<Then> = None;
-    let mut chained: Option<ChainedThen> = None;
-    for (is, value) in cases {
-        match (chain.take(), chained.take()) {
-            (None, None) => chain = Some(when(is).then(value)),
-            (Some(c), _) => chained = Some(c.when(is).then(value)),
-            (None, Some(c)) => chained = Some(c.when(is).then(value)),
-        }
-    }
-    let none = lit(NULL);
-    match (chain, chained) {
-        (Some(c), _) => c.otherwise(none),
-        (None, Some(c)) => c.otherwise(none),
-        (None, None) => none,
-    }
+/// The value of the first condition that holds, else null: `when(c1).then(v1).otherwise(
+/// when(c2)…)`, built from the last case outwards.
+fn first_of(cases: impl DoubleEndedIterator<Item = (Expr, Expr)>) -> Expr {
+    cases.rev().fold(lit(NULL), |rest, (is, value)| {
+        when(is).then(value).otherwise(rest)
+    })
 }
 
 /// A text column with a missing value as "" (as [`PaymentColumns`] reads it).
