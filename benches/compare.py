@@ -39,13 +39,16 @@ aims = [
     ("luyu summary / DuckDB indicators + spend", "luyu-summary", "duckdb", 1.0),
     ("first luyu report (3 kinds) / DuckDB indicators + spend", "luyu-report", "duckdb", 1.5),
     ("luyu ingest / DuckDB ingest-equivalent", "luyu-ingest", "duckdb-ingest", 0.75),
+    # Not an aim of the issue's own: the first report of a month in the monthly cycle, with the
+    # earlier months' findings cached, held to the first report's aim.
+    ("luyu report of a new month (earlier months cached) / DuckDB", "luyu-report-new-month", "duckdb", 1.5),
 ]
 print("\n| ratio | this run | aim |\n| --- | ---: | ---: |")
 for label, a, b, aim in aims:
     if a in times and b in times:
         r = times[a][0] / times[b][0]
         print(f"| {label} | {r:.2f}× | ≤ {aim}× {'met' if r <= aim else 'not met'} |")
-for k in ["luyu-summary", "luyu-report"]:
+for k in ["luyu-summary", "luyu-report", "luyu-report-new-month"]:
     if k in times:
         print(f"| peak RSS of {k} | {times[k][1]:,.0f} MB | ≤ 1,024 MB {'met' if times[k][1] <= 1024 else 'not met'} |")
 sys.exit(0 if ok else 1)

@@ -1,7 +1,7 @@
 //! Money: distinct payments, spend per pool, and every payment checked against the policy
 //! (rules.md "Checks on every payment", summary.md "How findings are counted").
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -233,7 +233,7 @@ impl Audit {
         if let Some(kept) = self.released {
             return kept;
         }
-        let flagged: HashSet<&str> = self
+        let flagged: PlHashSet<&str> = self
             .findings
             .iter()
             .filter(|f| f.severity == Severity::Error)
@@ -1334,7 +1334,7 @@ pub fn eligible_unpaid(
     let Ok(paid) = paid.column("person").and_then(|c| c.str()) else {
         return;
     };
-    let paid: HashSet<&str> = paid.iter().flatten().collect();
+    let paid: PlHashSet<&str> = paid.iter().flatten().collect();
     let mut new = Vec::new();
     for id in transferred_ids {
         let Some(p) = facts.person(id) else { continue };
@@ -1372,12 +1372,12 @@ pub fn eligible_unpaid(
 /// records); a unit's finding (a workshop, a credit code) to its region. Where the files name
 /// no township or county, the side's bureau answers.
 pub fn assign_units(audit: &mut Audit, facts: &Facts) -> PolarsResult<()> {
-    let wanted: HashSet<&str> = audit
+    let wanted: PlHashSet<&str> = audit
         .findings
         .iter()
         .flat_map(|f| f.vouchers.iter().map(String::as_str))
         .collect();
-    let mut region_of: HashMap<String, String> = HashMap::new();
+    let mut region_of: PlHashMap<String, String> = PlHashMap::default();
     if !wanted.is_empty() {
         let rows = audit.payment_rows()?;
         for i in 0..rows.len() {
@@ -1387,10 +1387,12 @@ pub fn assign_units(audit: &mut Audit, facts: &Facts) -> PolarsResult<()> {
             }
         }
     }
+    // It borrows the findings, which are filled in below.
+    drop(wanted);
     // Units by name and by credit code: a workshop's region, an employer in Jining.
     // A workshop whose region names neither side is still known (as `None`): a spell at an
     // employer of the same name does not make it Jining's.
-    let mut unit_region: HashMap<&str, Option<Region>> = HashMap::new();
+    let mut unit_region: PlHashMap<&str, Option<Region>> = PlHashMap::default();
     for w in &facts.workshops {
         unit_region.insert(w.name.as_str(), w.region);
         if let Some(code) = &w.credit_code {

@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use crate::dates::Month;
 use crate::ingest::tables::{Region, Table};
 use crate::rules::findings::{Finding, Rule, Severity};
+use crate::rules::targets::Progress;
 use crate::store::cache::{Cache, Inputs};
 use crate::store::warehouse::Warehouse;
 
@@ -129,8 +130,14 @@ pub struct Params<'a> {
     pub plan_year: Option<i32>,
 }
 
-/// The findings as of `month`, from the report cache or computed.
-fn findings_of(wh: &Warehouse, inputs: &Params, month: Month) -> Result<Vec<Seen>, Error> {
+/// The findings as of `month`, from the report cache or computed; when computed, with the
+/// month's full targets under plan year `targets_of` if given (see [`crate::run::findings`]).
+fn findings_of(
+    wh: &Warehouse,
+    inputs: &Params,
+    month: Month,
+    targets_of: Option<i32>,
+) -> Result<(Vec<Seen>, Option<Progress>), Error> {
     // Keyed by the month's own exports: a new month's files leave earlier months' lists valid.
     let cache = Cache::for_month(
         wh,
@@ -144,18 +151,18 @@ fn findings_of(wh: &Warehouse, inputs: &Params, month: Month) -> Result<Vec<Seen
     )
     .ok();
     if let Some(seen) = cache.as_ref().and_then(|c| c.get_named("findings")) {
-        return Ok(seen);
+        return Ok((seen, None));
     }
     let policy = crate::policy::Policy::load(inputs.policy)?;
     // The findings alone (`run::findings` frees the month's rows on another thread while the
     // next month computes; never leak them here: a year of months would be ten gigabytes).
-    let found = crate::run::findings(wh, &policy, month, inputs.plan_year)?;
+    let (found, progress) = crate::run::findings(wh, &policy, month, inputs.plan_year, targets_of)?;
     let seen: Vec<Seen> = found.iter().map(Seen::of).collect();
     if let Some(c) = &cache {
         // Only saves time: a warehouse that cannot take it still answers.
         let _ = c.put_named("findings", &seen);
     }
-    Ok(seen)
+    Ok((seen, progress))
 }
 
 /// The latest answer per 问题编号 among the follow-up workbooks received for months up to M.
@@ -203,6 +210,19 @@ pub fn build(
     as_of: Month,
     current: &[Finding],
 ) -> Result<FollowUp, Error> {
+    Ok(build_with_targets(wh, inputs, as_of, current, None)?.0)
+}
+
+/// [`build`], and the full targets of an earlier month under a plan year when that month's
+/// findings had to be computed (not from the cache): the report's "change since last month"
+/// then needs no second reading of that month (`None` when they were not computed).
+pub fn build_with_targets(
+    wh: &Warehouse,
+    inputs: &Params,
+    as_of: Month,
+    current: &[Finding],
+    targets_of: Option<(Month, i32)>,
+) -> Result<(FollowUp, Option<Progress>), Error> {
     let manifest = wh.manifest()?;
     let first = manifest
         .exports
@@ -215,8 +235,11 @@ pub fn build(
     // Each month's findings by 问题编号, oldest first.
     let mut months: Vec<(Month, BTreeMap<String, Seen>)> = Vec::new();
     let mut m = first;
+    let mut progress = None;
     while m < as_of {
-        let seen = findings_of(wh, inputs, m)?;
+        let year = targets_of.and_then(|(month, year)| (month == m).then_some(year));
+        let (seen, p) = findings_of(wh, inputs, m, year)?;
+        progress = progress.or(p);
         months.push((m, seen.into_iter().map(|s| (s.id.clone(), s)).collect()));
         m = m.next();
     }
@@ -299,7 +322,7 @@ pub fn build(
         (t.seen.side.chinese().to_string(), t.seen.unit.clone())
     });
     f.by_rule = lines(&f, |t| (String::new(), t.seen.rule.chinese().to_string()));
-    Ok(f)
+    Ok((f, progress))
 }
 
 /// The first month of the unbroken run of months that show `id` and end with the last of

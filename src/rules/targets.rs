@@ -2,7 +2,7 @@
 //! persons in the plan year's window, pace, status, projection, overlap, stability, breakdowns
 //! and the monthly cumulative series. The indicators themselves are the SQL in `queries/`.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
 use polars::prelude::*;
@@ -224,8 +224,9 @@ pub fn compute(model: &Model, policy: &Policy, plan_year: i32) -> Result<Progres
     };
     // Each helped person once, with a bit per indicator that counts them (1 transferred, 2
     // local, 4 trained): one hash lookup per ID instead of tree lookups per set.
-    let mut helped: HashMap<&str, u8> = HashMap::with_capacity(
+    let mut helped: PlHashMap<&str, u8> = PlHashMap::with_capacity_and_hasher(
         progress.transferred_ids.len() + progress.local_ids.len() + progress.trained_ids.len(),
+        Default::default(),
     );
     for (bit, set) in [
         (1u8, &progress.transferred_ids),
@@ -288,7 +289,7 @@ pub fn compute(model: &Model, policy: &Policy, plan_year: i32) -> Result<Progres
     // By Wanzhou township, from the registry.
     let reg_ids = column_strs(&model.registry, "id_number").map_err(e)?;
     let towns = column_strs(&model.registry, "township").map_err(e)?;
-    let town_of: HashMap<&str, &str> = reg_ids
+    let town_of: PlHashMap<&str, &str> = reg_ids
         .into_iter()
         .zip(towns)
         .filter_map(|(id, t)| Some((id?, t.unwrap_or("（未填）"))))
@@ -308,7 +309,7 @@ pub fn compute(model: &Model, policy: &Policy, plan_year: i32) -> Result<Progres
     // The monthly cumulative series, Jan..M, on the as-of snapshots. The window always starts
     // on 1 January, so a person counts by month m exactly when the first date that counts them
     // (`first_date` of each query) is on or before m's last day: one query run, not one a month.
-    let firsts = |df| -> PolarsResult<HashMap<&str, NaiveDate>> {
+    let firsts = |df| -> PolarsResult<PlHashMap<&str, NaiveDate>> {
         let ids = column_strs(df, "id_number")?;
         let dates = crate::model::column_dates(df, "first_date")?;
         Ok(ids
@@ -322,12 +323,12 @@ pub fn compute(model: &Model, policy: &Policy, plan_year: i32) -> Result<Progres
         firsts(&s.local).map_err(e)?,
         firsts(&s.trained).map_err(e)?,
     );
-    let mut helped_first: HashMap<&str, NaiveDate> = HashMap::new();
+    let mut helped_first: PlHashMap<&str, NaiveDate> = PlHashMap::default();
     for (id, d) in t.iter().chain(&l).chain(&r) {
         let slot = helped_first.entry(id).or_insert(*d);
         *slot = (*slot).min(*d);
     }
-    let by = |m: &HashMap<&str, NaiveDate>, end: NaiveDate| {
+    let by = |m: &PlHashMap<&str, NaiveDate>, end: NaiveDate| {
         m.values().filter(|d| **d <= end).count() as i64
     };
     for m in 1..=months_elapsed.min(12) as u32 {
@@ -344,5 +345,7 @@ pub fn compute(model: &Model, policy: &Policy, plan_year: i32) -> Result<Progres
             expected_helped: expected(plan.helped, i64::from(m), months),
         });
     }
+    // `helped` borrows the ID sets that move out with the progress.
+    drop(helped);
     Ok(progress)
 }

@@ -91,24 +91,37 @@ pub fn compute(
 
 /// The findings as of a month alone, for the 整改台账's earlier months: the same steps as
 /// [`compute`], but of the targets only the transferred persons (whom 符合条件尚未发放 needs),
-/// and no summary.
+/// and no summary. `targets_of`: a plan year whose full targets are wanted too (the report's
+/// previous month), computed on the same model when it is the month's own plan year.
 pub fn findings(
     wh: &Warehouse,
     policy: &Policy,
     as_of: Month,
     plan_year: Option<i32>,
-) -> Result<Vec<Finding>, crate::Error> {
+    targets_of: Option<i32>,
+) -> Result<(Vec<Finding>, Option<Progress>), crate::Error> {
     let mut clock = Phases::start();
     let (mut model, plan_year) = load(wh, policy, as_of, plan_year)?;
     clock.lap("model");
-    let transferred = targets::transferred_ids(&model, policy, plan_year)?;
+    let progress = match targets_of {
+        Some(year) if year == plan_year => Some(targets::compute(&model, policy, plan_year)?),
+        _ => None,
+    };
+    let transferred_only;
+    let transferred = match &progress {
+        Some(p) => &p.transferred_ids,
+        None => {
+            transferred_only = targets::transferred_ids(&model, policy, plan_year)?;
+            &transferred_only
+        }
+    };
     clock.lap("transferred");
-    let (facts, mut audit) = judge(&mut model, policy, plan_year, &transferred, &mut clock)?;
+    let (facts, mut audit) = judge(&mut model, policy, plan_year, transferred, &mut clock)?;
     let findings = std::mem::take(&mut audit.findings);
     // Freed on another thread while the caller goes on: a month's rows are most of a gigabyte
     // at national scale, and freeing them takes a moment.
     std::thread::spawn(move || drop((model, facts, audit)));
-    Ok(findings)
+    Ok((findings, progress))
 }
 
 /// The model as of the month, and the plan year: the one given, else the latest year of the

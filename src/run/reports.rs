@@ -101,16 +101,6 @@ pub fn prepare_all(
         r.facts = crate::model::facts::Facts::default();
         r.model.release_ledgers();
         r.audit.release_payments();
-        // Last month's progress alone, for "change since last month": the targets, not the audit.
-        let prev = match report::previous_month(at.as_of) {
-            Some(m) => Some(crate::rules::targets::compute(
-                &crate::model::Model::load_ledgers(&wh, m)?,
-                &r.policy,
-                r.progress.plan_year,
-            )?),
-            None => None,
-        };
-        clock.lap("previous month");
         let revisions = match (at.known_on, crate::store::publish::latest(&wh, at.as_of)?) {
             (None, Some(publication)) => Some(crate::rules::revisions::compute(
                 &wh,
@@ -122,8 +112,11 @@ pub fn prepare_all(
             )?),
             _ => None,
         };
-        let followup = if kinds.contains(&Kind::Supervision) {
-            Some(crate::rules::followup::build(
+        let previous = report::previous_month(at.as_of);
+        // The 整改台账 computes the earlier months it has not cached; last month's targets
+        // (for "change since last month") come with it when it computed that month.
+        let (followup, prev) = if kinds.contains(&Kind::Supervision) {
+            let (f, prev) = crate::rules::followup::build_with_targets(
                 &wh,
                 &crate::rules::followup::Params {
                     policy: at.policy.as_deref(),
@@ -131,11 +124,24 @@ pub fn prepare_all(
                 },
                 at.as_of,
                 &r.audit.findings,
-            )?)
+                previous.map(|m| (m, r.progress.plan_year)),
+            )?;
+            (Some(f), prev)
         } else {
-            None
+            (None, None)
         };
         clock.lap("follow-up");
+        // Else last month's progress alone: the targets, not the audit.
+        let prev = match (prev, previous) {
+            (Some(p), _) => Some(p),
+            (None, Some(m)) => Some(crate::rules::targets::compute(
+                &crate::model::Model::load_ledgers(&wh, m)?,
+                &r.policy,
+                r.progress.plan_year,
+            )?),
+            (None, None) => None,
+        };
+        clock.lap("previous month");
         // Missing exports, rejected rows and (for the supervision review) the ledger edits,
         // read once for every kind.
         let quality = crate::rules::quality::gather(
