@@ -3,7 +3,7 @@
 use std::fmt;
 
 use chrono::NaiveDate;
-use polars::prelude::*;
+use polars::prelude::{DataFrame, PlHashMap, PlSmallStr, PolarsResult};
 
 use crate::dates::full_months;
 use crate::ingest::tables::Region;
@@ -211,51 +211,32 @@ fn push_tight<T>(v: &mut Vec<T>, x: T) {
     v.push(x);
 }
 
-/// Every ID of the ledgers once, in ID order, with its position (`pos`): the order of
-/// [`Facts::persons`]. Found, sorted and numbered by Polars over the whole columns, so the
-/// persons are gathered without a map from ID to person and without sorting them afterwards.
-fn universe(ledgers: &[&DataFrame]) -> PolarsResult<DataFrame> {
-    let ids: Vec<LazyFrame> = ledgers
-        .iter()
-        .map(|df| (*df).clone().lazy().select([col("id_number")]))
-        .collect();
-    concat(ids, UnionArgs::default())?
-        .filter(col("id_number").is_not_null())
-        .unique(None, UniqueKeepStrategy::Any)
-        .sort(["id_number"], SortMultipleOptions::default())
-        .with_row_index("pos", None)
-        .collect()
+/// Persons as they are gathered from the ledgers.
+struct Persons {
+    list: Vec<(Text, Person)>,
+    at: PlHashMap<Text, u32>,
 }
 
-/// Each row's position in the universe, in the ledger's row order (`None` for a row without
-/// an ID): a join on the ID, not a lookup per row.
-fn positions(ledger: &DataFrame, universe: &DataFrame) -> PolarsResult<Vec<Option<IdxSize>>> {
-    let joined = ledger
-        .clone()
-        .lazy()
-        .select([col("id_number")])
-        .join(
-            universe.clone().lazy(),
-            [col("id_number")],
-            [col("id_number")],
-            JoinArgs {
-                maintain_order: MaintainOrderJoin::Left,
-                ..JoinArgs::new(JoinType::Left)
-            },
-        )
-        .collect()?;
-    if joined.height() != ledger.height() {
-        // The universe holds each ID once, so a left join keeps every row once.
-        return Err(PolarsError::ComputeError(
-            format!(
-                "ID positions: {} rows for {}",
-                joined.height(),
-                ledger.height()
-            )
-            .into(),
-        ));
+impl Persons {
+    fn with_capacity(n: usize) -> Persons {
+        Persons {
+            list: Vec::with_capacity(n),
+            at: PlHashMap::with_capacity_and_hasher(n, Default::default()),
+        }
     }
-    Ok(joined.column("pos")?.idx()?.iter().collect())
+
+    /// The person with this ID, added if new.
+    fn get(&mut self, id: &str) -> &mut Person {
+        let i = match self.at.get(id) {
+            Some(i) => *i as usize,
+            None => {
+                self.at.insert(Text::from(id), self.list.len() as u32);
+                self.list.push((Text::from(id), Person::default()));
+                self.list.len() - 1
+            }
+        };
+        &mut self.list[i].1
+    }
 }
 
 impl Facts {
@@ -304,21 +285,15 @@ impl Facts {
         workshops: DataFrame,
         jining_has_registration: bool,
     ) -> PolarsResult<Facts> {
-        let universe = universe(&[&registry, &help, &jining])?;
-        let mut persons: Vec<(Text, Person)> = universe
-            .column("id_number")?
-            .str()?
-            .iter()
-            .map(|id| (Text::from(id.unwrap_or_default()), Person::default()))
-            .collect();
         let r = &registry;
-        let at = positions(r, &universe)?;
+        let mut persons = Persons::with_capacity(r.height());
+        let ids = column_strs(r, "id_number")?;
         let names = column_strs(r, "name")?;
         let reg = column_bools(r, "registered")?;
         let towns = column_strs(r, "township")?;
-        for i in 0..at.len() {
-            let Some(pos) = at[i] else { continue };
-            let p = &mut persons[pos as usize].1;
+        for i in 0..ids.len() {
+            let Some(id) = ids[i] else { continue };
+            let p = persons.get(id);
             p.in_registry = true;
             p.registered |= reg[i] == Some(true);
             if p.township.is_none() {
@@ -329,7 +304,7 @@ impl Facts {
 
         drop(registry);
         let h = &help;
-        let at = positions(h, &universe)?;
+        let ids = column_strs(h, "id_number")?;
         let names = column_strs(h, "name")?;
         let (types, modes, employers) = (
             column_strs(h, "help_type")?,
@@ -340,9 +315,9 @@ impl Facts {
         let contracts = column_bools(h, "contract")?;
         let social = column_ints(h, "social_months")?;
         let tdays = column_ints(h, "training_days")?;
-        for i in 0..at.len() {
-            let Some(pos) = at[i] else { continue };
-            let p = &mut persons[pos as usize].1;
+        for i in 0..ids.len() {
+            let Some(id) = ids[i] else { continue };
+            let p = persons.get(id);
             p.add_name(names[i]);
             push_tight(
                 &mut p.help,
@@ -361,7 +336,7 @@ impl Facts {
 
         drop(help);
         let j = &jining;
-        let at = positions(j, &universe)?;
+        let ids = column_strs(j, "id_number")?;
         let names = column_strs(j, "name")?;
         let (counties, employers, codes) = (
             column_strs(j, "county")?,
@@ -382,9 +357,9 @@ impl Facts {
         let tdays = column_ints(j, "training_days")?;
         let cert = column_bools(j, "certificate")?;
         let wtd = column_ints(j, "work_training_days")?;
-        for i in 0..at.len() {
-            let Some(pos) = at[i] else { continue };
-            let p = &mut persons[pos as usize].1;
+        for i in 0..ids.len() {
+            let Some(id) = ids[i] else { continue };
+            let p = persons.get(id);
             p.add_name(names[i]);
             push_tight(
                 &mut p.spells,
@@ -405,7 +380,7 @@ impl Facts {
                 },
             );
         }
-        for (_, p) in persons.iter_mut() {
+        for (_, p) in persons.list.iter_mut() {
             p.names.sort();
         }
 
@@ -428,8 +403,9 @@ impl Facts {
                 absorbed: absorbed[i],
             })
             .collect();
-        drop(universe);
-        // Already in ID order: `new` only checks it and builds the index.
-        Ok(Facts::new(persons, workshops, jining_has_registration))
+        // The gathering index goes before the sorted one is built.
+        let Persons { list, at } = persons;
+        drop(at);
+        Ok(Facts::new(list, workshops, jining_has_registration))
     }
 }

@@ -2,6 +2,7 @@
 //! (rules.md "Checks on every payment", summary.md "How findings are counted").
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -377,10 +378,33 @@ struct Ctx<'a> {
     facts: &'a Facts,
     date: NaiveDate,
     findings: Vec<Finding>,
+    /// The (rule, key) of each of `findings`, in the same order.
+    keys: Vec<(Rule, String, String)>,
     once: BTreeSet<(Rule, String, String)>,
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
+    fn new(policy: &'a Policy, facts: &'a Facts, date: NaiveDate) -> Ctx<'a> {
+        Ctx {
+            policy,
+            facts,
+            date,
+            findings: Vec::new(),
+            keys: Vec::new(),
+            once: BTreeSet::new(),
+        }
+    }
+
+    /// Takes the findings of a context that judged later rows, as if added here one by one.
+    fn absorb(&mut self, later: Ctx) {
+        for (key, finding) in later.keys.into_iter().zip(later.findings) {
+            if self.once.insert(key.clone()) {
+                self.keys.push(key);
+                self.findings.push(finding);
+            }
+        }
+    }
+
     /// Adds a finding unless one of the same rule is already there for the key.
     #[allow(clippy::too_many_arguments)]
     fn add(
@@ -397,6 +421,7 @@ impl Ctx<'_> {
         if !self.once.insert((rule, key.0.clone(), key.1.clone())) {
             return;
         }
+        self.keys.push((rule, key.0.clone(), key.1.clone()));
         let (paid, entitled) = amounts;
         self.findings.push(Finding {
             id: finding_id(rule, &key.0, &key.1),
@@ -564,13 +589,7 @@ pub fn audit(
         repeated,
         payee_codes,
     } = paid;
-    let mut ctx = Ctx {
-        policy,
-        facts,
-        date,
-        findings: Vec::new(),
-        once: BTreeSet::new(),
-    };
+    let mut ctx = Ctx::new(policy, facts, date);
 
     // Vouchers exported more than once: one payment each, the version in the latest export
     // counts (`versions` picked it); here only the finding, from the few repeated rows.
@@ -992,6 +1011,19 @@ impl Judged {
                 .collect(),
         })
     }
+
+    /// The (payee, item) groups, as ranges of `rows`, in order.
+    fn groups(&self) -> Vec<Range<usize>> {
+        let mut groups = Vec::new();
+        let mut start = 0;
+        for end in 1..=self.rows.len() {
+            if end == self.rows.len() || self.starts[end] {
+                groups.push(start..end);
+                start = end;
+            }
+        }
+        groups
+    }
 }
 
 /// Each (payee, item) group judged against its entitlement: 不符合享受条件 at each payment's
@@ -1003,6 +1035,83 @@ fn entitlement_checks<'p, 'c>(
     judged: &Judged,
     spend: &mut BTreeMap<String, PoolSpend>,
 ) -> Vec<(&'p str, &'c Item, &'c Item)> {
+    use rayon::prelude::*;
+    let groups = judged.groups();
+    let key_of = |g: &Range<usize>| {
+        let item = ctx.policy.items.get(judged.item_pos[g.start] as usize)?;
+        Some(payee_key(
+            &payments.get(judged.rows[g.start] as usize),
+            Some(item.payee),
+        ))
+    };
+    let parts = payee_parts(&groups, key_of, 8 * rayon::current_num_threads());
+    // Each part judged on its own core with its own findings and spend, then merged in part
+    // order: the same findings in the same order as one pass over all the groups.
+    let (policy, facts, date) = (ctx.policy, ctx.facts, ctx.date);
+    let judged_parts: Vec<_> = parts
+        .into_par_iter()
+        .map(|part| {
+            let mut local = Ctx::new(policy, facts, date);
+            let mut local_spend = BTreeMap::new();
+            let stacked = judge_groups(
+                &mut local,
+                payments,
+                judged,
+                &groups[part],
+                &mut local_spend,
+            );
+            (local, local_spend, stacked)
+        })
+        .collect();
+    let mut stacked = Vec::new();
+    for (local, local_spend, part_stacked) in judged_parts {
+        ctx.absorb(local);
+        for (pool, part) in local_spend {
+            let whole: &mut PoolSpend = spend.entry(pool).or_default();
+            for (item, amount) in part.entitled_by_item {
+                *whole.entitled_by_item.entry(item).or_default() += amount;
+            }
+        }
+        stacked.extend(part_stacked);
+    }
+    stacked
+}
+
+/// The groups cut into about `n` parts of similar size, each cut where the payee changes
+/// (`key_of` a group: its payee, `None` for a group the policy has no item for, which is
+/// skipped and cuts nothing): stacking compares only one payee's groups, so the parts can be
+/// judged apart.
+fn payee_parts<'k>(
+    groups: &[Range<usize>],
+    key_of: impl Fn(&Range<usize>) -> Option<&'k str>,
+    n: usize,
+) -> Vec<Range<usize>> {
+    let rows = groups.last().map_or(0, |g| g.end);
+    let size = rows.div_ceil(n.max(1)).max(1);
+    let mut parts = Vec::new();
+    let (mut start, mut last_key) = (0, None);
+    for (g, group) in groups.iter().enumerate() {
+        let Some(key) = key_of(group) else { continue };
+        if g > start && group.start - groups[start].start >= size && last_key != Some(key) {
+            parts.push(start..g);
+            start = g;
+        }
+        last_key = Some(key);
+    }
+    if start < groups.len() {
+        parts.push(start..groups.len());
+    }
+    parts
+}
+
+/// [`entitlement_checks`] over some groups, in order.
+fn judge_groups<'p, 'c>(
+    ctx: &mut Ctx<'c>,
+    payments: &'p PaymentColumns<'p>,
+    judged: &Judged,
+    groups: &[Range<usize>],
+    spend: &mut BTreeMap<String, PoolSpend>,
+) -> Vec<(&'p str, &'c Item, &'c Item)> {
     let (policy, facts) = (ctx.policy, ctx.facts);
     let empty = Person::default();
     // Eligibility at each payment date; over-entitlement as of M; stacking. Each (payee, item)
@@ -1012,17 +1121,14 @@ fn entitlement_checks<'p, 'c>(
     let mut received: Vec<&Item> = Vec::new();
     let mut received_by: Option<&str> = None;
     let mut pays: Vec<Payment> = Vec::new();
-    let mut start = 0;
-    while start < judged.rows.len() {
-        let pos = judged.item_pos[start];
-        let mut end = start;
+    for group in groups {
         pays.clear();
-        while end < judged.rows.len() && (end == start || !judged.starts[end]) {
-            pays.push(payments.get(judged.rows[end] as usize));
-            end += 1;
-        }
-        start = end;
-        let Some(item) = policy.items.get(pos as usize) else {
+        pays.extend(
+            judged.rows[group.clone()]
+                .iter()
+                .map(|&r| payments.get(r as usize)),
+        );
+        let Some(item) = policy.items.get(judged.item_pos[group.start] as usize) else {
             continue;
         };
         let code = item.code;
@@ -1444,4 +1550,43 @@ pub fn assign_units(audit: &mut Audit, facts: &Facts) -> PolarsResult<()> {
         f.unit = unit;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::payee_parts;
+
+    /// The parts cover every group once, in order, and never part one payee's groups, even
+    /// across a group with no item.
+    #[test]
+    fn parts_cut_only_where_the_payee_changes() {
+        let keys = [
+            Some("a"),
+            Some("a"),
+            Some("b"),
+            None,
+            Some("b"),
+            Some("c"),
+            Some("c"),
+            Some("d"),
+        ];
+        let groups: Vec<_> = (0..keys.len()).map(|g| g * 2..g * 2 + 2).collect();
+        for n in 1..=10 {
+            let parts = payee_parts(&groups, |g| keys[g.start / 2], n);
+            let covered: Vec<usize> = parts.iter().flat_map(|p| p.clone()).collect();
+            assert_eq!(covered, (0..keys.len()).collect::<Vec<_>>(), "n = {n}");
+            for p in &parts[1..] {
+                let before = keys[..p.start].iter().rev().flatten().next();
+                assert_ne!(
+                    before,
+                    keys[p.start].as_ref(),
+                    "n = {n}: cut inside a payee"
+                );
+            }
+            if n >= 4 {
+                assert!(parts.len() > 1, "n = {n}: not cut at all");
+            }
+        }
+        assert!(payee_parts(&[], |_| Some("a"), 4).is_empty());
+    }
 }
