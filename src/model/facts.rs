@@ -239,6 +239,38 @@ impl Persons {
     }
 }
 
+/// Runs `add(shard, row, id)` for every row with an ID, each row in the shard its ID belongs to
+/// and in row order within it, the shards in parallel.
+fn each_shard(
+    shards: &mut [Persons],
+    ids: &[Option<&str>],
+    add: impl Fn(&mut Persons, usize, &str) + Sync,
+) {
+    use rayon::prelude::*;
+    let n = shards.len();
+    shards.par_iter_mut().enumerate().for_each(|(k, persons)| {
+        for (i, id) in ids.iter().enumerate() {
+            if let Some(id) = id {
+                if shard_of(id, n) == k {
+                    add(persons, i, id);
+                }
+            }
+        }
+    });
+}
+
+/// The shard of an ID among `n`: from its last two bytes (the sequence and check digits of a
+/// 身份证号), which spread evenly.
+fn shard_of(id: &str, n: usize) -> usize {
+    let b = id.as_bytes();
+    let tail = match b.len() {
+        0 => 0,
+        1 => usize::from(b[0]),
+        len => usize::from(b[len - 2]) * 31 + usize::from(b[len - 1]),
+    };
+    tail % n
+}
+
 impl Facts {
     /// Facts of these persons (any order) and workshops.
     pub fn new(
@@ -246,7 +278,10 @@ impl Facts {
         workshops: Vec<Workshop>,
         jining_has_registration: bool,
     ) -> Facts {
-        persons.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        use rayon::prelude::*;
+        // IDs are unique, so the unstable sort is the one order.
+        persons.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        persons.par_iter_mut().for_each(|(_, p)| p.names.sort());
         let mut index = PlHashMap::with_capacity_and_hasher(persons.len(), Default::default());
         for (i, (id, _)) in persons.iter().enumerate() {
             index.insert(id.clone(), i as u32);
@@ -286,13 +321,17 @@ impl Facts {
         jining_has_registration: bool,
     ) -> PolarsResult<Facts> {
         let r = &registry;
-        let mut persons = Persons::with_capacity(r.height());
+        // The persons in shards by ID, gathered on every core at once: each shard reads every
+        // row, keeps its own IDs' rows in row order, and the shards are sorted into one list.
+        let n = rayon::current_num_threads().clamp(1, 8);
+        let mut shards: Vec<Persons> = (0..n)
+            .map(|_| Persons::with_capacity(r.height() / n + 1))
+            .collect();
         let ids = column_strs(r, "id_number")?;
         let names = column_strs(r, "name")?;
         let reg = column_bools(r, "registered")?;
         let towns = column_strs(r, "township")?;
-        for i in 0..ids.len() {
-            let Some(id) = ids[i] else { continue };
+        each_shard(&mut shards, &ids, |persons, i, id| {
             let p = persons.get(id);
             p.in_registry = true;
             p.registered |= reg[i] == Some(true);
@@ -300,7 +339,7 @@ impl Facts {
                 p.township = towns[i].map(Text::from);
             }
             p.add_name(names[i]);
-        }
+        });
 
         drop(registry);
         let h = &help;
@@ -315,8 +354,7 @@ impl Facts {
         let contracts = column_bools(h, "contract")?;
         let social = column_ints(h, "social_months")?;
         let tdays = column_ints(h, "training_days")?;
-        for i in 0..ids.len() {
-            let Some(id) = ids[i] else { continue };
+        each_shard(&mut shards, &ids, |persons, i, id| {
             let p = persons.get(id);
             p.add_name(names[i]);
             push_tight(
@@ -332,7 +370,7 @@ impl Facts {
                     training_days: tdays[i],
                 },
             );
-        }
+        });
 
         drop(help);
         let j = &jining;
@@ -357,8 +395,7 @@ impl Facts {
         let tdays = column_ints(j, "training_days")?;
         let cert = column_bools(j, "certificate")?;
         let wtd = column_ints(j, "work_training_days")?;
-        for i in 0..ids.len() {
-            let Some(id) = ids[i] else { continue };
+        each_shard(&mut shards, &ids, |persons, i, id| {
             let p = persons.get(id);
             p.add_name(names[i]);
             push_tight(
@@ -379,10 +416,7 @@ impl Facts {
                     work_training_days: wtd[i],
                 },
             );
-        }
-        for (_, p) in persons.list.iter_mut() {
-            p.names.sort();
-        }
+        });
 
         drop(jining);
         let w = &workshops;
@@ -403,9 +437,12 @@ impl Facts {
                 absorbed: absorbed[i],
             })
             .collect();
-        // The gathering index goes before the sorted one is built.
-        let Persons { list, at } = persons;
-        drop(at);
+        // Each shard's gathering index goes before the sorted one is built.
+        let mut list = Vec::with_capacity(shards.iter().map(|p| p.list.len()).sum());
+        for Persons { list: part, at } in shards {
+            drop(at);
+            list.extend(part);
+        }
         Ok(Facts::new(list, workshops, jining_has_registration))
     }
 }
