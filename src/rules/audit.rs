@@ -984,12 +984,17 @@ struct Judged {
     /// Whether a row starts a new (payee, item) group. The keys themselves are read back from
     /// the payments ([`payee_key`]): a million copies of them would outlive the sort.
     starts: Vec<bool>,
+    /// Whether a row starts a new payee (key): where the groups may be cut into parts.
+    new_payee: Vec<bool>,
 }
 
 impl Judged {
     fn of(checked: Checked) -> PolarsResult<Judged> {
-        let new_group = col("key")
+        let new_payee = col("key")
             .neq(col("key").shift(lit(1)))
+            .fill_null(lit(true));
+        let new_group = new_payee
+            .clone()
             .or(col("item_pos").neq(col("item_pos").shift(lit(1))))
             .fill_null(lit(true));
         let mut df = checked
@@ -997,7 +1002,12 @@ impl Judged {
             .lazy()
             .filter(col("judged"))
             .sort(["key", "code_ord", "i"], SortMultipleOptions::default())
-            .select([col("i"), col("item_pos"), new_group.alias("starts")])
+            .select([
+                col("i"),
+                col("item_pos"),
+                new_group.alias("starts"),
+                new_payee.alias("new_payee"),
+            ])
             .collect()?;
         df.rechunk_mut();
         Ok(Judged {
@@ -1005,6 +1015,12 @@ impl Judged {
             item_pos: df.column("item_pos")?.u32()?.into_no_null_iter().collect(),
             starts: df
                 .column("starts")?
+                .bool()?
+                .iter()
+                .map(|b| b != Some(false))
+                .collect(),
+            new_payee: df
+                .column("new_payee")?
                 .bool()?
                 .iter()
                 .map(|b| b != Some(false))
@@ -1037,14 +1053,7 @@ fn entitlement_checks<'p, 'c>(
 ) -> Vec<(&'p str, &'c Item, &'c Item)> {
     use rayon::prelude::*;
     let groups = judged.groups();
-    let key_of = |g: &Range<usize>| {
-        let item = ctx.policy.items.get(judged.item_pos[g.start] as usize)?;
-        Some(payee_key(
-            &payments.get(judged.rows[g.start] as usize),
-            Some(item.payee),
-        ))
-    };
-    let parts = payee_parts(&groups, key_of, 8 * rayon::current_num_threads());
+    let parts = payee_parts(&groups, &judged.new_payee, 8 * rayon::current_num_threads());
     // Each part judged on its own core with its own findings and spend, then merged in part
     // order: the same findings in the same order as one pass over all the groups.
     let (policy, facts, date) = (ctx.policy, ctx.facts, ctx.date);
@@ -1078,25 +1087,19 @@ fn entitlement_checks<'p, 'c>(
 }
 
 /// The groups cut into about `n` parts of similar size, each cut where the payee changes
-/// (`key_of` a group: its payee, `None` for a group the policy has no item for, which is
-/// skipped and cuts nothing): stacking compares only one payee's groups, so the parts can be
-/// judged apart.
-fn payee_parts<'k>(
-    groups: &[Range<usize>],
-    key_of: impl Fn(&Range<usize>) -> Option<&'k str>,
-    n: usize,
-) -> Vec<Range<usize>> {
+/// (`new_payee`, per row: the payee key differs from the row before's; the rows are in key
+/// order): stacking compares only one payee's groups, so the parts can be judged apart.
+fn payee_parts(groups: &[Range<usize>], new_payee: &[bool], n: usize) -> Vec<Range<usize>> {
     let rows = groups.last().map_or(0, |g| g.end);
     let size = rows.div_ceil(n.max(1)).max(1);
     let mut parts = Vec::new();
-    let (mut start, mut last_key) = (0, None);
+    let mut start = 0;
     for (g, group) in groups.iter().enumerate() {
-        let Some(key) = key_of(group) else { continue };
-        if g > start && group.start - groups[start].start >= size && last_key != Some(key) {
+        let cut = new_payee.get(group.start).copied().unwrap_or(true);
+        if g > start && cut && group.start - groups[start].start >= size {
             parts.push(start..g);
             start = g;
         }
-        last_key = Some(key);
     }
     if start < groups.len() {
         parts.push(start..groups.len());
@@ -1556,30 +1559,23 @@ pub fn assign_units(audit: &mut Audit, facts: &Facts) -> PolarsResult<()> {
 mod tests {
     use super::payee_parts;
 
-    /// The parts cover every group once, in order, and never part one payee's groups, even
-    /// across a group with no item.
+    /// The parts cover every group once, in order, and never part one payee's groups.
     #[test]
     fn parts_cut_only_where_the_payee_changes() {
-        let keys = [
-            Some("a"),
-            Some("a"),
-            Some("b"),
-            None,
-            Some("b"),
-            Some("c"),
-            Some("c"),
-            Some("d"),
-        ];
-        let groups: Vec<_> = (0..keys.len()).map(|g| g * 2..g * 2 + 2).collect();
+        // One row per group; the payee of each, in key order.
+        let keys = ["a", "a", "b", "b", "b", "c", "c", "d"];
+        let new_payee: Vec<bool> = (0..keys.len())
+            .map(|i| i == 0 || keys[i] != keys[i - 1])
+            .collect();
+        let groups: Vec<_> = (0..keys.len()).map(|g| g..g + 1).collect();
         for n in 1..=10 {
-            let parts = payee_parts(&groups, |g| keys[g.start / 2], n);
+            let parts = payee_parts(&groups, &new_payee, n);
             let covered: Vec<usize> = parts.iter().flat_map(|p| p.clone()).collect();
             assert_eq!(covered, (0..keys.len()).collect::<Vec<_>>(), "n = {n}");
             for p in &parts[1..] {
-                let before = keys[..p.start].iter().rev().flatten().next();
                 assert_ne!(
-                    before,
-                    keys[p.start].as_ref(),
+                    keys[p.start - 1],
+                    keys[p.start],
                     "n = {n}: cut inside a payee"
                 );
             }
@@ -1587,6 +1583,6 @@ mod tests {
                 assert!(parts.len() > 1, "n = {n}: not cut at all");
             }
         }
-        assert!(payee_parts(&[], |_| Some("a"), 4).is_empty());
+        assert!(payee_parts(&[], &[], 4).is_empty());
     }
 }
