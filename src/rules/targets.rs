@@ -187,6 +187,27 @@ pub fn transferred_ids(
     ids(&run_sql(model, TRANSFERRED_SQL, window).map_err(e)?).map_err(e)
 }
 
+/// What a breakdown shows where the files leave a township, county or mode blank.
+const UNFILLED: &str = "（未填）";
+
+/// A helped person in [`compute`]: which indicators count them, their township, and the first
+/// date any of them does.
+struct Helped<'a> {
+    bits: u8,
+    town: &'a str,
+    first: Option<NaiveDate>,
+}
+
+impl Default for Helped<'_> {
+    fn default() -> Self {
+        Helped {
+            bits: 0,
+            town: UNFILLED,
+            first: None,
+        }
+    }
+}
+
 pub fn compute(model: &Model, policy: &Policy, plan_year: i32) -> Result<Progress, String> {
     let plan = policy
         .plan(plan_year)
@@ -223,8 +244,9 @@ pub fn compute(model: &Model, policy: &Policy, plan_year: i32) -> Result<Progres
         trained_ids,
     };
     // Each helped person once, with a bit per indicator that counts them (1 transferred, 2
-    // local, 4 trained): one hash lookup per ID instead of tree lookups per set.
-    let mut helped: PlHashMap<&str, u8> = PlHashMap::with_capacity_and_hasher(
+    // local, 4 trained), their township and the first date any indicator counts them: one hash
+    // lookup per ID instead of tree lookups per set, and one map for every breakdown.
+    let mut helped: PlHashMap<&str, Helped> = PlHashMap::with_capacity_and_hasher(
         progress.transferred_ids.len() + progress.local_ids.len() + progress.trained_ids.len(),
         Default::default(),
     );
@@ -234,10 +256,10 @@ pub fn compute(model: &Model, policy: &Policy, plan_year: i32) -> Result<Progres
         (4, &progress.trained_ids),
     ] {
         for id in set {
-            *helped.entry(id.as_str()).or_default() |= bit;
+            helped.entry(id.as_str()).or_default().bits |= bit;
         }
     }
-    progress.overlap = helped.values().filter(|b| b.count_ones() >= 2).count() as i64;
+    progress.overlap = helped.values().filter(|h| h.bits.count_ones() >= 2).count() as i64;
     for (key, name, target) in plan.targets() {
         let actual = match key {
             "helped" => helped.len(),
@@ -274,42 +296,43 @@ pub fn compute(model: &Model, policy: &Policy, plan_year: i32) -> Result<Progres
     for c in column_strs(&s.transferred, "county").map_err(e)? {
         *progress
             .by_county
-            .entry(c.unwrap_or("（未填）").to_string())
+            .entry(c.unwrap_or(UNFILLED).to_string())
             .or_default() += 1;
     }
     for df in [&s.local, &s.trained] {
         for m in column_strs(df, "help_mode").map_err(e)? {
             *progress
                 .by_mode
-                .entry(m.unwrap_or("（未填）").to_string())
+                .entry(m.unwrap_or(UNFILLED).to_string())
                 .or_default() += 1;
         }
     }
 
-    // By Wanzhou township, from the registry.
+    // By Wanzhou township, from the registry (a person's last row there, as the registry is
+    // read in order).
     let reg_ids = column_strs(&model.registry, "id_number").map_err(e)?;
     let towns = column_strs(&model.registry, "township").map_err(e)?;
-    let town_of: PlHashMap<&str, &str> = reg_ids
-        .into_iter()
-        .zip(towns)
-        .filter_map(|(id, t)| Some((id?, t.unwrap_or("（未填）"))))
-        .collect();
-    let town = |id: &str| town_of.get(id).copied().unwrap_or("（未填）");
-    for (id, bits) in &helped {
-        let line = match progress.by_township.get_mut(town(id)) {
+    for (id, town) in reg_ids.into_iter().zip(towns) {
+        if let Some(h) = id.and_then(|id| helped.get_mut(id)) {
+            h.town = town.unwrap_or(UNFILLED);
+        }
+    }
+    for h in helped.values() {
+        let line = match progress.by_township.get_mut(h.town) {
             Some(line) => line,
-            None => progress.by_township.entry(town(id).into()).or_default(),
+            None => progress.by_township.entry(h.town.into()).or_default(),
         };
         line.helped += 1;
-        line.transferred += i64::from(bits & 1);
-        line.local += i64::from((bits >> 1) & 1);
-        line.trained += i64::from((bits >> 2) & 1);
+        line.transferred += i64::from(h.bits & 1);
+        line.local += i64::from((h.bits >> 1) & 1);
+        line.trained += i64::from((h.bits >> 2) & 1);
     }
 
     // The monthly cumulative series, Jan..M, on the as-of snapshots. The window always starts
     // on 1 January, so a person counts by month m exactly when the first date that counts them
     // (`first_date` of each query) is on or before m's last day: one query run, not one a month.
-    let firsts = |df| -> PolarsResult<PlHashMap<&str, NaiveDate>> {
+    // Each query gives one row per person, so its dates alone are counted.
+    let firsts = |df| -> PolarsResult<Vec<(&str, NaiveDate)>> {
         let ids = column_strs(df, "id_number")?;
         let dates = crate::model::column_dates(df, "first_date")?;
         Ok(ids
@@ -323,13 +346,13 @@ pub fn compute(model: &Model, policy: &Policy, plan_year: i32) -> Result<Progres
         firsts(&s.local).map_err(e)?,
         firsts(&s.trained).map_err(e)?,
     );
-    let mut helped_first: PlHashMap<&str, NaiveDate> = PlHashMap::default();
     for (id, d) in t.iter().chain(&l).chain(&r) {
-        let slot = helped_first.entry(id).or_insert(*d);
-        *slot = (*slot).min(*d);
+        if let Some(h) = helped.get_mut(id) {
+            h.first = Some(h.first.map_or(*d, |f| f.min(*d)));
+        }
     }
-    let by = |m: &PlHashMap<&str, NaiveDate>, end: NaiveDate| {
-        m.values().filter(|d| **d <= end).count() as i64
+    let by = |m: &[(&str, NaiveDate)], end: NaiveDate| {
+        m.iter().filter(|(_, d)| *d <= end).count() as i64
     };
     for m in 1..=months_elapsed.min(12) as u32 {
         let Some(month) = Month::new(plan_year, m) else {
@@ -338,7 +361,10 @@ pub fn compute(model: &Model, policy: &Policy, plan_year: i32) -> Result<Progres
         let end = month.last_day().min(model.date);
         progress.series.push(SeriesPoint {
             month: month.to_string(),
-            helped: helped_first.values().filter(|d| **d <= end).count() as i64,
+            helped: helped
+                .values()
+                .filter(|h| h.first.is_some_and(|d| d <= end))
+                .count() as i64,
             transferred: by(&t, end),
             local: by(&l, end),
             trained: by(&r, end),
