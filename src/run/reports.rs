@@ -112,6 +112,7 @@ pub fn prepare_all(
             )?),
             _ => None,
         };
+        clock.lap("revisions");
         let previous = report::previous_month(at.as_of);
         // The 整改台账 computes the earlier months it has not cached; last month's targets
         // (for "change since last month") come with it when it computed that month.
