@@ -272,7 +272,7 @@ fn shard_of(id: &str, n: usize) -> usize {
 }
 
 impl Facts {
-    /// Facts of these persons (any order) and workshops.
+    /// Facts of these persons (any order; each person's names come out sorted) and workshops.
     pub fn new(
         mut persons: Vec<(Text, Person)>,
         workshops: Vec<Workshop>,

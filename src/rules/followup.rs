@@ -154,8 +154,9 @@ fn findings_of(
         return Ok((seen, None));
     }
     let policy = crate::policy::Policy::load(inputs.policy)?;
-    // The findings alone (`run::findings` frees the month's rows on another thread while the
-    // next month computes; never leak them here: a year of months would be ten gigabytes).
+    // The findings alone, and the targets when asked for (`run::findings` frees the month's
+    // rows on another thread while the next month computes; never leak them here: a year of
+    // months would be ten gigabytes).
     let (found, progress) = crate::run::findings(wh, &policy, month, inputs.plan_year, targets_of)?;
     let seen: Vec<Seen> = found.iter().map(Seen::of).collect();
     if let Some(c) = &cache {

@@ -115,7 +115,11 @@ pub fn findings(
             &transferred_only
         }
     };
-    clock.lap("transferred");
+    clock.lap(if progress.is_some() {
+        "targets"
+    } else {
+        "transferred"
+    });
     let (facts, mut audit) = judge(&mut model, policy, plan_year, transferred, &mut clock)?;
     let findings = std::mem::take(&mut audit.findings);
     // Freed on another thread while the caller goes on: a month's rows are most of a gigabyte
