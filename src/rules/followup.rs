@@ -130,16 +130,11 @@ pub struct Params<'a> {
     pub plan_year: Option<i32>,
 }
 
-/// The findings as of `month`, from the report cache or computed; when computed, with the
-/// month's full targets under plan year `targets_of` if given (see [`crate::run::findings`]).
-fn findings_of(
-    wh: &Warehouse,
-    inputs: &Params,
-    month: Month,
-    targets_of: Option<i32>,
-) -> Result<(Vec<Seen>, Option<Progress>), Error> {
-    // Keyed by the month's own exports: a new month's files leave earlier months' lists valid.
-    let cache = Cache::for_month(
+/// Where a month's findings are kept: keyed by the month's own exports, so a new month's files
+/// leave earlier months' lists valid. `None` when the warehouse's manifest cannot be read (the
+/// cache only saves time).
+fn month_cache<'a>(wh: &'a Warehouse, inputs: &Params, month: Month) -> Option<Cache<'a>> {
+    Cache::for_month(
         wh,
         &Inputs {
             policy: inputs.policy,
@@ -149,14 +144,34 @@ fn findings_of(
             known_on: wh.known_on,
         },
     )
-    .ok();
+    .ok()
+}
+
+/// Keeps the findings as of `month` that the caller computed (the 整改台账's own month), for the
+/// 整改台账 of the months after it: next month's then reads them instead of computing the whole
+/// month again. Only saves time, so a cache that cannot be written is no error.
+fn keep(wh: &Warehouse, inputs: &Params, month: Month, findings: &[Finding]) {
+    if let Some(c) = month_cache(wh, inputs, month) {
+        let seen: Vec<Seen> = findings.iter().map(Seen::of).collect();
+        let _ = c.put_named("findings", &seen);
+    }
+}
+
+/// The findings as of `month`, from the report cache or computed; when computed, with the
+/// month's full targets under plan year `targets_of` if given (see [`crate::run::findings`]).
+fn findings_of(
+    wh: &Warehouse,
+    inputs: &Params,
+    month: Month,
+    targets_of: Option<i32>,
+) -> Result<(Vec<Seen>, Option<Progress>), Error> {
+    let cache = month_cache(wh, inputs, month);
     if let Some(seen) = cache.as_ref().and_then(|c| c.get_named("findings")) {
         return Ok((seen, None));
     }
     let policy = crate::policy::Policy::load(inputs.policy)?;
     // The findings alone, and the targets when asked for (`run::findings` frees the month's
-    // rows on another thread while the next month computes; never leak them here: a year of
-    // months would be ten gigabytes).
+    // rows before it returns; never keep them here: a year of months would be ten gigabytes).
     let (found, progress) = crate::run::findings(wh, &policy, month, inputs.plan_year, targets_of)?;
     let seen: Vec<Seen> = found.iter().map(Seen::of).collect();
     if let Some(c) = &cache {
@@ -164,6 +179,72 @@ fn findings_of(
         let _ = c.put_named("findings", &seen);
     }
     Ok((seen, progress))
+}
+
+/// A month's findings, with its full targets when they were asked for and computed.
+type MonthFound = (Vec<Seen>, Option<Progress>);
+
+/// [`findings_of`] for each of `months`, in their order, or the error of the earliest month
+/// that failed. Months not in the cache are computed two at a time: one month's computation
+/// keeps about one and a half cores busy (its serial steps leave the other core idle), so a
+/// second month beside it uses what would otherwise be lost. One worker takes the latest month
+/// left, the other the earliest: a large month runs beside small ones, so the two held at once
+/// are not much more than the largest alone (months grow as the year's exports add up).
+fn each_month(
+    wh: &Warehouse,
+    inputs: &Params,
+    months: &[Month],
+    targets_of: Option<(Month, i32)>,
+) -> Result<Vec<MonthFound>, Error> {
+    use std::sync::Mutex;
+    let results: Vec<Mutex<Option<Result<_, Error>>>> =
+        months.iter().map(|_| Mutex::new(None)).collect();
+    // The months no worker has taken yet.
+    let left = Mutex::new(0..months.len());
+    let work = |latest: bool| loop {
+        let taken = left
+            .lock()
+            .ok()
+            .and_then(|mut r| if latest { r.next_back() } else { r.next() });
+        let Some(i) = taken else { break };
+        let m = months[i];
+        let year = targets_of.and_then(|(month, year)| (month == m).then_some(year));
+        let found = findings_of(wh, inputs, m, year);
+        let failed = found.is_err();
+        if let Ok(mut slot) = results[i].lock() {
+            *slot = Some(found);
+        }
+        if failed {
+            // No point in computing the rest: stop taking months.
+            if let Ok(mut r) = left.lock() {
+                *r = 0..0;
+            }
+            break;
+        }
+    };
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(2));
+    std::thread::scope(|s| {
+        if workers > 1 {
+            s.spawn(|| work(false));
+        }
+        work(true);
+    });
+    let mut results: Vec<Option<Result<_, Error>>> = results
+        .into_iter()
+        .map(|slot| slot.into_inner().ok().flatten())
+        .collect();
+    // A failure stops the others, so months it left undone are not the error to report.
+    if let Some(i) = results.iter().position(|r| matches!(r, Some(Err(_)))) {
+        if let Some(Err(e)) = results.swap_remove(i) {
+            return Err(e);
+        }
+    }
+    results
+        .into_iter()
+        .map(|r| {
+            r.unwrap_or_else(|| Err("整改台账的月份未能全部核算，请重新运行".to_string().into()))
+        })
+        .collect()
 }
 
 /// The latest answer per 问题编号 among the follow-up workbooks received for months up to M.
@@ -234,16 +315,22 @@ pub fn build_with_targets(
         .unwrap_or(as_of)
         .min(as_of);
     // Each month's findings by 问题编号, oldest first.
-    let mut months: Vec<(Month, BTreeMap<String, Seen>)> = Vec::new();
+    let mut earlier = Vec::new();
     let mut m = first;
-    let mut progress = None;
     while m < as_of {
-        let year = targets_of.and_then(|(month, year)| (month == m).then_some(year));
-        let (seen, p) = findings_of(wh, inputs, m, year)?;
-        progress = progress.or(p);
-        months.push((m, seen.into_iter().map(|s| (s.id.clone(), s)).collect()));
+        earlier.push(m);
         m = m.next();
     }
+    let mut months: Vec<(Month, BTreeMap<String, Seen>)> = Vec::new();
+    let mut progress = None;
+    for (m, (seen, p)) in earlier
+        .iter()
+        .zip(each_month(wh, inputs, &earlier, targets_of)?)
+    {
+        progress = progress.or(p);
+        months.push((*m, seen.into_iter().map(|s| (s.id.clone(), s)).collect()));
+    }
+    keep(wh, inputs, as_of, current);
     months.push((
         as_of,
         current

@@ -122,9 +122,9 @@ pub fn findings(
     });
     let (facts, mut audit) = judge(&mut model, policy, plan_year, transferred, &mut clock)?;
     let findings = std::mem::take(&mut audit.findings);
-    // Freed on another thread while the caller goes on: a month's rows are most of a gigabyte
-    // at national scale, and freeing them takes a moment.
-    std::thread::spawn(move || drop((model, facts, audit)));
+    // Freed here, before the caller's next month: the 整改台账 computes two months at a time,
+    // and a month's rows left to free on a third thread would make three at once.
+    drop((model, facts, audit));
     Ok((findings, progress))
 }
 

@@ -446,6 +446,19 @@ fn a_second_report_of_the_same_data_comes_from_the_cache_and_new_data_recomputes
     let paid = |dir: &str| json_file(&tmp.path().join(dir).join("summary.json"))["spend"].clone();
     assert_ne!(paid("b"), paid("f"));
     assert_ne!(after, first);
+    // The 整改台账's own month is kept for the months after it: July's report reads June's
+    // findings (as of the new data) from the cache, and says what it says when it computes them.
+    let kept = wh.join("cache").join("findings-2020-06.json");
+    assert!(kept.exists());
+    let july = |out: &str| {
+        let out = tmp.path().join(out);
+        report_ok(wh.to_str().unwrap(), &out, "2020-07", &["--recompute"]);
+        read(&out.join("supervision-2020-07.md"))
+    };
+    let from_cache = july("g");
+    assert!(from_cache.contains("未整改"), "{from_cache}");
+    std::fs::remove_file(&kept).unwrap();
+    assert_eq!(from_cache, july("h"));
 }
 
 fn json_file(p: &Path) -> serde_json::Value {
