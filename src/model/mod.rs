@@ -34,7 +34,7 @@ pub struct Model {
     pub help: DataFrame,
     pub jining: DataFrame,
     pub workshops: DataFrame,
-    /// Every payment row up to M; `run::compute` hands them to the audit (`audit::Paid::take`),
+    /// Every payment row up to M; `run::compute` hands them to the audit (`audit::Paid::of`),
     /// which leaves this empty.
     pub payments: DataFrame,
     /// Whether the Jining snapshot has a 就业登记 column (without it the gate is unproven).

@@ -523,9 +523,10 @@ pub struct Paid {
 }
 
 impl Paid {
-    pub fn take(model: &mut Model) -> Result<Paid, String> {
+    /// The payment rows the model read (`std::mem::take(&mut model.payments)`): taken apart
+    /// from the model so that the targets, which read only the ledgers, are computed beside.
+    pub fn of(mut all: DataFrame) -> Result<Paid, String> {
         let e = |x: PolarsError| format!("读取补贴发放明细失败：{x}");
-        let mut all = std::mem::take(&mut model.payments);
         // One chunk: rows are read by index.
         all.rechunk_mut_par();
         let (distinct, repeated) = versions(&all).map_err(e)?;
@@ -572,7 +573,7 @@ fn bad_codes(df: &DataFrame, col: &str, name_col: &str) -> PolarsResult<Vec<(Str
     Ok(out)
 }
 
-/// Runs every check as of `date` (the model's), on the payments [`Paid::take`] read and the
+/// Runs every check as of `date` (the model's), on the payments [`Paid::of`] read and the
 /// ledgers' failing credit codes ([`ledger_codes`]).
 pub fn audit(
     date: NaiveDate,

@@ -68,10 +68,12 @@ pub fn compute(
     let mut clock = Phases::start();
     let (mut model, plan_year) = load(wh, &policy, as_of, plan_year)?;
     clock.lap("model");
-    let progress = targets::compute(&model, &policy, plan_year)?;
-    clock.lap("targets");
+    let (progress, paid) = beside_payments(&mut model, |m| targets::compute(m, &policy, plan_year));
+    let (progress, paid) = (progress?, paid?);
+    clock.lap("targets and payments");
     let (facts, audit) = judge(
         &mut model,
+        paid,
         &policy,
         plan_year,
         &progress.transferred_ids,
@@ -103,24 +105,28 @@ pub fn findings(
     let mut clock = Phases::start();
     let (mut model, plan_year) = load(wh, policy, as_of, plan_year)?;
     clock.lap("model");
-    let progress = match targets_of {
-        Some(year) if year == plan_year => Some(targets::compute(&model, policy, plan_year)?),
-        _ => None,
-    };
-    let transferred_only;
-    let transferred = match &progress {
-        Some(p) => &p.transferred_ids,
-        None => {
-            transferred_only = targets::transferred_ids(&model, policy, plan_year)?;
-            &transferred_only
+    let full = targets_of == Some(plan_year);
+    let (targets, paid) = beside_payments(&mut model, |m| {
+        if full {
+            targets::compute(m, policy, plan_year).map(|p| (p.transferred_ids.clone(), Some(p)))
+        } else {
+            targets::transferred_ids(m, policy, plan_year).map(|t| (t, None))
         }
-    };
-    clock.lap(if progress.is_some() {
-        "targets"
-    } else {
-        "transferred"
     });
-    let (facts, mut audit) = judge(&mut model, policy, plan_year, transferred, &mut clock)?;
+    let ((transferred, progress), paid) = (targets?, paid?);
+    clock.lap(if full {
+        "targets and payments"
+    } else {
+        "transferred and payments"
+    });
+    let (facts, mut audit) = judge(
+        &mut model,
+        paid,
+        policy,
+        plan_year,
+        &transferred,
+        &mut clock,
+    )?;
     let findings = std::mem::take(&mut audit.findings);
     // Freed here, before the caller's next month: the 整改台账 computes two months at a time,
     // and a month's rows left to free on a third thread would make three at once.
@@ -156,19 +162,30 @@ fn load(
     Ok((model, plan_year))
 }
 
-/// Every payment judged: the payment rows move from the model to the audit, which picks the
-/// rows that count before the facts are built; the ledgers' rows are freed once the facts hold
-/// them; then the findings that need the transferred persons, and each finding's 责任单位.
-/// The model keeps its month and exports, not its rows.
+/// `targets` over the model's ledgers, computed beside the payments' versions (the rows that
+/// count, [`audit::Paid::of`]): the two read different rows, and each alone leaves a core
+/// idle part of the time. The payment rows move from the model to the audit.
+fn beside_payments<T: Send>(
+    model: &mut Model,
+    targets: impl FnOnce(&Model) -> Result<T, String> + Send,
+) -> (Result<T, String>, Result<audit::Paid, String>) {
+    let payments = std::mem::take(&mut model.payments);
+    let model = &*model;
+    rayon::join(|| targets(model), || audit::Paid::of(payments))
+}
+
+/// Every payment judged: the audit holds the payment rows and the rows that count; the facts
+/// are built and the ledgers' rows freed once the facts hold them; then the findings that need
+/// the transferred persons, and each finding's 责任单位. The model keeps its month and
+/// exports, not its rows.
 fn judge(
     model: &mut Model,
+    paid: audit::Paid,
     policy: &Policy,
     plan_year: i32,
     transferred: &BTreeSet<String>,
     clock: &mut Phases,
 ) -> Result<(Facts, Audit), crate::Error> {
-    let paid = audit::Paid::take(model)?;
-    clock.lap("payments");
     // Nothing after the facts reads the ledgers' rows but their failing credit codes: those
     // first, then the facts take the rows and free each ledger once gathered.
     let ledger_codes = audit::ledger_codes(model)?;
@@ -183,26 +200,47 @@ fn judge(
 }
 
 /// Phase times on stderr when `LUYU_TIMINGS` is set: how the benchmark's phases are measured
-/// (BENCHMARKS.md).
-pub struct Phases(Option<std::time::Instant>);
+/// (BENCHMARKS.md). Each lap prints wall time, the CPU time the process spent in it (all
+/// threads: a phase whose CPU time is close to its wall time ran on one core) and resident
+/// memory at its end.
+pub struct Phases(Option<(std::time::Instant, f64)>);
 
 impl Phases {
     pub fn start() -> Phases {
-        Phases(std::env::var_os("LUYU_TIMINGS").map(|_| std::time::Instant::now()))
+        Phases(std::env::var_os("LUYU_TIMINGS").map(|_| (std::time::Instant::now(), cpu_seconds())))
     }
 
     pub fn lap(&mut self, name: &str) {
-        if let Some(t) = self.0 {
+        if let Some((t, cpu)) = self.0 {
             // Resident memory now (Linux), to see which phase holds what.
             let rss_mb = std::fs::read_to_string("/proc/self/statm")
                 .ok()
                 .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
                 .map_or(0, |pages| pages * 4096 / 1_000_000);
+            let now = cpu_seconds();
             eprintln!(
-                "[luyu] {name}: {:.2} s, {rss_mb} MB resident",
-                t.elapsed().as_secs_f64()
+                "[luyu] {name}: {:.2} s, cpu {:.2} s, {rss_mb} MB resident",
+                t.elapsed().as_secs_f64(),
+                now - cpu
             );
-            self.0 = Some(std::time::Instant::now());
+            self.0 = Some((std::time::Instant::now(), now));
         }
     }
+}
+
+/// User + system CPU seconds of this process so far, from /proc/self/stat (Linux; 0 where it
+/// cannot be read). The fields after the command name, which is in parentheses and may hold
+/// spaces, start at the state: utime and stime are the 12th and 13th of them, in clock ticks
+/// (100 a second on Linux).
+fn cpu_seconds() -> f64 {
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| {
+            let rest = &s[s.rfind(')')? + 1..];
+            let mut f = rest.split_whitespace().skip(11);
+            let user: u64 = f.next()?.parse().ok()?;
+            let system: u64 = f.next()?.parse().ok()?;
+            Some((user + system) as f64 / 100.0)
+        })
+        .unwrap_or(0.0)
 }
