@@ -135,12 +135,9 @@ fn finding_json(f: &Finding) -> Value {
 }
 
 /// The four targets with rate, change since last month and status.
-fn targets_section(r: &Results, prev: Option<&crate::rules::targets::Progress>) -> Vec<Value> {
+fn targets_section(r: &Results, prev: Option<&crate::rules::targets::Actuals>) -> Vec<Value> {
     let p = &r.progress;
-    let prev_actual = |key: &str| {
-        prev.and_then(|x| x.targets.iter().find(|t| t.key == key))
-            .map(|t| t.actual)
-    };
+    let prev_actual = |key: &str| prev.and_then(|x| x.get(key));
     p
         .targets
         .iter()
@@ -329,7 +326,7 @@ fn breakdowns(p: &crate::rules::targets::Progress) -> Map<String, Value> {
 /// Everything the templates show but the charts, as one JSON value: one section each.
 fn context(
     r: &Results,
-    prev: Option<&crate::rules::targets::Progress>,
+    prev: Option<&crate::rules::targets::Actuals>,
     q: &Quality,
     kind: Kind,
     list_cap: usize,
@@ -548,7 +545,7 @@ pub struct Prepared {
 /// Computes what one kind of report shows.
 pub fn prepare(
     r: &Results,
-    prev: Option<&crate::rules::targets::Progress>,
+    prev: Option<&crate::rules::targets::Actuals>,
     q: &Quality,
     kind: Kind,
     list_cap: usize,

@@ -133,7 +133,7 @@ pub struct Params<'a> {
 /// Where a month's findings are kept: keyed by the month's own exports, so a new month's files
 /// leave earlier months' lists valid. `None` when the warehouse's manifest cannot be read (the
 /// cache only saves time).
-fn month_cache<'a>(wh: &'a Warehouse, inputs: &Params, month: Month) -> Option<Cache<'a>> {
+pub fn month_cache<'a>(wh: &'a Warehouse, inputs: &Params, month: Month) -> Option<Cache<'a>> {
     Cache::for_month(
         wh,
         &Inputs {

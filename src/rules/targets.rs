@@ -97,7 +97,27 @@ pub struct Progress {
     pub trained_ids: BTreeSet<String>,
 }
 
+/// Each indicator's count (`Target::actual`) by key: all a later month's report needs of this
+/// month (its "change since last month"), small enough to keep in the report cache.
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize)]
+pub struct Actuals(pub BTreeMap<String, i64>);
+
+impl Actuals {
+    pub fn get(&self, key: &str) -> Option<i64> {
+        self.0.get(key).copied()
+    }
+}
+
 impl Progress {
+    pub fn actuals(&self) -> Actuals {
+        Actuals(
+            self.targets
+                .iter()
+                .map(|t| (t.key.to_string(), t.actual))
+                .collect(),
+        )
+    }
+
     pub fn helped_ids(&self) -> BTreeSet<String> {
         self.transferred_ids
             .iter()

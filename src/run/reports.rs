@@ -7,6 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use super::{At, Results};
+use crate::dates::Month;
 use crate::render::report::{self, Format, Kind, Prepared};
 use crate::store::cache::{Cache, Inputs};
 
@@ -114,15 +115,19 @@ pub fn prepare_all(
         };
         clock.lap("revisions");
         let previous = report::previous_month(at.as_of);
+        let params = crate::rules::followup::Params {
+            policy: at.policy.as_deref(),
+            plan_year: at.plan_year,
+        };
+        let plan_year = r.progress.plan_year;
+        // This month's counts, for next month's "change since last month".
+        keep_actuals(&wh, &params, at.as_of, plan_year, &r.progress.actuals());
         // The 整改台账 computes the earlier months it has not cached; last month's targets
         // (for "change since last month") come with it when it computed that month.
         let (followup, prev) = if kinds.contains(&Kind::Supervision) {
             let (f, prev) = crate::rules::followup::build_with_targets(
                 &wh,
-                &crate::rules::followup::Params {
-                    policy: at.policy.as_deref(),
-                    plan_year: at.plan_year,
-                },
+                &params,
                 at.as_of,
                 &r.audit.findings,
                 previous.map(|m| (m, r.progress.plan_year)),
@@ -132,15 +137,27 @@ pub fn prepare_all(
             (None, None)
         };
         clock.lap("follow-up");
-        // Else last month's progress alone: the targets, not the audit.
-        let prev = match (prev, previous) {
-            (Some(p), _) => Some(p),
-            (None, Some(m)) => Some(crate::rules::targets::compute(
-                &crate::model::Model::load_ledgers(&wh, m)?,
-                &r.policy,
-                r.progress.plan_year,
-            )?),
-            (None, None) => None,
+        // Else last month's counts as its own report kept them, else its targets alone (not
+        // the audit), computed and kept.
+        let prev = match previous {
+            None => None,
+            Some(m) => Some(match prev {
+                Some(p) => {
+                    let a = p.actuals();
+                    keep_actuals(&wh, &params, m, plan_year, &a);
+                    a
+                }
+                None => match kept_actuals(&wh, &params, m, plan_year) {
+                    Some(a) => a,
+                    None => {
+                        let model = crate::model::Model::load_ledgers(&wh, m)?;
+                        let a =
+                            crate::rules::targets::compute(&model, &r.policy, plan_year)?.actuals();
+                        keep_actuals(&wh, &params, m, plan_year, &a);
+                        a
+                    }
+                },
+            }),
         };
         clock.lap("previous month");
         // Missing exports, rejected rows and (for the supervision review) the ledger edits,
@@ -183,4 +200,34 @@ pub fn prepare_all(
     // Every kind either came from the cache with its summary or was computed.
     let summary = summary.ok_or("没有要生成的报告：请用 --kind 指定报告类型")?;
     Ok((prepared, summary))
+}
+
+/// The cache entry of a month's counts under a plan year: the plan year is in its name, since
+/// a month early in a year is the previous month of a report under the next year's plan.
+fn actuals_name(plan_year: i32) -> String {
+    format!("targets-plan{plan_year}")
+}
+
+/// Keeps a month's counts in the report cache. Only saves time: a warehouse that cannot take
+/// it still reports.
+fn keep_actuals(
+    wh: &crate::store::warehouse::Warehouse,
+    params: &crate::rules::followup::Params,
+    month: Month,
+    plan_year: i32,
+    actuals: &crate::rules::targets::Actuals,
+) {
+    if let Some(c) = crate::rules::followup::month_cache(wh, params, month) {
+        let _ = c.put_named(&actuals_name(plan_year), actuals);
+    }
+}
+
+/// A month's counts kept by [`keep_actuals`] from the same inputs, if any.
+fn kept_actuals(
+    wh: &crate::store::warehouse::Warehouse,
+    params: &crate::rules::followup::Params,
+    month: Month,
+    plan_year: i32,
+) -> Option<crate::rules::targets::Actuals> {
+    crate::rules::followup::month_cache(wh, params, month)?.get_named(&actuals_name(plan_year))
 }

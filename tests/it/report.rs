@@ -448,17 +448,32 @@ fn a_second_report_of_the_same_data_comes_from_the_cache_and_new_data_recomputes
     assert_ne!(after, first);
     // The 整改台账's own month is kept for the months after it: July's report reads June's
     // findings (as of the new data) from the cache, and says what it says when it computes them.
+    // June's counts are kept too, for July's "change since last month".
     let kept = wh.join("cache").join("findings-2020-06.json");
-    assert!(kept.exists());
+    let counts = wh.join("cache").join("targets-plan2020-2020-06.json");
+    assert!(kept.exists() && counts.exists());
     let july = |out: &str| {
         let out = tmp.path().join(out);
         report_ok(wh.to_str().unwrap(), &out, "2020-07", &["--recompute"]);
-        read(&out.join("supervision-2020-07.md"))
+        (
+            read(&out.join("supervision-2020-07.md")),
+            read(&out.join("briefing-2020-07.md")),
+        )
     };
     let from_cache = july("g");
-    assert!(from_cache.contains("未整改"), "{from_cache}");
+    assert!(from_cache.0.contains("未整改"), "{}", from_cache.0);
+    // Computed again when neither is kept: the 整改台账 computes June with its targets.
     std::fs::remove_file(&kept).unwrap();
+    std::fs::remove_file(&counts).unwrap();
     assert_eq!(from_cache, july("h"));
+    assert!(counts.exists());
+    // Only June's counts gone: its targets alone are computed, and the same again.
+    std::fs::remove_file(&counts).unwrap();
+    assert_eq!(from_cache, july("i"));
+    // And the kept counts are what July reads: changed, they change the report.
+    let text = read(&counts);
+    std::fs::write(&counts, text.replace("\"helped\":", "\"helped\":1000")).unwrap();
+    assert_ne!(from_cache.1, july("j").1);
 }
 
 fn json_file(p: &Path) -> serde_json::Value {
