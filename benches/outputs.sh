@@ -17,8 +17,13 @@ t() { local name=$1; shift; /usr/bin/time -a -o "$OUT/times.txt" -f "$name %e s 
 LUYU_TIMINGS=1 t summary "$BIN" summary --as-of 2020-12 --warehouse "$WH" --out "$OUT/summary.json" > /dev/null 2> "$OUT/summary.err"
 LUYU_TIMINGS=1 t report "$BIN" report --as-of 2020-12 --warehouse "$WH" --out "$OUT/rep" > /dev/null 2> "$OUT/rep.err"
 LUYU_TIMINGS=1 t recompute "$BIN" report --recompute --as-of 2020-12 --warehouse "$WH" --out "$OUT/rep-again" > /dev/null 2> "$OUT/rep-again.err"
+# A new month: November's report first (it keeps November's findings and counts), then
+# December's from them, which must equal December's computed from nothing.
+rm -rf "$WH/cache"
 "$BIN" report --as-of 2020-11 --warehouse "$WH" --out "$OUT/rep11" > /dev/null 2>&1
+LUYU_TIMINGS=1 t new-month "$BIN" report --as-of 2020-12 --warehouse "$WH" --out "$OUT/rep-next" > /dev/null 2> "$OUT/rep-next.err"
 "$BIN" audit --as-of 2020-12 --warehouse "$WH" --xlsx "$OUT/audit.xlsx" > "$OUT/audit.txt" 2> /dev/null
 "$BIN" progress --as-of 2020-12 --warehouse "$WH" > "$OUT/progress.txt"
 diff -r "$OUT/rep" "$OUT/rep-again" > /dev/null || echo "the recomputed reports differ from the first ones"
+diff -r "$OUT/rep" "$OUT/rep-next" > /dev/null || echo "the new month's reports differ from the ones computed from nothing"
 cat "$OUT/times.txt"
