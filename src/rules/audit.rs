@@ -12,7 +12,7 @@ use crate::dates::Month;
 use crate::ids::{mask_id, mask_name};
 use crate::ingest::tables::Region;
 use crate::model::facts::{Facts, HelpMode, HelpType, Person, Workshop};
-use crate::rules::entitle::{self, Judgement};
+use crate::rules::entitle::{self, Judgement, Words};
 use polars::prelude::*;
 
 use crate::model::Model;
@@ -169,6 +169,39 @@ impl<'a> PaymentColumns<'a> {
         }
     }
 
+    /// Row `i` (< `len()`) with only what judging its entitlement reads: the payee and the
+    /// amount, date, months and days. The voucher, region, pool, item, export and row are
+    /// left empty: the judging loop reads a million rows, at random places in ten columns,
+    /// and these six are needed only where a finding is made ([`Self::voucher`]).
+    pub fn get_payee_and_amount(&self, i: usize) -> Payment<'a> {
+        let i = self.order.map_or(i, |o| o[i] as usize);
+        let t = |k: usize| self.text[k].and_then(|a| a.get(i)).unwrap_or("");
+        let n = |k: usize| self.ints[k].and_then(|a| a.get(i));
+        Payment {
+            payee_type: t(4),
+            payee_name: t(5),
+            payee_id: t(6),
+            linked_id: t(7),
+            amount_fen: n(0).unwrap_or(0),
+            months_paid: n(1),
+            days_paid: n(2),
+            pay_date: self.pay_date.and_then(|a| a.get(i)).map(days_to_date),
+            ..Payment::default()
+        }
+    }
+
+    /// Row `i`'s 凭证号 (< `len()`).
+    pub fn voucher(&self, i: usize) -> &'a str {
+        let i = self.order.map_or(i, |o| o[i] as usize);
+        self.text[0].and_then(|a| a.get(i)).unwrap_or("")
+    }
+
+    /// Row `i`'s amount in fen (< `len()`).
+    pub fn amount_fen(&self, i: usize) -> i64 {
+        let i = self.order.map_or(i, |o| o[i] as usize);
+        self.ints[0].and_then(|a| a.get(i)).unwrap_or(0)
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = Payment<'a>> + '_ {
         (0..self.len()).map(|i| self.get(i))
     }
@@ -244,10 +277,11 @@ impl Audit {
             return (Decimal::ZERO, Decimal::ZERO);
         };
         let (mut clean, mut total) = (0i64, 0i64);
-        for p in rows.iter() {
-            total += p.amount_fen;
-            if !flagged.contains(p.voucher) {
-                clean += p.amount_fen;
+        for i in 0..rows.len() {
+            let amount = rows.amount_fen(i);
+            total += amount;
+            if !flagged.contains(rows.voucher(i)) {
+                clean += amount;
             }
         }
         (from_fen(clean), from_fen(total))
@@ -482,7 +516,7 @@ pub fn judge_for(
 ) -> Judgement {
     let empty = Person::default();
     let person = facts.person(p.person()).unwrap_or(&empty);
-    judge_with(code, person, p, facts, pol, date)
+    judge_with(code, person, p, facts, pol, date, Words::Worded)
 }
 
 /// [`judge_for`] with the labourer already looked up: a (payee, item) group is one person.
@@ -493,21 +527,26 @@ fn judge_with(
     facts: &Facts,
     pol: &Policy,
     date: NaiveDate,
+    w: Words,
 ) -> Judgement {
     match code {
-        ItemCode::A1 => entitle::a1_transport_meal(person, pol, date),
-        ItemCode::A2 => entitle::a2_cross_province(person, pol, date),
-        ItemCode::A3 => entitle::a3_local_post(person, pol, date),
-        ItemCode::A4 => entitle::a4_workshop(find_workshop(facts, p, Region::Wanzhou), pol, date),
-        ItemCode::A5 => entitle::a5_public_post(person, pol, date),
-        ItemCode::A6 => entitle::a6_training(person, pol, date),
-        ItemCode::A7 => entitle::a7_training_living(person, pol, date),
-        ItemCode::B1 => entitle::b1_social_insurance(person, facts, pol, date),
-        ItemCode::B2 => entitle::b2_post(person, facts, pol, date),
-        ItemCode::B3 => entitle::b3_vocational_training(person, facts, pol, date),
-        ItemCode::B4 => entitle::b4_training_living(person, facts, pol, date),
-        ItemCode::B5 => entitle::b5_work_training(person, facts, pol, date),
-        ItemCode::B6 => entitle::b6_base(find_workshop(facts, p, Region::Jining), facts, pol, date),
+        ItemCode::A1 => entitle::a1_transport_meal(person, pol, date, w),
+        ItemCode::A2 => entitle::a2_cross_province(person, pol, date, w),
+        ItemCode::A3 => entitle::a3_local_post(person, pol, date, w),
+        ItemCode::A4 => {
+            entitle::a4_workshop(find_workshop(facts, p, Region::Wanzhou), pol, date, w)
+        }
+        ItemCode::A5 => entitle::a5_public_post(person, pol, date, w),
+        ItemCode::A6 => entitle::a6_training(person, pol, date, w),
+        ItemCode::A7 => entitle::a7_training_living(person, pol, date, w),
+        ItemCode::B1 => entitle::b1_social_insurance(person, facts, pol, date, w),
+        ItemCode::B2 => entitle::b2_post(person, facts, pol, date, w),
+        ItemCode::B3 => entitle::b3_vocational_training(person, facts, pol, date, w),
+        ItemCode::B4 => entitle::b4_training_living(person, facts, pol, date, w),
+        ItemCode::B5 => entitle::b5_work_training(person, facts, pol, date, w),
+        ItemCode::B6 => {
+            entitle::b6_base(find_workshop(facts, p, Region::Jining), facts, pol, date, w)
+        }
     }
 }
 
@@ -1126,12 +1165,13 @@ fn judge_groups<'p, 'c>(
     let mut received_by: Option<&str> = None;
     let mut pays: Vec<Payment> = Vec::new();
     for group in groups {
+        let rows = &judged.rows[group.clone()];
         pays.clear();
         pays.extend(
-            judged.rows[group.clone()]
-                .iter()
-                .map(|&r| payments.get(r as usize)),
+            rows.iter()
+                .map(|&r| payments.get_payee_and_amount(r as usize)),
         );
+        let voucher = |k: usize| payments.voucher(rows[k] as usize).to_string();
         let Some(item) = policy.items.get(judged.item_pos[group.start] as usize) else {
             continue;
         };
@@ -1157,9 +1197,9 @@ fn judge_groups<'p, 'c>(
         }
         received.push(item);
         // Not eligible: a payment made when the payee had no entitlement to the item.
-        for p in &pays {
+        for (k, p) in pays.iter().enumerate() {
             let date = p.pay_date.unwrap_or(ctx.date);
-            let j = judge_with(code, person_of(p), p, facts, policy, date);
+            let j = judge_with(code, person_of(p), p, facts, policy, date, Words::Unworded);
             if j.unproven {
                 ctx.add(
                     Rule::GateUnproven,
@@ -1168,7 +1208,7 @@ fn judge_groups<'p, 'c>(
                     label(),
                     &item.name,
                     (Some(p.amount()), None),
-                    vec![p.voucher.to_string()],
+                    vec![voucher(k)],
                     j.why.clone(),
                 );
             } else if !j.eligible {
@@ -1179,7 +1219,7 @@ fn judge_groups<'p, 'c>(
                     label(),
                     &item.name,
                     (Some(p.amount()), Some(Decimal::ZERO)),
-                    vec![p.voucher.to_string()],
+                    vec![voucher(k)],
                     format!(
                         "{}：{}；发放日 {} 已发 {} 元",
                         item.name,
@@ -1191,35 +1231,42 @@ fn judge_groups<'p, 'c>(
             }
         }
         // Labels (masked IDs and names) are made only where a finding is.
-        over_entitlement(
-            ctx,
-            item,
-            person_of(&first),
-            &pays,
-            finding_key,
-            label,
-            spend,
-        );
+        if let Some((why, paid, entitled)) =
+            over_entitlement(ctx, item, person_of(&first), &pays, spend)
+        {
+            ctx.add(
+                Rule::OverEntitlement,
+                finding_key(),
+                &item.reference,
+                label(),
+                &item.name,
+                (Some(paid), entitled),
+                (0..rows.len()).map(voucher).collect(),
+                why,
+            );
+        }
     }
     stacked
 }
 
 /// 超标准、超期限或重复发放: what a (payee, item) group was paid up to M beyond its
 /// entitlement as of M (once-only items paid twice, amounts over the standard, months or days
-/// over the cap); the entitlement is added to the item's spend.
+/// over the cap); the entitlement is added to the item's spend. Returns the finding's reason,
+/// the amount paid and the entitlement, if paid beyond it. `pays` carry only the payee and
+/// amounts ([`PaymentColumns::get_payee_and_amount`]).
 fn over_entitlement(
-    ctx: &mut Ctx,
+    ctx: &Ctx,
     item: &Item,
     person: &Person,
     pays: &[Payment],
-    finding_key: impl Fn() -> (String, String),
-    label: impl Fn() -> (String, String),
     spend: &mut BTreeMap<String, PoolSpend>,
-) {
+) -> Option<(String, Decimal, Option<Decimal>)> {
     let (code, first) = (item.code, pays[0]);
-    let j = judge_with(code, person, &first, ctx.facts, ctx.policy, ctx.date);
+    let (facts, policy, date) = (ctx.facts, ctx.policy, ctx.date);
+    let judge = |w| judge_with(code, person, &first, facts, policy, date, w);
+    let j = judge(Words::Unworded);
     if !j.eligible {
-        return;
+        return None;
     }
     if let Some(amount) = j.amount {
         let pool = spend.entry(item.pool.clone()).or_default();
@@ -1245,37 +1292,26 @@ fn over_entitlement(
             yuan(paid)
         ));
     }
-    if let Some(amount) = j.amount.filter(|a| *a > Decimal::ZERO) {
-        if paid > amount {
-            over = Some(format!(
-                "{}；已发 {} 元，超出 {} 元",
-                j.why,
-                yuan(paid),
-                yuan(paid - amount)
-            ));
-        }
+    let over_amount = j.amount.filter(|a| *a > Decimal::ZERO && paid > *a);
+    let over_units = j.units.filter(|(cap, _)| *cap > 0 && units_paid > *cap);
+    // The entitlement's reason is worded only for the few groups paid over it.
+    let why = match over_amount.is_some() || over_units.is_some() {
+        true => judge(Words::Worded).why,
+        false => String::new(),
+    };
+    if let Some(amount) = over_amount {
+        over = Some(format!(
+            "{why}；已发 {} 元，超出 {} 元",
+            yuan(paid),
+            yuan(paid - amount)
+        ));
     }
-    if let Some((cap, unit)) = j.units {
-        if cap > 0 && units_paid > cap {
-            over = Some(format!(
-                "{}；已发 {units_paid} {unit}，超过上限 {cap} {unit}",
-                j.why
-            ));
-        }
+    if let Some((cap, unit)) = over_units {
+        over = Some(format!(
+            "{why}；已发 {units_paid} {unit}，超过上限 {cap} {unit}"
+        ));
     }
-    if let Some(msg) = over {
-        let vouchers = pays.iter().map(|p| p.voucher.to_string()).collect();
-        ctx.add(
-            Rule::OverEntitlement,
-            finding_key(),
-            &item.reference,
-            label(),
-            &item.name,
-            (Some(paid), j.amount),
-            vouchers,
-            msg,
-        );
-    }
+    over.map(|why| (why, paid, j.amount))
 }
 
 /// 不得重复享受: one finding per person who received two items that exclude each other,
@@ -1451,7 +1487,7 @@ pub fn eligible_unpaid(
         if paid.contains(id.as_str()) {
             continue;
         }
-        let j = entitle::a1_transport_meal(p, policy, date);
+        let j = entitle::a1_transport_meal(p, policy, date, Words::Worded);
         if j.eligible {
             let name = p.names.first().cloned().unwrap_or_default();
             new.push(Finding {
@@ -1491,9 +1527,9 @@ pub fn assign_units(audit: &mut Audit, facts: &Facts) -> PolarsResult<()> {
     if !wanted.is_empty() {
         let rows = audit.payment_rows()?;
         for i in 0..rows.len() {
-            let p = rows.get(i);
-            if wanted.contains(p.voucher) {
-                region_of.insert(p.voucher.to_string(), p.region.to_string());
+            let voucher = rows.voucher(i);
+            if wanted.contains(voucher) {
+                region_of.insert(voucher.to_string(), rows.get(i).region.to_string());
             }
         }
     }

@@ -21,7 +21,27 @@ pub struct Judgement {
     pub amount: Option<Decimal>,
     /// Most months or days that may be paid, with the unit.
     pub units: Option<(i64, &'static str)>,
+    /// Why, in Chinese; empty for an eligible judgement made [`Words::Unworded`].
     pub why: String,
+}
+
+/// Whether an eligible judgement's reason is worded. Judging every payment needs only the
+/// verdict and the amounts: the reason of an eligible one is read only where a finding or
+/// `luyu why` shows it, and wording it for each of a million payments cost some 5 % of the
+/// summary. A reason for not being eligible is always worded (it is a finding's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Words {
+    Worded,
+    Unworded,
+}
+
+impl Words {
+    fn say(self, why: impl FnOnce() -> String) -> String {
+        match self {
+            Words::Worded => why(),
+            Words::Unworded => String::new(),
+        }
+    }
 }
 
 fn no(why: String) -> Judgement {
@@ -58,24 +78,26 @@ fn jining_three_months(p: &Person, pol: &Policy, date: NaiveDate) -> Result<i64,
 }
 
 /// A1 一次性交通伙食补助: 1500 once, after 3 full months in Jining.
-pub fn a1_transport_meal(p: &Person, pol: &Policy, date: NaiveDate) -> Judgement {
+pub fn a1_transport_meal(p: &Person, pol: &Policy, date: NaiveDate, w: Words) -> Judgement {
     match jining_three_months(p, pol, date) {
         Err(why) => no(why),
         Ok(m) => Judgement {
             eligible: true,
             amount: Some(pol.n.transport_meal_amount),
-            why: format!(
-                "在济稳定就业 {m} 个整月（≥{}），应享受一次性交通伙食补助 {} 元",
-                pol.n.transfer_min_full_months,
-                yuan(pol.n.transport_meal_amount)
-            ),
+            why: w.say(|| {
+                format!(
+                    "在济稳定就业 {m} 个整月（≥{}），应享受一次性交通伙食补助 {} 元",
+                    pol.n.transfer_min_full_months,
+                    yuan(pol.n.transport_meal_amount)
+                )
+            }),
             ..Default::default()
         },
     }
 }
 
 /// A2 跨省就业补贴: 1000 per full month in Jining, at most 6 months.
-pub fn a2_cross_province(p: &Person, pol: &Policy, date: NaiveDate) -> Judgement {
+pub fn a2_cross_province(p: &Person, pol: &Policy, date: NaiveDate, w: Words) -> Judgement {
     if let Err(why) = jining_three_months(p, pol, date) {
         return no(why);
     }
@@ -86,16 +108,16 @@ pub fn a2_cross_province(p: &Person, pol: &Policy, date: NaiveDate) -> Judgement
         eligible: true,
         amount: Some(amount),
         units: Some((capped, "个月")),
-        why: format!(
+        why: w.say(|| format!(
             "在济就业 {months} 个整月，按四(一)1 每月 {} 元、最多 {} 个月，应享受 {} × {capped} = {} 元",
             yuan(pol.n.cross_province_monthly), pol.n.cross_province_max_months, yuan(pol.n.cross_province_monthly), yuan(amount)
-        ),
+        )),
         ..Default::default()
     }
 }
 
 /// A3 一次性岗位补贴: a 企业吸纳 row with a contract, ≥ 12 months of social insurance, still employed.
-pub fn a3_local_post(p: &Person, pol: &Policy, date: NaiveDate) -> Judgement {
+pub fn a3_local_post(p: &Person, pol: &Policy, date: NaiveDate, w: Words) -> Judgement {
     let min = pol.n.local_post_min_social_months;
     let rows: Vec<_> = p
         .help
@@ -111,7 +133,7 @@ pub fn a3_local_post(p: &Person, pol: &Policy, date: NaiveDate) -> Judgement {
             return Judgement {
                 eligible: true,
                 amount: Some(pol.n.local_post_amount),
-                why: format!("在{}就业，签订劳动合同、缴纳社保 {} 个月（≥{min}）且仍在岗，应享受一次性岗位补贴 {} 元", h.employer, h.social_months.unwrap_or(0), yuan(pol.n.local_post_amount)),
+                why: w.say(|| format!("在{}就业，签订劳动合同、缴纳社保 {} 个月（≥{min}）且仍在岗，应享受一次性岗位补贴 {} 元", h.employer, h.social_months.unwrap_or(0), yuan(pol.n.local_post_amount))),
                 ..Default::default()
             };
         }
@@ -127,7 +149,7 @@ pub fn a3_local_post(p: &Person, pol: &Policy, date: NaiveDate) -> Judgement {
 }
 
 /// A4 扶贫车间建设补助: a 万州 workshop recognised on or before the payment; once.
-pub fn a4_workshop(ws: Option<&Workshop>, pol: &Policy, date: NaiveDate) -> Judgement {
+pub fn a4_workshop(ws: Option<&Workshop>, pol: &Policy, date: NaiveDate, w: Words) -> Judgement {
     let Some(ws) = ws.filter(|w| w.region == Some(Region::Wanzhou)) else {
         return no("万州区扶贫车间名册中没有该车间，不符合四(一)3 条件".into());
     };
@@ -135,11 +157,13 @@ pub fn a4_workshop(ws: Option<&Workshop>, pol: &Policy, date: NaiveDate) -> Judg
         Some(r) if r <= date => Judgement {
             eligible: true,
             amount: pol.n.workshop_construction,
-            why: format!(
-                "{}于 {} 认定为扶贫车间，可享受一次性建设补助（每个车间一次）",
-                ws.name,
-                d(r)
-            ),
+            why: w.say(|| {
+                format!(
+                    "{}于 {} 认定为扶贫车间，可享受一次性建设补助（每个车间一次）",
+                    ws.name,
+                    d(r)
+                )
+            }),
             ..Default::default()
         },
         Some(r) => no(format!(
@@ -156,7 +180,7 @@ pub fn a4_workshop(ws: Option<&Workshop>, pol: &Policy, date: NaiveDate) -> Judg
 }
 
 /// A5 公益性岗位补贴: 990 per month held on a 公益性岗位.
-pub fn a5_public_post(p: &Person, pol: &Policy, date: NaiveDate) -> Judgement {
+pub fn a5_public_post(p: &Person, pol: &Policy, date: NaiveDate, w: Words) -> Judgement {
     let mut months = 0;
     let mut seen = false;
     for h in p
@@ -183,12 +207,14 @@ pub fn a5_public_post(p: &Person, pol: &Policy, date: NaiveDate) -> Judgement {
         eligible: true,
         amount: Some(amount),
         units: Some((months, "个月")),
-        why: format!(
-            "公益性岗位在岗 {months} 个月，按四(一)4 每月 {} 元，应享受 {} × {months} = {} 元",
-            yuan(pol.n.public_post_monthly),
-            yuan(pol.n.public_post_monthly),
-            yuan(amount)
-        ),
+        why: w.say(|| {
+            format!(
+                "公益性岗位在岗 {months} 个月，按四(一)4 每月 {} 元，应享受 {} × {months} = {} 元",
+                yuan(pol.n.public_post_monthly),
+                yuan(pol.n.public_post_monthly),
+                yuan(amount)
+            )
+        }),
         ..Default::default()
     }
 }
@@ -201,7 +227,7 @@ fn training_rows(p: &Person) -> Vec<&crate::model::facts::HelpRow> {
 }
 
 /// A6 培训补贴: a 技能培训 row; amount 按规定 (parameter, default no cap).
-pub fn a6_training(p: &Person, pol: &Policy, _date: NaiveDate) -> Judgement {
+pub fn a6_training(p: &Person, pol: &Policy, _date: NaiveDate, w: Words) -> Judgement {
     let rows = training_rows(p);
     if rows.is_empty() {
         return no("就业帮扶台账中没有其技能培训记录，不符合四(一)5 培训补贴条件".into());
@@ -209,16 +235,18 @@ pub fn a6_training(p: &Person, pol: &Policy, _date: NaiveDate) -> Judgement {
     Judgement {
         eligible: true,
         amount: pol.n.training_subsidy_cap,
-        why: format!(
-            "参加{}（{}），可享受培训补贴",
-            rows[0].help_mode, rows[0].employer
-        ),
+        why: w.say(|| {
+            format!(
+                "参加{}（{}），可享受培训补贴",
+                rows[0].help_mode, rows[0].employer
+            )
+        }),
         ..Default::default()
     }
 }
 
 /// A7 培训生活费补贴: a 技能培训 row; days paid ≤ 培训天数; at least 50 per day (a floor).
-pub fn a7_training_living(p: &Person, pol: &Policy, _date: NaiveDate) -> Judgement {
+pub fn a7_training_living(p: &Person, pol: &Policy, _date: NaiveDate, w: Words) -> Judgement {
     let rows = training_rows(p);
     if rows.is_empty() {
         return no("就业帮扶台账中没有其技能培训记录，不符合四(一)5 培训期间生活费补贴条件".into());
@@ -228,10 +256,12 @@ pub fn a7_training_living(p: &Person, pol: &Policy, _date: NaiveDate) -> Judgeme
         eligible: true,
         amount: None,
         units: Some((days, "天")),
-        why: format!(
-            "培训 {days} 天，四(一)5 每天不低于 {} 元，最多 {days} 天",
-            yuan(pol.n.training_living_daily_floor)
-        ),
+        why: w.say(|| {
+            format!(
+                "培训 {days} 天，四(一)5 每天不低于 {} 元，最多 {days} 天",
+                yuan(pol.n.training_living_daily_floor)
+            )
+        }),
         ..Default::default()
     }
 }
@@ -305,7 +335,13 @@ pub fn six_month_gate<'a>(
 }
 
 /// B1 社会保险补贴: gate; months paid ≤ 社保缴纳月数; monthly amount parameter (default no cap).
-pub fn b1_social_insurance(p: &Person, facts: &Facts, pol: &Policy, date: NaiveDate) -> Judgement {
+pub fn b1_social_insurance(
+    p: &Person,
+    facts: &Facts,
+    pol: &Policy,
+    date: NaiveDate,
+    w: Words,
+) -> Judgement {
     let s = match six_month_gate(p, facts, pol, date) {
         Ok(s) => s,
         Err(j) => return j,
@@ -318,15 +354,17 @@ pub fn b1_social_insurance(p: &Person, facts: &Facts, pol: &Policy, date: NaiveD
             .social_insurance_monthly_cap
             .map(|c| c * Decimal::from(months)),
         units: Some((months, "个月")),
-        why: format!(
-            "满足六个月条件，社保缴纳 {months} 个月，按四(二)1 补贴月数不超过 {months} 个月"
-        ),
+        why: w.say(|| {
+            format!(
+                "满足六个月条件，社保缴纳 {months} 个月，按四(二)1 补贴月数不超过 {months} 个月"
+            )
+        }),
         ..Default::default()
     }
 }
 
 /// B2 岗位补贴: gate; 990 per month, months ≤ full months employed.
-pub fn b2_post(p: &Person, facts: &Facts, pol: &Policy, date: NaiveDate) -> Judgement {
+pub fn b2_post(p: &Person, facts: &Facts, pol: &Policy, date: NaiveDate, w: Words) -> Judgement {
     let s = match six_month_gate(p, facts, pol, date) {
         Ok(s) => s,
         Err(j) => return j,
@@ -337,7 +375,7 @@ pub fn b2_post(p: &Person, facts: &Facts, pol: &Policy, date: NaiveDate) -> Judg
         eligible: true,
         amount: Some(amount),
         units: Some((months, "个月")),
-        why: format!("满足六个月条件，在济就业 {months} 个整月，按四(二)2 每月 {} 元，应享受 {} × {months} = {} 元", yuan(pol.n.post_subsidy_monthly), yuan(pol.n.post_subsidy_monthly), yuan(amount)),
+        why: w.say(|| format!("满足六个月条件，在济就业 {months} 个整月，按四(二)2 每月 {} 元，应享受 {} × {months} = {} 元", yuan(pol.n.post_subsidy_monthly), yuan(pol.n.post_subsidy_monthly), yuan(amount))),
         ..Default::default()
     }
 }
@@ -348,6 +386,7 @@ pub fn b3_vocational_training(
     facts: &Facts,
     pol: &Policy,
     date: NaiveDate,
+    w: Words,
 ) -> Judgement {
     if let Err(j) = six_month_gate(p, facts, pol, date) {
         return j;
@@ -379,7 +418,7 @@ pub fn b3_vocational_training(
         return Judgement {
             eligible: true,
             amount: Some(*cap),
-            why: format!("满足六个月条件，入职后 {within} 个月内参加{level}培训并取得证书，按四(二)3 {level}不高于 {} 元", yuan(*cap)),
+            why: w.say(|| format!("满足六个月条件，入职后 {within} 个月内参加{level}培训并取得证书，按四(二)3 {level}不高于 {} 元", yuan(*cap))),
             ..Default::default()
         };
     }
@@ -391,7 +430,13 @@ pub fn b3_vocational_training(
 
 /// B4 培训生活补贴: gate; a training record; 60% of the minimum wage ÷ 21.75 per day, days ≤
 /// min(培训天数, 60).
-pub fn b4_training_living(p: &Person, facts: &Facts, pol: &Policy, date: NaiveDate) -> Judgement {
+pub fn b4_training_living(
+    p: &Person,
+    facts: &Facts,
+    pol: &Policy,
+    date: NaiveDate,
+    w: Words,
+) -> Judgement {
     if let Err(j) = six_month_gate(p, facts, pol, date) {
         return j;
     }
@@ -411,16 +456,22 @@ pub fn b4_training_living(p: &Person, facts: &Facts, pol: &Policy, date: NaiveDa
         eligible: true,
         amount: Some(amount),
         units: Some((capped, "天")),
-        why: format!(
+        why: w.say(|| format!(
             "培训 {days} 天（最多 {} 天），日标准 {} × {} ÷ {} = {} 元，应享受 {} × {capped} = {} 元",
             pol.n.training_living_max_days, yuan(pol.n.min_wage_monthly), pol.n.training_living_wage_share, pol.n.days_per_month, yuan(rate), yuan(rate), yuan(amount)
-        ),
+        )),
         ..Default::default()
     }
 }
 
 /// B5 以工代训补贴: gate; 以工代训天数 ≥ 30; 1000 once.
-pub fn b5_work_training(p: &Person, facts: &Facts, pol: &Policy, date: NaiveDate) -> Judgement {
+pub fn b5_work_training(
+    p: &Person,
+    facts: &Facts,
+    pol: &Policy,
+    date: NaiveDate,
+    w: Words,
+) -> Judgement {
     if let Err(j) = six_month_gate(p, facts, pol, date) {
         return j;
     }
@@ -439,11 +490,13 @@ pub fn b5_work_training(p: &Person, facts: &Facts, pol: &Policy, date: NaiveDate
     Judgement {
         eligible: true,
         amount: Some(pol.n.work_training_amount),
-        why: format!(
-            "以工代训 {days} 天（≥{}），按四(二)4 一次性补贴 {} 元",
-            pol.n.work_training_min_days,
-            yuan(pol.n.work_training_amount)
-        ),
+        why: w.say(|| {
+            format!(
+                "以工代训 {days} 天（≥{}），按四(二)4 一次性补贴 {} 元",
+                pol.n.work_training_min_days,
+                yuan(pol.n.work_training_amount)
+            )
+        }),
         ..Default::default()
     }
 }
@@ -475,7 +528,13 @@ pub fn absorbed_by(ws: &Workshop, facts: &Facts, pol: &Policy, date: NaiveDate) 
 }
 
 /// B6 就业扶贫基地奖补: a 济宁 base absorbing ≥ 10, or ≥ 20% of its staff; 3000 × absorbed, once.
-pub fn b6_base(ws: Option<&Workshop>, facts: &Facts, pol: &Policy, date: NaiveDate) -> Judgement {
+pub fn b6_base(
+    ws: Option<&Workshop>,
+    facts: &Facts,
+    pol: &Policy,
+    date: NaiveDate,
+    w: Words,
+) -> Judgement {
     let Some(ws) = ws.filter(|w| w.region == Some(Region::Jining)) else {
         return no("济宁市就业扶贫基地名册中没有该基地，不符合四(二)5 条件".into());
     };
@@ -487,7 +546,7 @@ pub fn b6_base(ws: Option<&Workshop>, facts: &Facts, pol: &Policy, date: NaiveDa
         return Judgement {
             eligible: true,
             amount: Some(amount),
-            why: format!("{}吸纳满足六个月条件的建档立卡劳动力 {n} 人（职工 {staff} 人），按四(二)5 每人 {} 元，应奖补 {} × {n} = {} 元", ws.name, yuan(pol.n.base_per_person), yuan(pol.n.base_per_person), yuan(amount)),
+            why: w.say(|| format!("{}吸纳满足六个月条件的建档立卡劳动力 {n} 人（职工 {staff} 人），按四(二)5 每人 {} 元，应奖补 {} × {n} = {} 元", ws.name, yuan(pol.n.base_per_person), yuan(pol.n.base_per_person), yuan(amount))),
             ..Default::default()
         };
     }
@@ -555,8 +614,8 @@ mod tests {
     fn a1_needs_three_full_months() {
         let p = person(vec![spell(d(2020, 1, 31))], vec![]);
         // 01-31 + 3 months = 04-30, so 04-29 (e + 1 = 04-30) is the first day with 3 full months.
-        assert!(!a1_transport_meal(&p, &pol(), d(2020, 4, 28)).eligible);
-        let j = a1_transport_meal(&p, &pol(), d(2020, 4, 29));
+        assert!(!a1_transport_meal(&p, &pol(), d(2020, 4, 28), Words::Worded).eligible);
+        let j = a1_transport_meal(&p, &pol(), d(2020, 4, 29), Words::Worded);
         assert!(j.eligible);
         assert_eq!(j.amount, yuan_of("1500"));
     }
@@ -565,12 +624,12 @@ mod tests {
     fn a2_is_1000_a_month_capped_at_six() {
         let p = person(vec![spell(d(2020, 1, 1))], vec![]);
         // 01-01 .. 05-31: 5 full months → 5 × 1000.
-        let j = a2_cross_province(&p, &pol(), d(2020, 5, 31));
+        let j = a2_cross_province(&p, &pol(), d(2020, 5, 31), Words::Worded);
         assert_eq!((j.amount, j.units), (yuan_of("5000"), Some((5, "个月"))));
         // 01-01 .. 09-30: 9 full months, capped at 6 → 6000.
-        let j = a2_cross_province(&p, &pol(), d(2020, 9, 30));
+        let j = a2_cross_province(&p, &pol(), d(2020, 9, 30), Words::Worded);
         assert_eq!((j.amount, j.units), (yuan_of("6000"), Some((6, "个月"))));
-        assert!(!a2_cross_province(&p, &pol(), d(2020, 3, 30)).eligible);
+        assert!(!a2_cross_province(&p, &pol(), d(2020, 3, 30), Words::Worded).eligible);
     }
 
     #[test]
@@ -578,14 +637,35 @@ mod tests {
         let mut r = row("就地就近就业", "企业吸纳", d(2019, 1, 1));
         r.contract = Some(true);
         r.social_months = Some(12);
-        let j = a3_local_post(&person(vec![], vec![r.clone()]), &pol(), d(2020, 6, 1));
+        let j = a3_local_post(
+            &person(vec![], vec![r.clone()]),
+            &pol(),
+            d(2020, 6, 1),
+            Words::Worded,
+        );
         assert_eq!((j.eligible, j.amount), (true, yuan_of("6000")));
         let mut short = r.clone();
         short.social_months = Some(11);
-        assert!(!a3_local_post(&person(vec![], vec![short]), &pol(), d(2020, 6, 1)).eligible);
+        assert!(
+            !a3_local_post(
+                &person(vec![], vec![short]),
+                &pol(),
+                d(2020, 6, 1),
+                Words::Worded
+            )
+            .eligible
+        );
         let mut left = r;
         left.end = Some(d(2020, 5, 31));
-        assert!(!a3_local_post(&person(vec![], vec![left]), &pol(), d(2020, 6, 1)).eligible);
+        assert!(
+            !a3_local_post(
+                &person(vec![], vec![left]),
+                &pol(),
+                d(2020, 6, 1),
+                Words::Worded
+            )
+            .eligible
+        );
     }
 
     #[test]
@@ -596,11 +676,11 @@ mod tests {
             recognised: Some(d(2020, 3, 20)),
             ..Default::default()
         };
-        assert!(!a4_workshop(Some(&ws), &pol(), d(2020, 3, 19)).eligible);
-        let j = a4_workshop(Some(&ws), &pol(), d(2020, 3, 20));
+        assert!(!a4_workshop(Some(&ws), &pol(), d(2020, 3, 19), Words::Worded).eligible);
+        let j = a4_workshop(Some(&ws), &pol(), d(2020, 3, 20), Words::Worded);
         assert!(j.eligible);
         assert_eq!(j.amount, None, "no cap by default");
-        assert!(!a4_workshop(None, &pol(), d(2020, 3, 20)).eligible);
+        assert!(!a4_workshop(None, &pol(), d(2020, 3, 20), Words::Worded).eligible);
     }
 
     #[test]
@@ -608,24 +688,55 @@ mod tests {
         let mut r = row("就地就近就业", "公益性岗位", d(2020, 1, 31));
         r.end = Some(d(2020, 4, 1));
         // Months held: January, February, March, April → 4 × 990 = 3960.
-        let j = a5_public_post(&person(vec![], vec![r]), &pol(), d(2020, 12, 31));
+        let j = a5_public_post(
+            &person(vec![], vec![r]),
+            &pol(),
+            d(2020, 12, 31),
+            Words::Worded,
+        );
         assert_eq!((j.amount, j.units), (yuan_of("3960"), Some((4, "个月"))));
-        assert!(!a5_public_post(&person(vec![], vec![]), &pol(), d(2020, 12, 31)).eligible);
+        assert!(
+            !a5_public_post(
+                &person(vec![], vec![]),
+                &pol(),
+                d(2020, 12, 31),
+                Words::Worded
+            )
+            .eligible
+        );
     }
 
     #[test]
     fn a6_needs_a_training_row_and_has_no_cap() {
         let r = row("技能培训", "岗前培训", d(2020, 1, 6));
-        let j = a6_training(&person(vec![], vec![r]), &pol(), d(2020, 2, 1));
+        let j = a6_training(
+            &person(vec![], vec![r]),
+            &pol(),
+            d(2020, 2, 1),
+            Words::Worded,
+        );
         assert_eq!((j.eligible, j.amount), (true, None));
-        assert!(!a6_training(&person(vec![], vec![]), &pol(), d(2020, 2, 1)).eligible);
+        assert!(
+            !a6_training(
+                &person(vec![], vec![]),
+                &pol(),
+                d(2020, 2, 1),
+                Words::Worded
+            )
+            .eligible
+        );
     }
 
     #[test]
     fn a7_caps_days_at_the_training_days() {
         let mut r = row("技能培训", "岗前培训", d(2020, 1, 6));
         r.training_days = Some(20);
-        let j = a7_training_living(&person(vec![], vec![r]), &pol(), d(2020, 2, 1));
+        let j = a7_training_living(
+            &person(vec![], vec![r]),
+            &pol(),
+            d(2020, 2, 1),
+            Words::Worded,
+        );
         assert_eq!((j.eligible, j.units), (true, Some((20, "天"))));
         assert_eq!(pol().n.training_living_daily_floor, Decimal::from(50));
     }
@@ -656,6 +767,7 @@ mod tests {
             &f,
             &pol(),
             d(2020, 8, 1),
+            Words::Worded,
         );
         assert_eq!(
             (j.eligible, j.units, j.amount),
@@ -672,6 +784,7 @@ mod tests {
             &f,
             &pol(),
             d(2020, 8, 15),
+            Words::Worded,
         );
         assert_eq!((j.amount, j.units), (yuan_of("6930"), Some((7, "个月"))));
     }
@@ -683,19 +796,37 @@ mod tests {
         s.level = Some("中级".into());
         s.training_start = Some(d(2021, 1, 1));
         s.certificate = Some(true);
-        let j = b3_vocational_training(&person(vec![s.clone()], vec![]), &f, &pol(), d(2021, 3, 1));
+        let j = b3_vocational_training(
+            &person(vec![s.clone()], vec![]),
+            &f,
+            &pol(),
+            d(2021, 3, 1),
+            Words::Worded,
+        );
         assert_eq!((j.eligible, j.amount), (true, yuan_of("1500")));
         let mut late = s.clone();
         late.training_start = Some(d(2021, 1, 2));
         assert!(
-            !b3_vocational_training(&person(vec![late], vec![]), &f, &pol(), d(2021, 3, 1))
-                .eligible
+            !b3_vocational_training(
+                &person(vec![late], vec![]),
+                &f,
+                &pol(),
+                d(2021, 3, 1),
+                Words::Worded
+            )
+            .eligible
         );
         let mut no_cert = s;
         no_cert.certificate = Some(false);
         assert!(
-            !b3_vocational_training(&person(vec![no_cert], vec![]), &f, &pol(), d(2021, 3, 1))
-                .eligible
+            !b3_vocational_training(
+                &person(vec![no_cert], vec![]),
+                &f,
+                &pol(),
+                d(2021, 3, 1),
+                Words::Worded
+            )
+            .eligible
         );
     }
 
@@ -706,10 +837,22 @@ mod tests {
         s.training_start = Some(d(2020, 2, 1));
         s.training_days = Some(61);
         // 1730 × 0.6 ÷ 21.75 = 47.7241… → 47.72 a day; 61 days capped at 60 → 2863.20.
-        let j = b4_training_living(&person(vec![s.clone()], vec![]), &f, &pol(), d(2020, 9, 1));
+        let j = b4_training_living(
+            &person(vec![s.clone()], vec![]),
+            &f,
+            &pol(),
+            d(2020, 9, 1),
+            Words::Worded,
+        );
         assert_eq!((j.amount, j.units), (yuan_of("2863.20"), Some((60, "天"))));
         s.training_days = Some(7);
-        let j = b4_training_living(&person(vec![s], vec![]), &f, &pol(), d(2020, 9, 1));
+        let j = b4_training_living(
+            &person(vec![s], vec![]),
+            &f,
+            &pol(),
+            d(2020, 9, 1),
+            Words::Worded,
+        );
         assert_eq!(j.amount, yuan_of("334.04"));
     }
 
@@ -719,10 +862,23 @@ mod tests {
         let mut s = spell(d(2020, 1, 1));
         s.work_training_days = Some(29);
         assert!(
-            !b5_work_training(&person(vec![s.clone()], vec![]), &f, &pol(), d(2020, 9, 1)).eligible
+            !b5_work_training(
+                &person(vec![s.clone()], vec![]),
+                &f,
+                &pol(),
+                d(2020, 9, 1),
+                Words::Worded
+            )
+            .eligible
         );
         s.work_training_days = Some(30);
-        let j = b5_work_training(&person(vec![s], vec![]), &f, &pol(), d(2020, 9, 1));
+        let j = b5_work_training(
+            &person(vec![s], vec![]),
+            &f,
+            &pol(),
+            d(2020, 9, 1),
+            Words::Worded,
+        );
         assert_eq!((j.eligible, j.amount), (true, yuan_of("1000")));
     }
 
@@ -738,7 +894,7 @@ mod tests {
             staff_total: Some(staff),
             ..Default::default()
         };
-        b6_base(Some(&ws), &f, pol, d(2020, 12, 31))
+        b6_base(Some(&ws), &f, pol, d(2020, 12, 31), Words::Worded)
     }
 
     #[test]
