@@ -147,25 +147,18 @@ impl<'a> PaymentColumns<'a> {
 
     /// Row `i` (< `len()`).
     pub fn get(&self, i: usize) -> Payment<'a> {
+        let paid = self.get_payee_and_amount(i);
         let i = self.order.map_or(i, |o| o[i] as usize);
         let t = |k: usize| self.text[k].and_then(|a| a.get(i)).unwrap_or("");
-        let n = |k: usize| self.ints[k].and_then(|a| a.get(i));
         Payment {
             voucher: t(0),
             region: t(1),
             pool: t(2),
             item: t(3),
-            payee_type: t(4),
-            payee_name: t(5),
-            payee_id: t(6),
-            linked_id: t(7),
             export_month: t(8),
             export_id: t(9),
-            amount_fen: n(0).unwrap_or(0),
-            months_paid: n(1),
-            days_paid: n(2),
-            row: n(3).unwrap_or(0),
-            pay_date: self.pay_date.and_then(|a| a.get(i)).map(days_to_date),
+            row: self.ints[3].and_then(|a| a.get(i)).unwrap_or(0),
+            ..paid
         }
     }
 

@@ -610,6 +610,26 @@ mod tests {
         }
     }
 
+    /// A Wanzhou formula judged, with its reason worded, for a person with only these help rows.
+    fn help_judged(
+        formula: fn(&Person, &Policy, NaiveDate, Words) -> Judgement,
+        help: Vec<HelpRow>,
+        date: NaiveDate,
+    ) -> Judgement {
+        formula(&person(vec![], help), &pol(), date, Words::Worded)
+    }
+
+    /// A Jining formula judged, with its reason worded, for a person with only these spells
+    /// (the 来济就业台账 has its 就业登记 column).
+    fn spell_judged(
+        formula: fn(&Person, &Facts, &Policy, NaiveDate, Words) -> Judgement,
+        spells: Vec<Spell>,
+        date: NaiveDate,
+    ) -> Judgement {
+        let f = facts_of(vec![], true);
+        formula(&person(spells, vec![]), &f, &pol(), date, Words::Worded)
+    }
+
     #[test]
     fn a1_needs_three_full_months() {
         let p = person(vec![spell(d(2020, 1, 31))], vec![]);
@@ -634,38 +654,18 @@ mod tests {
 
     #[test]
     fn a3_needs_contract_twelve_months_and_still_employed() {
+        let judge = |r: HelpRow| help_judged(a3_local_post, vec![r], d(2020, 6, 1));
         let mut r = row("就地就近就业", "企业吸纳", d(2019, 1, 1));
         r.contract = Some(true);
         r.social_months = Some(12);
-        let j = a3_local_post(
-            &person(vec![], vec![r.clone()]),
-            &pol(),
-            d(2020, 6, 1),
-            Words::Worded,
-        );
+        let j = judge(r.clone());
         assert_eq!((j.eligible, j.amount), (true, yuan_of("6000")));
         let mut short = r.clone();
         short.social_months = Some(11);
-        assert!(
-            !a3_local_post(
-                &person(vec![], vec![short]),
-                &pol(),
-                d(2020, 6, 1),
-                Words::Worded
-            )
-            .eligible
-        );
+        assert!(!judge(short).eligible);
         let mut left = r;
         left.end = Some(d(2020, 5, 31));
-        assert!(
-            !a3_local_post(
-                &person(vec![], vec![left]),
-                &pol(),
-                d(2020, 6, 1),
-                Words::Worded
-            )
-            .eligible
-        );
+        assert!(!judge(left).eligible);
     }
 
     #[test]
@@ -688,55 +688,24 @@ mod tests {
         let mut r = row("就地就近就业", "公益性岗位", d(2020, 1, 31));
         r.end = Some(d(2020, 4, 1));
         // Months held: January, February, March, April → 4 × 990 = 3960.
-        let j = a5_public_post(
-            &person(vec![], vec![r]),
-            &pol(),
-            d(2020, 12, 31),
-            Words::Worded,
-        );
+        let j = help_judged(a5_public_post, vec![r], d(2020, 12, 31));
         assert_eq!((j.amount, j.units), (yuan_of("3960"), Some((4, "个月"))));
-        assert!(
-            !a5_public_post(
-                &person(vec![], vec![]),
-                &pol(),
-                d(2020, 12, 31),
-                Words::Worded
-            )
-            .eligible
-        );
+        assert!(!help_judged(a5_public_post, vec![], d(2020, 12, 31)).eligible);
     }
 
     #[test]
     fn a6_needs_a_training_row_and_has_no_cap() {
         let r = row("技能培训", "岗前培训", d(2020, 1, 6));
-        let j = a6_training(
-            &person(vec![], vec![r]),
-            &pol(),
-            d(2020, 2, 1),
-            Words::Worded,
-        );
+        let j = help_judged(a6_training, vec![r], d(2020, 2, 1));
         assert_eq!((j.eligible, j.amount), (true, None));
-        assert!(
-            !a6_training(
-                &person(vec![], vec![]),
-                &pol(),
-                d(2020, 2, 1),
-                Words::Worded
-            )
-            .eligible
-        );
+        assert!(!help_judged(a6_training, vec![], d(2020, 2, 1)).eligible);
     }
 
     #[test]
     fn a7_caps_days_at_the_training_days() {
         let mut r = row("技能培训", "岗前培训", d(2020, 1, 6));
         r.training_days = Some(20);
-        let j = a7_training_living(
-            &person(vec![], vec![r]),
-            &pol(),
-            d(2020, 2, 1),
-            Words::Worded,
-        );
+        let j = help_judged(a7_training_living, vec![r], d(2020, 2, 1));
         assert_eq!((j.eligible, j.units), (true, Some((20, "天"))));
         assert_eq!(pol().n.training_living_daily_floor, Decimal::from(50));
     }
@@ -761,13 +730,10 @@ mod tests {
 
     #[test]
     fn b1_months_up_to_social_insurance_months() {
-        let f = facts_of(vec![], true);
-        let j = b1_social_insurance(
-            &person(vec![spell(d(2020, 1, 1))], vec![]),
-            &f,
-            &pol(),
+        let j = spell_judged(
+            b1_social_insurance,
+            vec![spell(d(2020, 1, 1))],
             d(2020, 8, 1),
-            Words::Worded,
         );
         assert_eq!(
             (j.eligible, j.units, j.amount),
@@ -777,108 +743,47 @@ mod tests {
 
     #[test]
     fn b2_is_990_per_full_month() {
-        let f = facts_of(vec![], true);
         // 01-01 .. 08-15: 7 full months → 7 × 990 = 6930.
-        let j = b2_post(
-            &person(vec![spell(d(2020, 1, 1))], vec![]),
-            &f,
-            &pol(),
-            d(2020, 8, 15),
-            Words::Worded,
-        );
+        let j = spell_judged(b2_post, vec![spell(d(2020, 1, 1))], d(2020, 8, 15));
         assert_eq!((j.amount, j.units), (yuan_of("6930"), Some((7, "个月"))));
     }
 
     #[test]
     fn b3_caps_by_level_within_twelve_months_with_certificate() {
-        let f = facts_of(vec![], true);
         let mut s = spell(d(2020, 1, 1));
         s.level = Some("中级".into());
         s.training_start = Some(d(2021, 1, 1));
         s.certificate = Some(true);
-        let j = b3_vocational_training(
-            &person(vec![s.clone()], vec![]),
-            &f,
-            &pol(),
-            d(2021, 3, 1),
-            Words::Worded,
-        );
+        let j = spell_judged(b3_vocational_training, vec![s.clone()], d(2021, 3, 1));
         assert_eq!((j.eligible, j.amount), (true, yuan_of("1500")));
         let mut late = s.clone();
         late.training_start = Some(d(2021, 1, 2));
-        assert!(
-            !b3_vocational_training(
-                &person(vec![late], vec![]),
-                &f,
-                &pol(),
-                d(2021, 3, 1),
-                Words::Worded
-            )
-            .eligible
-        );
+        assert!(!spell_judged(b3_vocational_training, vec![late], d(2021, 3, 1)).eligible);
         let mut no_cert = s;
         no_cert.certificate = Some(false);
-        assert!(
-            !b3_vocational_training(
-                &person(vec![no_cert], vec![]),
-                &f,
-                &pol(),
-                d(2021, 3, 1),
-                Words::Worded
-            )
-            .eligible
-        );
+        assert!(!spell_judged(b3_vocational_training, vec![no_cert], d(2021, 3, 1)).eligible);
     }
 
     #[test]
     fn b4_is_60_percent_of_minimum_wage_per_day_up_to_60_days() {
-        let f = facts_of(vec![], true);
         let mut s = spell(d(2020, 1, 1));
         s.training_start = Some(d(2020, 2, 1));
         s.training_days = Some(61);
         // 1730 × 0.6 ÷ 21.75 = 47.7241… → 47.72 a day; 61 days capped at 60 → 2863.20.
-        let j = b4_training_living(
-            &person(vec![s.clone()], vec![]),
-            &f,
-            &pol(),
-            d(2020, 9, 1),
-            Words::Worded,
-        );
+        let j = spell_judged(b4_training_living, vec![s.clone()], d(2020, 9, 1));
         assert_eq!((j.amount, j.units), (yuan_of("2863.20"), Some((60, "天"))));
         s.training_days = Some(7);
-        let j = b4_training_living(
-            &person(vec![s], vec![]),
-            &f,
-            &pol(),
-            d(2020, 9, 1),
-            Words::Worded,
-        );
+        let j = spell_judged(b4_training_living, vec![s], d(2020, 9, 1));
         assert_eq!(j.amount, yuan_of("334.04"));
     }
 
     #[test]
     fn b5_needs_thirty_days_of_work_training() {
-        let f = facts_of(vec![], true);
         let mut s = spell(d(2020, 1, 1));
         s.work_training_days = Some(29);
-        assert!(
-            !b5_work_training(
-                &person(vec![s.clone()], vec![]),
-                &f,
-                &pol(),
-                d(2020, 9, 1),
-                Words::Worded
-            )
-            .eligible
-        );
+        assert!(!spell_judged(b5_work_training, vec![s.clone()], d(2020, 9, 1)).eligible);
         s.work_training_days = Some(30);
-        let j = b5_work_training(
-            &person(vec![s], vec![]),
-            &f,
-            &pol(),
-            d(2020, 9, 1),
-            Words::Worded,
-        );
+        let j = spell_judged(b5_work_training, vec![s], d(2020, 9, 1));
         assert_eq!((j.eligible, j.amount), (true, yuan_of("1000")));
     }
 
@@ -917,5 +822,25 @@ mod tests {
             (true, yuan_of("600000")),
             "20%: 200 × 3000"
         );
+    }
+
+    #[test]
+    fn unworded_leaves_only_an_eligible_reason_empty() {
+        let p = person(vec![spell(d(2020, 1, 1))], vec![]);
+        let (yes, no) = (d(2020, 5, 31), d(2020, 3, 30));
+        let worded = a2_cross_province(&p, &pol(), yes, Words::Worded);
+        let unworded = a2_cross_province(&p, &pol(), yes, Words::Unworded);
+        assert!(worded.why.contains("5000"), "{}", worded.why);
+        assert_eq!(unworded.why, "");
+        assert_eq!(
+            (worded.eligible, worded.amount, worded.units),
+            (unworded.eligible, unworded.amount, unworded.units)
+        );
+        // Not eligible: the reason is a finding's, worded either way.
+        let worded = a2_cross_province(&p, &pol(), no, Words::Worded);
+        let unworded = a2_cross_province(&p, &pol(), no, Words::Unworded);
+        assert!(!unworded.eligible);
+        assert!(!unworded.why.is_empty());
+        assert_eq!(worded.why, unworded.why);
     }
 }
