@@ -15,17 +15,15 @@
 //! - [`rules`]: the policy's clauses as formulas over the model, with [`policy`]'s parameters;
 //! - [`run`]: the one computation of a month every command and page shares, and what the
 //!   reports and a person's story need on top of it;
-//! - [`render`]: the reports and their charts, the follow-up workbook, the ingest text — laid
-//!   out from what `run` computed, without reading the warehouse;
+//! - [`render`]: the reports (their context typed section by section) and their charts, the
+//!   follow-up workbook, the ingest text — laid out from what `run` computed, without reading
+//!   the warehouse;
 //! - [`cli`] (one file per command) and [`serve`] (the web application) on top, neither
 //!   depending on the other;
 //! - [`gen`]: the generator of realistic exports for the samples, tests and benchmarks.
 //!
 //! Shared vocabulary: [`dates`] (months and calendar arithmetic), [`money`] (exact yuan),
 //! [`ids`] (身份证号, credit codes, masking), and [`Error`], the one error type.
-
-// The report context is one large `json!` literal.
-#![recursion_limit = "256"]
 
 pub mod cli;
 pub mod dates;
