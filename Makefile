@@ -2,7 +2,8 @@
 # Builds reuse CARGO_TARGET_DIR when set (CI points it outside the clone).
 
 CARGO ?= cargo
-LUYU = $(CARGO) run --quiet --
+# The dev binary `build` made, run directly: `cargo run` would check the build again per call.
+LUYU = $(or $(CARGO_TARGET_DIR),target)/debug/luyu
 DEMO_WH = out/demo/warehouse
 
 .PHONY: demo test lint build clean samples bench-ingest bench bench-serve crash fuzz office-fixtures
