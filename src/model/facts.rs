@@ -260,6 +260,11 @@ fn each_shard(
     });
 }
 
+/// How many shards the persons are gathered and indexed in: one per core, at most 8.
+fn shard_count() -> usize {
+    rayon::current_num_threads().clamp(1, 8)
+}
+
 /// The shard of an ID among `n`: from its last two bytes (the sequence and check digits of a
 /// 身份证号), which spread evenly.
 fn shard_of(id: &str, n: usize) -> usize {
@@ -283,7 +288,7 @@ impl Facts {
         // IDs are unique, so the unstable sort is the one order.
         persons.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
         persons.par_iter_mut().for_each(|(_, p)| p.names.sort());
-        let n = rayon::current_num_threads().clamp(1, 8);
+        let n = shard_count();
         let index = (0..n)
             .into_par_iter()
             .map(|k| {
@@ -335,7 +340,7 @@ impl Facts {
         let r = &registry;
         // The persons in shards by ID, gathered on every core at once: each shard reads every
         // row, keeps its own IDs' rows in row order, and the shards are sorted into one list.
-        let n = rayon::current_num_threads().clamp(1, 8);
+        let n = shard_count();
         let mut shards: Vec<Persons> = (0..n)
             .map(|_| Persons::with_capacity(r.height() / n + 1))
             .collect();

@@ -145,10 +145,15 @@ impl<'a> PaymentColumns<'a> {
         self.len() == 0
     }
 
+    /// The frame's row of row `i` (< `len()`).
+    fn at(&self, i: usize) -> usize {
+        self.order.map_or(i, |o| o[i] as usize)
+    }
+
     /// Row `i` (< `len()`).
     pub fn get(&self, i: usize) -> Payment<'a> {
         let paid = self.get_payee_and_amount(i);
-        let i = self.order.map_or(i, |o| o[i] as usize);
+        let i = self.at(i);
         let t = |k: usize| self.text[k].and_then(|a| a.get(i)).unwrap_or("");
         Payment {
             voucher: t(0),
@@ -167,7 +172,7 @@ impl<'a> PaymentColumns<'a> {
     /// left empty: the judging loop reads a million rows, at random places in ten columns,
     /// and these six are needed only where a finding is made ([`Self::voucher`]).
     pub fn get_payee_and_amount(&self, i: usize) -> Payment<'a> {
-        let i = self.order.map_or(i, |o| o[i] as usize);
+        let i = self.at(i);
         let t = |k: usize| self.text[k].and_then(|a| a.get(i)).unwrap_or("");
         let n = |k: usize| self.ints[k].and_then(|a| a.get(i));
         Payment {
@@ -185,13 +190,13 @@ impl<'a> PaymentColumns<'a> {
 
     /// Row `i`'s 凭证号 (< `len()`).
     pub fn voucher(&self, i: usize) -> &'a str {
-        let i = self.order.map_or(i, |o| o[i] as usize);
+        let i = self.at(i);
         self.text[0].and_then(|a| a.get(i)).unwrap_or("")
     }
 
     /// Row `i`'s amount in fen (< `len()`).
     pub fn amount_fen(&self, i: usize) -> i64 {
-        let i = self.order.map_or(i, |o| o[i] as usize);
+        let i = self.at(i);
         self.ints[0].and_then(|a| a.get(i)).unwrap_or(0)
     }
 

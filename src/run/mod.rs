@@ -106,27 +106,21 @@ pub fn findings(
     let (mut model, plan_year) = load(wh, policy, as_of, plan_year)?;
     clock.lap("model");
     let full = targets_of == Some(plan_year);
-    let (targets, paid) = beside_payments(&mut model, |m| {
-        if full {
-            targets::compute(m, policy, plan_year).map(|p| (p.transferred_ids.clone(), Some(p)))
-        } else {
-            targets::transferred_ids(m, policy, plan_year).map(|t| (t, None))
-        }
+    // The full targets, or the transferred persons alone (all the audit needs of them).
+    let (targets, paid) = beside_payments(&mut model, |m| match full {
+        true => targets::compute(m, policy, plan_year).map(|p| (Some(p), BTreeSet::new())),
+        false => targets::transferred_ids(m, policy, plan_year).map(|t| (None, t)),
     });
-    let ((transferred, progress), paid) = (targets?, paid?);
+    let ((progress, transferred_only), paid) = (targets?, paid?);
+    let transferred = progress
+        .as_ref()
+        .map_or(&transferred_only, |p| &p.transferred_ids);
     clock.lap(if full {
         "targets and payments"
     } else {
         "transferred and payments"
     });
-    let (facts, mut audit) = judge(
-        &mut model,
-        paid,
-        policy,
-        plan_year,
-        &transferred,
-        &mut clock,
-    )?;
+    let (facts, mut audit) = judge(&mut model, paid, policy, plan_year, transferred, &mut clock)?;
     let findings = std::mem::take(&mut audit.findings);
     // Freed here, before the caller's next month: the 整改台账 computes two months at a time,
     // and a month's rows left to free on a third thread would make three at once.
@@ -228,19 +222,14 @@ impl Phases {
     }
 }
 
-/// User + system CPU seconds of this process so far, from /proc/self/stat (Linux; 0 where it
-/// cannot be read). The fields after the command name, which is in parentheses and may hold
-/// spaces, start at the state: utime and stime are the 12th and 13th of them, in clock ticks
-/// (100 a second on Linux).
+/// User + system CPU seconds of this process so far, all threads (`getrusage`; 0 where it
+/// fails).
 fn cpu_seconds() -> f64 {
-    std::fs::read_to_string("/proc/self/stat")
-        .ok()
-        .and_then(|s| {
-            let rest = &s[s.rfind(')')? + 1..];
-            let mut f = rest.split_whitespace().skip(11);
-            let user: u64 = f.next()?.parse().ok()?;
-            let system: u64 = f.next()?.parse().ok()?;
-            Some((user + system) as f64 / 100.0)
-        })
-        .unwrap_or(0.0)
+    // SAFETY: getrusage only writes the struct it is given, which lives for the call.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } != 0 {
+        return 0.0;
+    }
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    secs(usage.ru_utime) + secs(usage.ru_stime)
 }

@@ -137,27 +137,11 @@ pub fn prepare_all(
             (None, None)
         };
         clock.lap("follow-up");
-        // Else last month's counts as its own report kept them, else its targets alone (not
-        // the audit), computed and kept.
         let prev = match previous {
+            Some(m) => Some(previous_actuals(
+                &wh, &params, m, plan_year, prev, &r.policy,
+            )?),
             None => None,
-            Some(m) => Some(match prev {
-                Some(p) => {
-                    let a = p.actuals();
-                    keep_actuals(&wh, &params, m, plan_year, &a);
-                    a
-                }
-                None => match kept_actuals(&wh, &params, m, plan_year) {
-                    Some(a) => a,
-                    None => {
-                        let model = crate::model::Model::load_ledgers(&wh, m)?;
-                        let a =
-                            crate::rules::targets::compute(&model, &r.policy, plan_year)?.actuals();
-                        keep_actuals(&wh, &params, m, plan_year, &a);
-                        a
-                    }
-                },
-            }),
         };
         clock.lap("previous month");
         // Missing exports, rejected rows and (for the supervision review) the ledger edits,
@@ -221,6 +205,33 @@ fn keep_actuals(
     if let Some(c) = crate::rules::followup::month_cache(wh, params, month) {
         let _ = c.put_named(&actuals_name(plan_year), actuals);
     }
+}
+
+/// Last month's counts, for "change since last month": from its targets when the 整改台账
+/// computed them, else as its own report kept them, else from its targets alone (the ledgers,
+/// not the audit). Counts that were computed here are kept for the next report.
+fn previous_actuals(
+    wh: &crate::store::warehouse::Warehouse,
+    params: &crate::rules::followup::Params,
+    month: Month,
+    plan_year: i32,
+    computed: Option<crate::rules::targets::Progress>,
+    policy: &crate::policy::Policy,
+) -> Result<crate::rules::targets::Actuals> {
+    if computed.is_none() {
+        if let Some(kept) = kept_actuals(wh, params, month, plan_year) {
+            return Ok(kept);
+        }
+    }
+    let actuals = match computed {
+        Some(p) => p.actuals(),
+        None => {
+            let model = crate::model::Model::load_ledgers(wh, month)?;
+            crate::rules::targets::compute(&model, policy, plan_year)?.actuals()
+        }
+    };
+    keep_actuals(wh, params, month, plan_year, &actuals);
+    Ok(actuals)
 }
 
 /// A month's counts kept by [`keep_actuals`] from the same inputs, if any.
