@@ -210,6 +210,22 @@ pub fn transferred_ids(
 /// What a breakdown shows where the files leave a township, county or mode blank.
 const UNFILLED: &str = "（未填）";
 
+/// For each of `ends` (ascending), how many of `dates` are on or before it.
+fn cumulative(dates: impl Iterator<Item = NaiveDate>, ends: &[NaiveDate]) -> Vec<i64> {
+    let mut counts = vec![0i64; ends.len()];
+    for d in dates {
+        if let Some(c) = counts.get_mut(ends.partition_point(|end| *end < d)) {
+            *c += 1;
+        }
+    }
+    let mut total = 0;
+    for c in &mut counts {
+        total += *c;
+        *c = total;
+    }
+    counts
+}
+
 /// A helped person in [`compute`]: which indicators count them, their township, and the first
 /// date any of them does.
 struct Helped<'a> {
@@ -371,27 +387,44 @@ pub fn compute(model: &Model, policy: &Policy, plan_year: i32) -> Result<Progres
             h.first = Some(h.first.map_or(*d, |f| f.min(*d)));
         }
     }
-    let by = |m: &[(&str, NaiveDate)], end: NaiveDate| {
-        m.iter().filter(|(_, d)| *d <= end).count() as i64
-    };
-    for m in 1..=months_elapsed.min(12) as u32 {
-        let Some(month) = Month::new(plan_year, m) else {
-            continue;
-        };
-        let end = month.last_day().min(model.date);
+    // The months' last days (the as-of date for the as-of month): each date counts from the
+    // first month whose end is on or after it, so one pass per set gives every month's total.
+    let months_shown: Vec<Month> = (1..=months_elapsed.min(12) as u32)
+        .filter_map(|m| Month::new(plan_year, m))
+        .collect();
+    let ends: Vec<NaiveDate> = months_shown
+        .iter()
+        .map(|m| m.last_day().min(model.date))
+        .collect();
+    let helped_by = cumulative(helped.values().filter_map(|h| h.first), &ends);
+    let [t_by, l_by, r_by] = [&t, &l, &r].map(|set| cumulative(set.iter().map(|x| x.1), &ends));
+    for (k, month) in months_shown.iter().enumerate() {
         progress.series.push(SeriesPoint {
             month: month.to_string(),
-            helped: helped
-                .values()
-                .filter(|h| h.first.is_some_and(|d| d <= end))
-                .count() as i64,
-            transferred: by(&t, end),
-            local: by(&l, end),
-            trained: by(&r, end),
-            expected_helped: expected(plan.helped, i64::from(m), months),
+            helped: helped_by[k],
+            transferred: t_by[k],
+            local: l_by[k],
+            trained: r_by[k],
+            expected_helped: expected(plan.helped, i64::from(month.month), months),
         });
     }
     // `helped` borrows the ID sets that move out with the progress.
     drop(helped);
     Ok(progress)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cumulative_counts_each_date_from_the_first_month_that_ends_on_or_after_it() {
+        let d = |m, day| NaiveDate::from_ymd_opt(2020, m, day).unwrap_or_default();
+        // January, February, and March cut at the as-of date (the 15th).
+        let ends = [d(1, 31), d(2, 29), d(3, 15)];
+        let dates = [d(1, 1), d(1, 31), d(2, 1), d(3, 15), d(3, 16), d(12, 1)];
+        assert_eq!(cumulative(dates.into_iter(), &ends), vec![2, 3, 4]);
+        assert_eq!(cumulative(std::iter::empty(), &ends), vec![0, 0, 0]);
+        assert!(cumulative(dates.into_iter(), &[]).is_empty());
+    }
 }
