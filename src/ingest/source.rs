@@ -173,10 +173,35 @@ fn utf16(bytes: &[u8]) -> Option<Encoding> {
 /// [`read_workbook`], with a panic inside the workbook library turned into the file's error:
 /// a damaged cell address in an xlsx overflows calamine's column arithmetic (found by the
 /// damaged-xlsx property test), and one bad file must not stop a batch.
+/// The panic is the file's error, not a program fault: it is not printed (the clerk would see
+/// an English message and a backtrace above the sentence that says what to do).
 fn read_workbook_guarded(bytes: &[u8]) -> Result<(Format, Vec<Sheet<'static>>), String> {
-    std::panic::catch_unwind(|| read_workbook(bytes)).unwrap_or_else(|_| {
+    quiet_guarded_panics();
+    GUARDED.with(|g| g.set(true));
+    let read = std::panic::catch_unwind(|| read_workbook(bytes));
+    GUARDED.with(|g| g.set(false));
+    read.unwrap_or_else(|_| {
         Err("工作簿已损坏，其中的单元格地址无法解析，无法读取；请在 Excel 或 WPS 中打开后另存为新文件，或重新导出".into())
     })
+}
+
+thread_local! {
+    /// Whether this thread is inside [`read_workbook_guarded`].
+    static GUARDED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Installs, once, a panic hook that stays silent for panics inside
+/// [`read_workbook_guarded`] and hands every other panic to the hook there was before.
+fn quiet_guarded_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let before = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !GUARDED.with(std::cell::Cell::get) {
+                before(info);
+            }
+        }));
+    });
 }
 
 fn read_workbook(bytes: &[u8]) -> Result<(Format, Vec<Sheet<'static>>), String> {
@@ -194,9 +219,12 @@ fn read_workbook(bytes: &[u8]) -> Result<(Format, Vec<Sheet<'static>>), String> 
         .collect();
     let mut sheets = Vec::new();
     for (name, hidden) in sheets_meta {
-        let range = book
-            .worksheet_range(&name)
-            .map_err(|e| format!("工作表“{name}”无法读取（{e}）"))?;
+        let range = match &mut book {
+            Sheets::Xlsx(x) => xlsx_range(x, &name)?,
+            _ => book
+                .worksheet_range(&name)
+                .map_err(|e| format!("工作表“{name}”无法读取（{e}）"))?,
+        };
         let (first_row, first_col) = range.start().unwrap_or((0, 0));
         let rows = range
             .rows()
@@ -217,6 +245,78 @@ fn read_workbook(bytes: &[u8]) -> Result<(Format, Vec<Sheet<'static>>), String> 
         });
     }
     Ok((format, sheets))
+}
+
+/// The most cells a sheet's box (from its first to its last filled row and column) may hold:
+/// calamine lays the box out in full, so one cell far from the table (a stray note at column
+/// ZZ of row 1,000,000, or a damaged cell address) would ask for gigabytes. A million-row
+/// ledger of 15 columns is 15 million.
+const MAX_BOX_CELLS: u64 = 60_000_000;
+
+/// An xlsx sheet's cells as calamine's `worksheet_range` lays them out (the box of its cells
+/// from the first non-empty one on), but read one cell at a time first: a cell address beyond
+/// Excel's last row or column, or a box too large to lay out, is the file's error instead of
+/// an allocation that takes the machine's memory. (In a release build calamine's column
+/// arithmetic wraps on a damaged address instead of panicking, and gave such a box.)
+fn xlsx_range(
+    book: &mut calamine::Xlsx<Cursor<&[u8]>>,
+    name: &str,
+) -> Result<calamine::Range<Data>, String> {
+    use calamine::{Cell, DataRef};
+    // Excel's last row and column (XFD1048576).
+    const MAX_ROWS: u32 = 1_048_576;
+    const MAX_COLUMNS: u32 = 16_384;
+    let unreadable = |e: calamine::XlsxError| format!("工作表“{name}”无法读取（{e}）");
+    let mut reader = match book.worksheet_cells_reader(name) {
+        Ok(reader) => reader,
+        // A chart sheet or a macro sheet: no cells, as `worksheet_range` gives it.
+        Err(calamine::XlsxError::NotAWorksheet(_)) => return Ok(calamine::Range::default()),
+        Err(e) => return Err(unreadable(e)),
+    };
+    let mut cells: Vec<Cell<Data>> = Vec::new();
+    let (mut top, mut bottom, mut left, mut right) = (u32::MAX, 0, u32::MAX, 0);
+    while let Some(cell) = reader.next_cell().map_err(unreadable)? {
+        if cells.is_empty() && matches!(cell.get_value(), DataRef::Empty) {
+            continue;
+        }
+        let (row, col) = cell.get_position();
+        if row >= MAX_ROWS || col >= MAX_COLUMNS {
+            return Err(format!(
+                "工作簿已损坏：工作表“{name}”中有单元格地址超出 Excel 的范围（第 {} 行、第 {} 列），无法读取；请在 Excel 或 WPS 中打开后另存为新文件，或重新导出",
+                u64::from(row) + 1,
+                u64::from(col) + 1
+            ));
+        }
+        (top, bottom) = (top.min(row), bottom.max(row));
+        (left, right) = (left.min(col), right.max(col));
+        cells.push(Cell::new((row, col), Data::from(cell.get_value().clone())));
+    }
+    let area = (u64::from(bottom - top.min(bottom)) + 1) * (u64::from(right - left.min(right)) + 1);
+    if !cells.is_empty() && area > MAX_BOX_CELLS {
+        return Err(format!(
+            "工作表“{name}”的内容从 {} 铺到 {}（{area} 个单元格），远超一张报表：多半是表格外很远处有个别单元格填了内容（或文件已损坏）。请删除表格以外的内容后另存，或重新导出",
+            excel_cell(top, left),
+            excel_cell(bottom, right)
+        ));
+    }
+    Ok(calamine::Range::from_sparse(cells))
+}
+
+/// A 0-based (row, column) as Excel names the cell: (0, 0) is A1, (4, 27) is AB5.
+fn excel_cell(row: u32, col: u32) -> String {
+    let mut letters = Vec::new();
+    let mut c = u64::from(col) + 1;
+    while c > 0 {
+        let d = ((c - 1) % 26) as u8;
+        letters.push(char::from(b'A' + d));
+        c = (c - 1) / 26;
+    }
+    letters.reverse();
+    format!(
+        "{}{}",
+        letters.into_iter().collect::<String>(),
+        u64::from(row) + 1
+    )
 }
 
 /// The merged ranges near the top of a sheet. xlsx and xls record them; calamine does not
@@ -520,6 +620,15 @@ mod tests {
         );
         // A quote inside a plain cell is a character, not the start of a quoted cell.
         assert_eq!(numbers("a,b\n1,x\"y\n3,4\n"), [1, 2, 3]);
+    }
+
+    #[test]
+    fn cells_are_named_as_excel_names_them() {
+        let names: Vec<String> = [(0, 0), (4, 27), (0, 701), (1_048_575, 16_383)]
+            .into_iter()
+            .map(|(r, c)| excel_cell(r, c))
+            .collect();
+        assert_eq!(names, ["A1", "AB5", "ZZ1", "XFD1048576"]);
     }
 
     #[test]
