@@ -60,17 +60,29 @@ impl Model {
         }
     }
 
+    /// Every column of every table: what `luyu query` gives SQL.
     pub fn load(wh: &Warehouse, as_of: Month) -> Result<Model, Error> {
-        Model::load_with(wh, as_of, true)
+        Model::load_with(wh, as_of, true, Skip::default())
+    }
+
+    /// The model without the ledger columns no rule reads (see [`Skip::RULES`]): what the
+    /// figures and findings are computed from.
+    pub fn load_for_rules(wh: &Warehouse, as_of: Month) -> Result<Model, Error> {
+        Model::load_with(wh, as_of, true, Skip::RULES)
     }
 
     /// The ledgers only, with no payment rows: what the targets need (the report's previous
     /// month), without reading every payment again.
     pub fn load_ledgers(wh: &Warehouse, as_of: Month) -> Result<Model, Error> {
-        Model::load_with(wh, as_of, false)
+        Model::load_with(wh, as_of, false, Skip::RULES)
     }
 
-    fn load_with(wh: &Warehouse, as_of: Month, with_payments: bool) -> Result<Model, Error> {
+    fn load_with(
+        wh: &Warehouse,
+        as_of: Month,
+        with_payments: bool,
+        skip: Skip,
+    ) -> Result<Model, Error> {
         let manifest = wh.manifest()?;
         // The monthly exports; returned follow-up lists are read by `followup`.
         let exports: Vec<ExportRecord> = Warehouse::current(&manifest, as_of)
@@ -80,8 +92,8 @@ impl Model {
             .collect();
         let date = as_of.last_day();
         let snap = |t: Table| Warehouse::snapshots(&manifest, t, as_of);
-        let registry = wh.read(Table::Registry, &snap(Table::Registry))?;
-        let help = wh.read(Table::Help, &snap(Table::Help))?;
+        let registry = wh.read_without(Table::Registry, &snap(Table::Registry), skip.registry)?;
+        let help = wh.read_without(Table::Help, &snap(Table::Help), skip.help)?;
         let jining_exports = snap(Table::Jining);
         let jining_has_registration = !jining_exports.is_empty()
             && jining_exports.iter().all(|e| {
@@ -137,6 +149,23 @@ impl Model {
         ctx.register("payments", self.payments.clone().lazy());
         ctx
     }
+}
+
+/// Ledger columns left unread.
+#[derive(Clone, Copy, Default)]
+struct Skip {
+    registry: &'static [&'static str],
+    help: &'static [&'static str],
+}
+
+impl Skip {
+    /// What no target, fact or check reads (the queries, `facts`, `audit::ledger_codes`):
+    /// at a million persons these are about a tenth of the model's memory. The ledger edits
+    /// of the supervision review read whole snapshots themselves (`rules::quality`).
+    const RULES: Skip = Skip {
+        registry: &["month", "gender", "village", "work_ability", "phone", "row"],
+        help: &["month", "training_level", "certificate", "row"],
+    };
 }
 
 /// Adds `spell_end`, `full_months` and `training_end` to the Jining ledger.

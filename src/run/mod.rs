@@ -143,7 +143,7 @@ fn load(
         )
         .into());
     }
-    let model = Model::load(wh, as_of)?;
+    let model = Model::load_for_rules(wh, as_of)?;
     let plan_year = plan_year.unwrap_or_else(|| {
         policy
             .plans

@@ -416,13 +416,33 @@ impl Warehouse {
     /// Reads the accepted rows of the given exports into one frame, with an `export_id`
     /// column; an empty list gives the table's empty frame.
     pub fn read(&self, table: Table, exports: &[&ExportRecord]) -> Result<DataFrame, Error> {
+        self.read_without(table, exports, &[])
+    }
+
+    /// [`Self::read`] without the columns named in `skip` (never decoded, so never in memory).
+    pub fn read_without(
+        &self,
+        table: Table,
+        exports: &[&ExportRecord],
+        skip: &[&str],
+    ) -> Result<DataFrame, Error> {
         let mut frames = Vec::new();
         for e in exports {
             let path = self.path(&e.data);
+            let parquet = |err: PolarsError| Error::Parquet(format!("{}：{err}", path.display()));
             let file = fs::File::open(&path).map_err(io(&path, "无法读取数据文件"))?;
-            let mut df = ParquetReader::new(file)
-                .finish()
-                .map_err(|err| Error::Parquet(format!("{}：{err}", path.display())))?;
+            let mut reader = ParquetReader::new(file);
+            if !skip.is_empty() {
+                let keep: Vec<String> = reader
+                    .schema()
+                    .map_err(parquet)?
+                    .iter_names()
+                    .filter(|n| !skip.contains(&n.as_str()))
+                    .map(|n| n.to_string())
+                    .collect();
+                reader = reader.with_columns(Some(keep));
+            }
+            let mut df = reader.finish().map_err(parquet)?;
             let n = df.height();
             // One value per file: a scalar column, not a string per row.
             let text = |name: &str, v: &str| {
@@ -442,8 +462,9 @@ impl Warehouse {
         }
         match frames.len() {
             0 => {
-                let mut df =
-                    frame(&empty_export(table)).map_err(|e| Error::Parquet(e.to_string()))?;
+                let mut df = frame(&empty_export(table))
+                    .map_err(|e| Error::Parquet(e.to_string()))?
+                    .drop_many(skip.iter().copied());
                 df.with_column(Column::new("export_id".into(), Vec::<String>::new()))
                     .map_err(|err| Error::Parquet(err.to_string()))?;
                 if table == Table::Payments {
