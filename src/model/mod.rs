@@ -108,7 +108,7 @@ impl Model {
             .filter(|e| with_payments && e.table == Table::Payments)
             .collect();
         // `export_month` is added per file by `read`.
-        let payments = wh.read(Table::Payments, &payment_exports)?;
+        let payments = wh.read_without(Table::Payments, &payment_exports, skip.payments)?;
         let mut snapshots = Vec::new();
         for t in [
             Table::Registry,
@@ -156,6 +156,7 @@ impl Model {
 struct Skip {
     registry: &'static [&'static str],
     help: &'static [&'static str],
+    payments: &'static [&'static str],
 }
 
 impl Skip {
@@ -165,6 +166,8 @@ impl Skip {
     const RULES: Skip = Skip {
         registry: &["month", "gender", "village", "work_ability", "phone", "row"],
         help: &["month", "training_level", "certificate", "row"],
+        // A payment's month is the export's (`export_month`), its 所属月份 cell unread.
+        payments: &["month"],
     };
 }
 
