@@ -291,13 +291,16 @@ fn xlsx_range(
         (left, right) = (left.min(col), right.max(col));
         cells.push(Cell::new((row, col), Data::from(cell.get_value().clone())));
     }
-    let area = (u64::from(bottom - top.min(bottom)) + 1) * (u64::from(right - left.min(right)) + 1);
-    if !cells.is_empty() && area > MAX_BOX_CELLS {
-        return Err(format!(
-            "工作表“{name}”的内容从 {} 铺到 {}（{area} 个单元格），远超一张报表：多半是表格外很远处有个别单元格填了内容（或文件已损坏）。请删除表格以外的内容后另存，或重新导出",
-            excel_cell(top, left),
-            excel_cell(bottom, right)
-        ));
+    // (The bounds are set once a cell is kept.)
+    if !cells.is_empty() {
+        let area = (u64::from(bottom - top) + 1) * (u64::from(right - left) + 1);
+        if area > MAX_BOX_CELLS {
+            return Err(format!(
+                "工作表“{name}”的内容从 {} 铺到 {}（{area} 个单元格），远超一张报表：多半是表格外很远处有个别单元格填了内容（或文件已损坏）。请删除表格以外的内容后另存，或重新导出",
+                excel_cell(top, left),
+                excel_cell(bottom, right)
+            ));
+        }
     }
     Ok(calamine::Range::from_sparse(cells))
 }
