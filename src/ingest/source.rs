@@ -291,7 +291,7 @@ fn xlsx_range(
         (left, right) = (left.min(col), right.max(col));
         cells.push(Cell::new((row, col), Data::from(cell.get_value().clone())));
     }
-    // (The bounds are set once a cell is kept.)
+    // With no cell kept the bounds are still their starting values (top above bottom).
     if !cells.is_empty() {
         let area = (u64::from(bottom - top) + 1) * (u64::from(right - left) + 1);
         if area > MAX_BOX_CELLS {
