@@ -27,7 +27,7 @@ impl Raw<'_> {
     pub fn is_empty(&self) -> bool {
         match self {
             Raw::Empty => true,
-            Raw::Text(s) => s.trim().is_empty(),
+            Raw::Text(s) => blank(s),
             _ => false,
         }
     }
@@ -73,17 +73,46 @@ pub fn halfwidth(s: &str) -> Cow<'_, str> {
         .into()
 }
 
+/// Whether `s` has a full-width form (U+FF01–U+FF5E) or the ideographic space (U+3000),
+/// found by their UTF-8 bytes: `EF BC 81`–`EF BD 9E` and `E3 80 80`. `EF` and `E3` only ever
+/// start a character, and Chinese text (`E4`–`E9`) rarely has either, so the search skips
+/// through most cells at memchr's speed instead of decoding every character.
 fn needs_halfwidth(s: &str) -> bool {
-    !s.is_ascii()
-        && s.chars()
-            .any(|c| matches!(c, '\u{FF01}'..='\u{FF5E}' | '\u{3000}'))
+    let b = s.as_bytes();
+    memchr::memchr2_iter(0xEF, 0xE3, b).any(|i| {
+        matches!(
+            (b[i], b.get(i + 1), b.get(i + 2)),
+            (0xE3, Some(0x80), Some(0x80))
+                | (0xEF, Some(0xBC), Some(0x81..=0xBF))
+                | (0xEF, Some(0xBD), Some(0x80..=0x9E))
+        )
+    })
+}
+
+/// Whether a text is empty or only whitespace; most cells start with a printable ASCII
+/// character, which settles it without decoding.
+pub fn blank(s: &str) -> bool {
+    match s.as_bytes().first() {
+        None => true,
+        Some(b) if b.is_ascii_graphic() => false,
+        Some(_) => s.trim_start().is_empty(),
+    }
+}
+
+/// `s.trim()`, without decoding the ends when they are printable ASCII (most cells).
+fn trim(s: &str) -> &str {
+    match s.as_bytes() {
+        [first, .., last] if first.is_ascii_graphic() && last.is_ascii_graphic() => s,
+        [only] if only.is_ascii_graphic() => s,
+        _ => s.trim(),
+    }
 }
 
 /// A text cell without what only told Excel to keep it as text: surrounding spaces and tabs,
 /// a leading apostrophe (`'500101…`), or the `="500101…"` wrapper web systems write so that
 /// Excel does not turn an ID into a number.
 pub fn unwrap_text(s: &str) -> &str {
-    let t = s.trim();
+    let t = trim(s);
     let t = match t.as_bytes().first() {
         Some(b'\'') => t[1..].trim(),
         Some(b'=') => match t.strip_prefix("=\"").and_then(|r| r.strip_suffix('"')) {
@@ -120,26 +149,24 @@ impl FromStr for Month {
     }
 }
 
-/// Digits runs of a text, e.g. `2020年3月15日` → [2020, 3, 15].
+/// Digits runs of a text, e.g. `2020年3月15日` → [2020, 3, 15]; `None` for any other
+/// character, or a run too long for an i64.
 fn number_parts(s: &str) -> Option<Vec<i64>> {
-    let mut parts = Vec::new();
-    let mut cur = String::new();
+    let mut parts = Vec::with_capacity(3);
+    // The run being read: its value so far, when it has begun.
+    let mut cur: Option<i64> = None;
     for c in s.chars() {
         if c.is_ascii_digit() {
-            cur.push(c);
+            let digit = i64::from(c as u8 - b'0');
+            cur = Some(cur.unwrap_or(0).checked_mul(10)?.checked_add(digit)?);
         } else {
-            if !cur.is_empty() {
-                parts.push(cur.parse().ok()?);
-                cur.clear();
-            }
+            parts.extend(cur.take());
             if !matches!(c, '-' | '/' | '.' | '年' | '月' | '日' | ' ') {
                 return None;
             }
         }
     }
-    if !cur.is_empty() {
-        parts.push(cur.parse().ok()?);
-    }
+    parts.extend(cur);
     Some(parts)
 }
 
@@ -610,6 +637,45 @@ mod properties {
             let _ = yes_no(&raw, true);
             let _ = id_number(&raw, NaiveDate::MAX);
             let _ = credit_code(&raw);
+        }
+
+        /// The fast paths say what the plain definitions say, on any text (full-width forms,
+        /// ideographic and other Unicode spaces, CJK and ASCII mixed).
+        #[test]
+        fn fast_paths_agree_with_the_definitions(
+            s in "[ \t\u{3000}\u{A0}\u{2003}a-z0-9年月日/.\\-\u{FF01}-\u{FF5E}\u{FF5F}\u{3001}王东]{0,12}"
+        ) {
+            prop_assert_eq!(
+                needs_halfwidth(&s),
+                s.chars().any(|c| matches!(c, '\u{FF01}'..='\u{FF5E}' | '\u{3000}'))
+            );
+            prop_assert_eq!(blank(&s), s.trim().is_empty());
+            prop_assert_eq!(trim(&s), s.trim());
+            // Digit runs, as the definition reads them (a run's text parsed as an i64).
+            let mut runs = Vec::new();
+            let mut run = String::new();
+            let mut other = false;
+            for c in s.chars() {
+                if c.is_ascii_digit() {
+                    run.push(c);
+                } else {
+                    if !run.is_empty() {
+                        runs.push(run.parse::<i64>().ok());
+                        run.clear();
+                    }
+                    other |= !matches!(c, '-' | '/' | '.' | '年' | '月' | '日' | ' ');
+                }
+            }
+            if !run.is_empty() {
+                runs.push(run.parse::<i64>().ok());
+            }
+            let expected = if other { None } else { runs.into_iter().collect::<Option<Vec<_>>>() };
+            prop_assert_eq!(number_parts(&s), expected);
+        }
+
+        #[test]
+        fn long_digit_runs_are_no_number(n in 19usize..30) {
+            prop_assert_eq!(number_parts(&"9".repeat(n)), None);
         }
 
         /// An ID with a valid check character and birth date is accepted; changing the check

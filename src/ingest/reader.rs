@@ -510,72 +510,144 @@ fn cell<'a, 'b>(positions: &[Option<usize>], cells: &'a [Raw<'b>], i: usize) -> 
     positions[i].and_then(|p| cells.get(p)).unwrap_or(&EMPTY)
 }
 
-/// The month and the default region of a sheet's rows: from the title where it names them,
-/// else from a first pass over the rows — the most common month (of equally common ones, the
-/// later) and the most common region.
-fn month_and_region(
+/// How a sheet's month and default region are found: from the title where it names them,
+/// else by the rows' votes — the most common month (of equally common ones, the later) and the
+/// most common region. `None` fields are known from the title or the table.
+struct Ballot<'h> {
+    table: Table,
+    positions: &'h [Option<usize>],
+    title_month: Option<Month>,
+    title_region: Option<Region>,
+    /// The 所属月份 column, when the title does not name the month.
+    month_col: Option<usize>,
+    /// The 所在地区/发放地区 column, when neither the table nor the title fixes the region.
+    region_col: Option<usize>,
+}
+
+/// The rows' votes so far.
+#[derive(Default)]
+struct Votes {
+    month: BTreeMap<Month, usize>,
+    region: BTreeMap<Region, usize>,
+    data_rows: usize,
+}
+
+impl<'h> Ballot<'h> {
+    fn new(header: &'h Header, title_month: Option<Month>, title_region: Option<Region>) -> Self {
+        let table = header.table;
+        let columns = table.columns();
+        let need_region = table.fixed_region().is_none() && title_region.is_none();
+        Ballot {
+            table,
+            positions: &header.positions,
+            title_month,
+            title_region,
+            month_col: columns
+                .iter()
+                .position(|c| c.kind == Kind::Month)
+                .filter(|_| title_month.is_none()),
+            region_col: columns
+                .iter()
+                .position(|c| c.kind == Kind::Region)
+                .filter(|_| need_region),
+        }
+    }
+
+    /// Whether the rows have a say (else the title and the table settle it alone).
+    fn needs_votes(&self) -> bool {
+        self.title_month.is_none() || self.region_col.is_some()
+    }
+
+    /// One data row's votes.
+    fn vote(&self, cells: &[Raw], votes: &mut Votes) {
+        votes.data_rows += 1;
+        if let Some(Ok(Some(m))) = self
+            .month_col
+            .map(|i| cells::month(cell(self.positions, cells, i)))
+        {
+            *votes.month.entry(m).or_default() += 1;
+        }
+        if let Some(r) = self
+            .region_col
+            .and_then(|i| cells::text(cell(self.positions, cells, i)))
+            .and_then(|t| Region::parse(&t))
+        {
+            *votes.region.entry(r).or_default() += 1;
+        }
+    }
+
+    /// The month and default region the votes give, or why there are none.
+    fn settle(&self, votes: &Votes) -> Result<(Month, Region), String> {
+        let voted_month = votes
+            .month
+            .iter()
+            .max_by_key(|(m, n)| (**n, **m))
+            .map(|(m, _)| *m);
+        let Some(month) = self.title_month.or(voted_month) else {
+            return Err(
+                "文件没有数据行，标题中也没有写明月份（如“2020年6月”），无法判断是哪个月的报表，已跳过"
+                    .into(),
+            );
+        };
+        let default_region = self.table.fixed_region().or(self.title_region).or_else(|| {
+            votes
+                .region
+                .iter()
+                .max_by_key(|(_, n)| **n)
+                .map(|(r, _)| *r)
+        });
+        let Some(default_region) = default_region else {
+            return Err(if votes.data_rows == 0 {
+                "文件没有数据行，标题和填报单位中也没有写明是济宁还是万州，无法归档，已跳过".into()
+            } else {
+                "没有一行的“所在地区/发放地区”写明是“济宁”或“万州”，标题中也没有，无法归档，已跳过"
+                    .into()
+            });
+        };
+        Ok((month, default_region))
+    }
+}
+
+/// Whether a row counts: data (see [`is_data`]) and, in a returned follow-up list, answered.
+fn counts(cells: &[Raw], header: &Header, reply: &[usize]) -> bool {
+    is_data(cells, header.serial_col) && answered(&header.positions, cells, reply)
+}
+
+/// The month and default region to type the rows with, and whether that is settled. When
+/// the rows must vote, they are read only as far as the first rows that give both: a guess,
+/// which the typing pass confirms by counting every row's vote as it goes (an export's rows
+/// nearly always agree, so the file is read once instead of once to vote and once to type).
+/// A file whose rows never give both has been read to its end: its votes are final.
+fn first_guess(
     sheet: &Sheet<'_>,
     header: &Header,
     reply: &[usize],
-    (title_month, _, title_region): (Option<Month>, Option<NaiveDate>, Option<Region>),
-) -> Result<(Month, Region), String> {
-    let table = header.table;
-    let columns = table.columns();
-    let (positions, serial_col) = (&header.positions, header.serial_col);
-    let month_col = columns.iter().position(|c| c.kind == Kind::Month);
-    let region_col = columns.iter().position(|c| c.kind == Kind::Region);
-    let mut month_votes: BTreeMap<Month, usize> = BTreeMap::new();
-    let mut region_votes: BTreeMap<Region, usize> = BTreeMap::new();
-    let mut data_rows = 0usize;
-    let need_region = table.fixed_region().is_none() && title_region.is_none();
-    if title_month.is_none() || need_region {
-        sheet.for_each_row(header.index + 1, |_, cells| {
-            if !is_data(cells, serial_col) || !answered(positions, cells, reply) {
-                return Ok(());
-            }
-            data_rows += 1;
-            if title_month.is_none() {
-                if let Some(Ok(Some(m))) =
-                    month_col.map(|i| cells::month(cell(positions, cells, i)))
-                {
-                    *month_votes.entry(m).or_default() += 1;
-                }
-            }
-            if let Some(r) = region_col
-                .filter(|_| need_region)
-                .and_then(|i| cells::text(cell(positions, cells, i)))
-                .and_then(|t| Region::parse(&t))
-            {
-                *region_votes.entry(r).or_default() += 1;
-            }
-            Ok(())
-        })?;
+    ballot: &Ballot<'_>,
+) -> Result<((Month, Region), bool), String> {
+    if !ballot.needs_votes() {
+        return Ok((ballot.settle(&Votes::default())?, true));
     }
-    let voted_month = month_votes
-        .iter()
-        .max_by_key(|(m, n)| (**n, **m))
-        .map(|(m, _)| *m);
-    let Some(month) = title_month.or(voted_month) else {
-        return Err(
-            "文件没有数据行，标题中也没有写明月份（如“2020年6月”），无法判断是哪个月的报表，已跳过"
-                .into(),
-        );
-    };
-    let default_region = table.fixed_region().or(title_region).or_else(|| {
-        region_votes
-            .iter()
-            .max_by_key(|(_, n)| **n)
-            .map(|(r, _)| *r)
+    let mut votes = Votes::default();
+    let mut guess = None;
+    let read = sheet.for_each_row(header.index + 1, |_, cells| {
+        if !counts(cells, header, reply) {
+            return Ok(());
+        }
+        ballot.vote(cells, &mut votes);
+        match ballot.settle(&votes) {
+            Ok(g) => {
+                guess = Some(g);
+                // Stops the reading: the guess is made.
+                Err(String::new())
+            }
+            Err(_) => Ok(()),
+        }
     });
-    let Some(default_region) = default_region else {
-        return Err(if data_rows == 0 {
-            "文件没有数据行，标题和填报单位中也没有写明是济宁还是万州，无法归档，已跳过".into()
-        } else {
-            "没有一行的“所在地区/发放地区”写明是“济宁”或“万州”，标题中也没有，无法归档，已跳过"
-                .into()
-        });
-    };
-    Ok((month, default_region))
+    match (guess, read) {
+        (Some(g), _) => Ok((g, false)),
+        (None, Err(e)) => Err(e),
+        (None, Ok(())) => Ok((ballot.settle(&votes)?, true)),
+    }
 }
 
 /// What a row's cells are typed against: the export's month, the latest birth date it allows,
@@ -729,16 +801,52 @@ fn read_sheet(format: Format, sheet: &Sheet<'_>, header: Header) -> Result<Parse
     let columns = table.columns();
     let title = read_title(&header.title);
     let fill_date = title.1;
-    let serial_col = header.serial_col;
     // A returned follow-up list keeps its unanswered rows: they are not data.
     let reply: Vec<usize> = table
         .reply_columns()
         .iter()
         .filter_map(|n| columns.iter().position(|c| c.name == *n))
         .collect();
-    let positions = &header.positions;
-    let (month, default_region) = month_and_region(sheet, &header, &reply, title)?;
+    let ballot = Ballot::new(&header, title.0, title.2);
+    let (guess, settled) = first_guess(sheet, &header, &reply, &ballot)?;
+    let mut votes = (!settled).then(Votes::default);
+    let exports = type_rows(sheet, &header, &reply, guess, |cells| {
+        if let Some(votes) = votes.as_mut() {
+            ballot.vote(cells, votes);
+        }
+    })?;
+    let exports = match votes.map(|v| ballot.settle(&v)).transpose()? {
+        // The rows voted otherwise than the first of them: typed again with their choice.
+        Some(voted) if voted != guess => type_rows(sheet, &header, &reply, voted, |_| {})?,
+        _ => exports,
+    };
+    Ok(Parsed {
+        table,
+        format,
+        sheet: sheet.name().to_string(),
+        fill_date,
+        present: columns
+            .iter()
+            .zip(&header.positions)
+            .filter(|(_, p)| p.is_some())
+            .map(|(c, _)| c.name.to_string())
+            .collect(),
+        exports,
+    })
+}
 
+/// Types every data row of a sheet as of `month`, rows without a region going to
+/// `default_region`; `each` sees every row that counts, before it is typed.
+fn type_rows(
+    sheet: &Sheet<'_>,
+    header: &Header,
+    reply: &[usize],
+    (month, default_region): (Month, Region),
+    mut each: impl FnMut(&[Raw]),
+) -> Result<Vec<Export>, String> {
+    let table = header.table;
+    let columns = table.columns();
+    let positions = &header.positions;
     // Nobody in an export can be born after its month.
     let latest = month.last_day();
     let mut exports: BTreeMap<Region, Export> = BTreeMap::new();
@@ -747,9 +855,10 @@ fn read_sheet(format: Format, sheet: &Sheet<'_>, header: Header) -> Result<Parse
     let mut ticks = vec![false; columns.len()];
     let payee_type_col = columns.iter().position(|c| c.name == "payee_type");
     sheet.for_each_row(header.index + 1, |row, cells| {
-        if !is_data(cells, serial_col) || !answered(positions, cells, &reply) {
+        if !counts(cells, header, reply) {
             return Ok(());
         }
+        each(cells);
         let mut rejects = Vec::new();
         let mut row_values: Vec<Value> = Vec::with_capacity(columns.len() + 4);
         let mut region = default_region;
@@ -813,19 +922,7 @@ fn read_sheet(format: Format, sheet: &Sheet<'_>, header: Header) -> Result<Parse
         Ok(())
     })?;
     blank_ticks_are_no(columns, &ticks, &mut exports);
-    Ok(Parsed {
-        table,
-        format,
-        sheet: sheet.name().to_string(),
-        fill_date,
-        present: columns
-            .iter()
-            .zip(&header.positions)
-            .filter(|(_, p)| p.is_some())
-            .map(|(c, _)| c.name.to_string())
-            .collect(),
-        exports: exports.into_values().collect(),
-    })
+    Ok(exports.into_values().collect())
 }
 
 #[cfg(test)]
@@ -876,6 +973,45 @@ mod tests {
         assert_eq!(e.rejects[0].column, "身份证号");
         assert_eq!(e.rejects[0].rule, "invalid_id");
         assert!(e.rejects[1].reason.contains("所属月份与本期不符"));
+    }
+
+    /// Without a title the rows vote for the month: when the first rows are outvoted, the
+    /// file is typed again as of the month most rows give, and the first rows are rejected.
+    #[test]
+    fn the_month_most_rows_give_wins_over_the_first_rows() {
+        let p = csv("序号,所属月份,身份证号,姓名,乡镇（街道）,是否建档立卡\n1,2020-02,500101198009018597,王东,燕山乡,是\n2,2020-03,11010519491231002X,张三,龙沙镇,是\n3,2020-03,110105194912310021,李四,龙沙镇,是\n").unwrap();
+        let e = &p.exports[0];
+        assert_eq!(e.month, Month::new(2020, 3).unwrap());
+        assert_eq!(e.rows_read, 3);
+        assert_eq!(e.rows_accepted(), 1);
+        assert_eq!(e.rejects.len(), 2);
+        assert_eq!(e.rejects[0].row, 2);
+        assert!(e.rejects[0].reason.contains("所属月份与本期不符"));
+        // The same rows with the first month in the majority: typed once, as of February.
+        let p = csv("序号,所属月份,身份证号,姓名,乡镇（街道）,是否建档立卡\n1,2020-02,500101198009018597,王东,燕山乡,是\n2,2020-02,11010519491231002X,张三,龙沙镇,是\n3,2020-03,500101198009018597,李四,龙沙镇,是\n").unwrap();
+        assert_eq!(p.exports[0].month, Month::new(2020, 2).unwrap());
+        assert_eq!(p.exports[0].rejects[0].row, 4);
+    }
+
+    /// A payment file without a title: rows without 发放地区 go to the region most rows name,
+    /// even when the first row names the other one.
+    #[test]
+    fn the_default_region_is_the_one_most_rows_name() {
+        let head = "序号,所属月份,发放地区,资金来源,补贴项目,对象类型,对象名称,对象证件号码,关联身份证号,金额,发放日期,补贴月数,补贴天数,凭证号\n";
+        let row = |n: usize, region: &str| {
+            format!("{n},2020-03,{region},援助资金,培训补贴,单位,某校,52500101MAJ0FT5C2B,500101198009018597,1200.00,2020-03-05,,,V-{n}\n")
+        };
+        let text = format!(
+            "{head}{}{}{}{}",
+            row(1, "济宁"),
+            row(2, "万州"),
+            row(3, "万州"),
+            row(4, "")
+        );
+        let p = csv(&text).unwrap();
+        let rows: Vec<(Region, usize)> =
+            p.exports.iter().map(|e| (e.region, e.rows_read)).collect();
+        assert_eq!(rows, vec![(Region::Jining, 1), (Region::Wanzhou, 3)]);
     }
 
     #[test]
