@@ -16,7 +16,9 @@ use chrono::{DateTime, Local, NaiveDate};
 use crate::dates::Month;
 use crate::ingest::reader::{self, Export};
 use crate::ingest::tables::{Region, Table};
-use crate::store::warehouse::{self, sha256_hex, ExportRecord, FileRecord, Reexport, Warehouse};
+use crate::store::warehouse::{
+    self, sha256_hex, ExportRecord, FileRecord, Reexport, SyncQueue, Syncer, Warehouse,
+};
 
 /// A file with more than this share of its rows rejected (numerator, denominator) is flagged
 /// for re-export and makes ingest exit 1; its good rows are still taken. A few bad rows are
@@ -203,42 +205,151 @@ fn now() -> String {
     Local::now().format("%Y-%m-%d %H:%M:%S").to_string()
 }
 
-/// A file as the reader thread hands it over: its bytes, their hash, and the parsed file
-/// unless the hash was seen before (a file received already is not parsed again).
+/// A file as a reader thread hands it over: its size and hash, and, when this reader was the
+/// first to see its content, what it did with it (archived it, parsed it and wrote its exports
+/// as candidates). Its bytes are kept only when it was not the first: the thread taking the
+/// files in order may still need them (see [`take_file`]).
 struct Read {
     path: PathBuf,
     /// The name the file came under, when not its path's (an upload, stored by its hash).
     shown: Option<String>,
     bytes: Result<Vec<u8>, String>,
+    size: u64,
     hash: String,
-    parsed: Option<Result<reader::Parsed, String>>,
+    done: Option<Result<Taken, warehouse::Error>>,
 }
 
-fn read(path: &Path, seen: &Mutex<HashSet<String>>) -> Read {
-    let bytes = fs::read(path).map_err(|e| format!("无法读取文件（{e}）"));
-    let (hash, parsed) = match &bytes {
+/// Reads a file, and takes it (see [`take_content`]) unless its content was seen before: a
+/// file received already is not parsed again, and two copies in a batch are taken once.
+fn read(
+    (wh, later): (&Warehouse, &SyncQueue),
+    path: &Path,
+    shown: Option<String>,
+    (known, archives): (&HashSet<String>, &HashSet<String>),
+    seen: &Mutex<HashSet<String>>,
+) -> Read {
+    let mut bytes = fs::read(path).map_err(|e| format!("无法读取文件（{e}）"));
+    let (size, hash, done) = match &bytes {
         Ok(b) => {
             let hash = sha256_hex(b);
             let new = seen
                 .lock()
                 .map(|mut s| s.insert(hash.clone()))
                 .unwrap_or(true);
-            let parsed = new.then(|| reader::parse(b));
-            (hash, parsed)
+            let shown_path = shown
+                .as_ref()
+                .map_or_else(|| path.to_path_buf(), PathBuf::from);
+            let done = new.then(|| {
+                let archived_as = archive_name(&shown_path, &hash);
+                let archived = archives.contains(&archived_as);
+                take_content(wh, b, &hash, (&archived_as, archived), later)
+            });
+            (b.len() as u64, hash, done)
         }
-        Err(_) => (String::new(), None),
+        Err(_) => (0, String::new(), None),
     };
+    // The bytes are needed later only by a first copy of a content new to the warehouse
+    // that another reader took (see `take_file`).
+    if done.is_some() || known.contains(&hash) {
+        bytes = Ok(Vec::new());
+    }
     Read {
         path: path.to_path_buf(),
-        shown: None,
+        shown,
         bytes,
+        size,
         hash,
-        parsed,
+        done,
     }
 }
 
-/// How many files a reader may be ahead of the writer.
-const READ_AHEAD: usize = 2;
+/// Where a file's copy is archived: `raw/<sha256>.<ext>`, the extension only letters and
+/// digits of the name's (it becomes part of a path in the warehouse).
+fn archive_name(path: &Path, hash: &str) -> String {
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .filter(|e| !e.is_empty() && e.len() <= 8 && e.bytes().all(|b| b.is_ascii_alphanumeric()))
+        .unwrap_or_else(|| "bin".into());
+    format!("raw/{hash}.{ext}")
+}
+
+/// A content's exports, parsed and written under names no manifest refers to yet, or why the
+/// file is not taken.
+type Taken = Result<Written, String>;
+
+/// What a file gave: its table and how it was read, and each export written.
+struct Written {
+    table: Table,
+    format: String,
+    sheet: String,
+    present: Vec<String>,
+    fill_date: Option<NaiveDate>,
+    exports: Vec<WrittenExport>,
+}
+
+struct WrittenExport {
+    id: String,
+    region: Region,
+    month: Month,
+    rows_read: usize,
+    rows_accepted: usize,
+    rows_rejected: usize,
+    invalid_id_rows: usize,
+    reexport: Option<Reexport>,
+    data: String,
+    rejects: String,
+}
+
+/// Archives a content new to the warehouse (the raw copy first: nothing refers to it until
+/// the manifest does), parses it and writes its exports, each file synced to disk by `later`.
+/// The names are the content's, so two threads taking one content write the same files.
+/// `archived`: the manifest already names the raw copy (a file that failed before); only
+/// then is a copy there trusted, since one left by an interrupted ingest may not be synced.
+fn take_content(
+    wh: &Warehouse,
+    bytes: &[u8],
+    hash: &str,
+    (archived_as, archived): (&str, bool),
+    later: &SyncQueue,
+) -> Result<Taken, warehouse::Error> {
+    if !(archived && wh.path(archived_as).exists()) {
+        wh.write_then_sync(archived_as, bytes, later)?;
+    }
+    let parsed = match reader::parse(bytes) {
+        Ok(p) => p,
+        Err(e) => return Ok(Err(e)),
+    };
+    let mut exports = Vec::with_capacity(parsed.exports.len());
+    for export in &parsed.exports {
+        let (id, data, rejects) = write_export(wh, parsed.table, export, hash, later)?;
+        exports.push(WrittenExport {
+            id,
+            region: export.region,
+            month: export.month,
+            rows_read: export.rows_read,
+            rows_accepted: export.rows_accepted(),
+            rows_rejected: export.rows_rejected(),
+            invalid_id_rows: export.invalid_id_rows(),
+            reexport: reexport(export),
+            data,
+            rejects,
+        });
+    }
+    Ok(Ok(Written {
+        table: parsed.table,
+        format: parsed.format.to_string(),
+        sheet: parsed.sheet,
+        present: parsed.present,
+        fill_date: parsed.fill_date,
+        exports,
+    }))
+}
+
+/// How many files a reader may be ahead of the thread taking them in order. What waits there
+/// is small (a file's record and its exports' names; bytes only for the rare copy of a content
+/// another reader took), so the other readers go on past a large file one of them is still on.
+const READ_AHEAD: usize = 8;
 
 /// Where the writer is: readers wait on it before starting a file too far ahead.
 #[derive(Default)]
@@ -311,6 +422,7 @@ fn write_export(
     table: Table,
     export: &Export,
     hash: &str,
+    later: &SyncQueue,
 ) -> Result<(String, String, String), warehouse::Error> {
     let id = format!(
         "{}-{}-{}-{}",
@@ -328,10 +440,10 @@ fn write_export(
     let data = format!("tables/{part}/{id}.parquet");
     let rejects = format!("rejects/{part}/{id}.parquet");
     let mut df = warehouse::frame(export).map_err(|e| warehouse::Error::Parquet(e.to_string()))?;
-    wh.write_frame(&data, &mut df)?;
+    wh.write_then_sync(&data, &warehouse::parquet_bytes(&mut df)?, later)?;
     let mut rj = warehouse::rejects_frame(&export.rejects)
         .map_err(|e| warehouse::Error::Parquet(e.to_string()))?;
-    wh.write_frame(&rejects, &mut rj)?;
+    wh.write_then_sync(&rejects, &warehouse::parquet_bytes(&mut rj)?, later)?;
     Ok((id, data, rejects))
 }
 
@@ -400,10 +512,10 @@ struct Received {
     new_files: Vec<(usize, FileRecord)>,
 }
 
-/// Reads the files on reader threads, one per core, which parse the next files while this
-/// thread archives and writes the previous ones, in file order. A reader starts a file only
-/// when it is at most READ_AHEAD files ahead of the writer, so few parsed files are ever in
-/// memory at once.
+/// Reads the files on reader threads, one per core: each reads, archives, parses and writes
+/// a file whole (so the cores stay busy whatever the mix of large and small files), and this
+/// thread takes what they did in file order. A reader starts a file only when it is at most
+/// READ_AHEAD files ahead of this thread, which bounds the bytes kept for it (see [`Read`]).
 fn receive(
     wh: &Warehouse,
     manifest: &warehouse::Manifest,
@@ -424,21 +536,35 @@ fn receive(
         new_files: Vec::new(),
     };
     let readers = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 4));
+    let known = seen.clone();
+    let archives: HashSet<String> = manifest
+        .files
+        .iter()
+        .map(|f| f.archived_as.clone())
+        .collect();
     let hashes = Mutex::new(seen.clone());
+    let syncer = Syncer::start();
     let next = AtomicUsize::new(0);
     let gate = Gate::default();
     std::thread::scope(|scope| -> Result<(), warehouse::Error> {
         let (tx, rx) = std::sync::mpsc::channel::<(usize, Read)>();
         for _ in 0..readers {
             let tx = tx.clone();
-            let (files, shown, hashes, next, gate) = (&files, &shown, &hashes, &next, &gate);
+            let (files, shown, known, archives, hashes, next, gate) =
+                (&files, &shown, &known, &archives, &hashes, &next, &gate);
+            let later = syncer.queue().clone();
             scope.spawn(move || loop {
                 let i = next.fetch_add(1, Ordering::SeqCst);
                 if i >= files.len() || !gate.wait_for(i) {
                     break;
                 }
-                let mut r = read(&files[i], hashes);
-                r.shown = shown[i].clone();
+                let r = read(
+                    (wh, &later),
+                    &files[i],
+                    shown[i].clone(),
+                    (known, archives),
+                    hashes,
+                );
                 if tx.send((i, r)).is_err() {
                     break;
                 }
@@ -452,17 +578,26 @@ fn receive(
         };
         for r in in_order {
             on_file(&r.path);
-            take_file(wh, manifest, &mut seen, stamp, r, &mut got)?;
+            take_file(
+                (wh, syncer.queue()),
+                manifest,
+                &mut seen,
+                stamp,
+                r,
+                &mut got,
+            )?;
         }
         Ok(())
     })?;
+    // Every file written is on disk before the manifest names any of them.
+    syncer.finish()?;
     Ok(got)
 }
 
-/// One file, in file order: its outcome, and when its content is new, its archived copy, its
-/// exports written as candidates and its record.
+/// One file, in file order: its outcome, and when its content is new, its exports as
+/// candidates and its record.
 fn take_file(
-    wh: &Warehouse,
+    (wh, later): (&Warehouse, &SyncQueue),
     manifest: &warehouse::Manifest,
     seen: &mut HashSet<String>,
     stamp: &Stamp,
@@ -473,8 +608,9 @@ fn take_file(
         path: stored,
         shown,
         bytes,
+        size,
         hash,
-        parsed,
+        done,
     } = r;
     // What the clerk sees: the name it came under, else its path.
     let path = &shown.as_ref().map_or_else(|| stored.clone(), PathBuf::from);
@@ -512,12 +648,6 @@ fn take_file(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    // Part of a path in the warehouse: only letters and digits of the name's extension.
-    let ext = path
-        .extension()
-        .map(|e| e.to_string_lossy().to_lowercase())
-        .filter(|e| !e.is_empty() && e.len() <= 8 && e.bytes().all(|b| b.is_ascii_alphanumeric()))
-        .unwrap_or_else(|| "bin".into());
     let modified = fs::metadata(&stored).and_then(|m| m.modified()).ok();
     let mut record = FileRecord {
         sha256: hash.clone(),
@@ -526,44 +656,45 @@ fn take_file(
             Some(n) => format!("上传：{n}"),
             None => path.display().to_string(),
         },
-        size: bytes.len() as u64,
-        archived_as: format!("raw/{hash}.{ext}"),
+        size,
+        archived_as: archive_name(path, &hash),
         received_at: stamp.received_at.clone(),
         batch: stamp.batch,
         error: None,
         received: Some(stamp.received.clone()),
     };
-    // The raw file first: nothing refers to it until the manifest does.
-    if !wh.path(&record.archived_as).exists() {
-        wh.write_atomic(&record.archived_as, &bytes)?;
-    }
-    let parsed = match parsed {
-        Some(p) => p,
-        // Readers parse a content once: when another reader took this content's copy
-        // later in the batch first, this earlier copy is parsed here.
-        None => reader::parse(&bytes),
+    let taken = match done {
+        Some(taken) => taken?,
+        // Readers take a content once: when another reader took this content's copy later
+        // in the batch first, this earlier copy is taken here (into the same files).
+        None => {
+            let archived = manifest
+                .files
+                .iter()
+                .any(|f| f.archived_as == record.archived_as);
+            take_content(wh, &bytes, &hash, (&record.archived_as, archived), later)?
+        }
     };
-    match parsed {
-        Ok(parsed) => {
-            for export in parsed.exports {
-                let (id, data, rejects) = write_export(wh, parsed.table, &export, &hash)?;
+    match taken {
+        Ok(written) => {
+            for export in written.exports {
                 got.candidates.push(Candidate {
                     file: idx,
-                    id,
+                    id: export.id,
                     region: export.region,
                     month: export.month,
                     rows_read: export.rows_read,
-                    rows_accepted: export.rows_accepted(),
-                    rows_rejected: export.rows_rejected(),
-                    invalid_id_rows: export.invalid_id_rows(),
-                    reexport: reexport(&export),
-                    data,
-                    rejects,
-                    table: parsed.table,
-                    format: parsed.format.to_string(),
-                    sheet: parsed.sheet.clone(),
-                    present: parsed.present.clone(),
-                    fill_date: parsed.fill_date,
+                    rows_accepted: export.rows_accepted,
+                    rows_rejected: export.rows_rejected,
+                    invalid_id_rows: export.invalid_id_rows,
+                    reexport: export.reexport,
+                    data: export.data,
+                    rejects: export.rejects,
+                    table: written.table,
+                    format: written.format.clone(),
+                    sheet: written.sheet.clone(),
+                    present: written.present.clone(),
+                    fill_date: written.fill_date,
                     modified,
                 });
             }

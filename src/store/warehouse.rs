@@ -11,8 +11,9 @@
 //! .lock                                           flock-ed while an ingest writes
 //! ```
 //!
-//! Every file is written under a temporary name and renamed into place; the manifest is
-//! written last. A crash at any point leaves the manifest as it was, and files it does not name
+//! Every file is written under a temporary name and renamed into place; an ingest's files are
+//! fsynced on a thread of their own as they come ([`Syncer`]), all of them before the manifest,
+//! which is written last. A crash at any point leaves the manifest as it was, and files it does not name
 //! are never read, so the warehouse stays what it was before the interrupted ingest.
 
 use std::collections::BTreeMap;
@@ -350,21 +351,41 @@ impl Warehouse {
 
     /// Writes `bytes` to `rel` under the warehouse: temporary file, fsync, rename.
     pub fn write_atomic(&self, rel: &str, bytes: &[u8]) -> Result<(), Error> {
+        let (tmp, path) = self.write_temporary(rel, bytes)?;
+        sync_file(&tmp)?;
+        fs::rename(&tmp, &path).map_err(io(&path, "无法重命名临时文件"))?;
+        Ok(())
+    }
+
+    /// Writes `bytes` to `rel` under the warehouse (temporary file, rename) and hands its fsync
+    /// to `later`. Only for files that nothing names until a manifest written after
+    /// [`Syncer::finish`]: a crash before then may leave the file torn, but unnamed.
+    pub fn write_then_sync(&self, rel: &str, bytes: &[u8], later: &SyncQueue) -> Result<(), Error> {
+        let (tmp, path) = self.write_temporary(rel, bytes)?;
+        fs::rename(&tmp, &path).map_err(io(&path, "无法重命名临时文件"))?;
+        later.0.send(path).map_err(|e| Error::Io {
+            path: e.0.display().to_string(),
+            what: "无法同步到磁盘（同步线程已停止）",
+            source: std::io::Error::other("sync thread stopped"),
+        })
+    }
+
+    /// `bytes` in a temporary file beside `rel`, not yet synced: (its path, `rel`'s path).
+    fn write_temporary(&self, rel: &str, bytes: &[u8]) -> Result<(PathBuf, PathBuf), Error> {
         let path = self.dir.join(rel);
         let parent = path.parent().unwrap_or(&self.dir).to_path_buf();
         fs::create_dir_all(&parent).map_err(io(&parent, "无法创建目录"))?;
+        // Unique per write: two threads may write the same content-named file at once.
+        static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let tmp = parent.join(format!(
-            ".{}.tmp-{}",
+            ".{}.tmp-{}-{}",
             path.file_name().and_then(|n| n.to_str()).unwrap_or("file"),
-            std::process::id()
+            std::process::id(),
+            WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
         ));
-        {
-            let mut f = fs::File::create(&tmp).map_err(io(&tmp, "无法写入临时文件"))?;
-            f.write_all(bytes).map_err(io(&tmp, "无法写入临时文件"))?;
-            f.sync_all().map_err(io(&tmp, "无法写入临时文件"))?;
-        }
-        fs::rename(&tmp, &path).map_err(io(&path, "无法重命名临时文件"))?;
-        Ok(())
+        let mut f = fs::File::create(&tmp).map_err(io(&tmp, "无法写入临时文件"))?;
+        f.write_all(bytes).map_err(io(&tmp, "无法写入临时文件"))?;
+        Ok((tmp, path))
     }
 
     pub fn save_manifest(&self, manifest: &Manifest) -> Result<(), Error> {
@@ -375,14 +396,6 @@ impl Warehouse {
             let _ = d.sync_all();
         }
         Ok(())
-    }
-
-    pub fn write_frame(&self, rel: &str, df: &mut DataFrame) -> Result<(), Error> {
-        let mut buf = Vec::new();
-        ParquetWriter::new(&mut buf)
-            .finish(df)
-            .map_err(|e| Error::Parquet(e.to_string()))?;
-        self.write_atomic(rel, &buf)
     }
 
     pub fn path(&self, rel: &str) -> PathBuf {
@@ -537,6 +550,71 @@ fn empty_export(table: Table) -> Export {
         rows_read: 0,
         columns: crate::ingest::reader::empty_columns(table),
         rejects: Vec::new(),
+    }
+}
+
+/// A frame as the bytes of a Parquet file.
+pub fn parquet_bytes(df: &mut DataFrame) -> Result<Vec<u8>, Error> {
+    let mut buf = Vec::new();
+    ParquetWriter::new(&mut buf)
+        .finish(df)
+        .map_err(|e| Error::Parquet(e.to_string()))?;
+    Ok(buf)
+}
+
+fn sync_file(path: &Path) -> Result<(), Error> {
+    fs::File::open(path)
+        .and_then(|f| f.sync_all())
+        .map_err(io(path, "无法同步到磁盘"))
+}
+
+/// Where [`Warehouse::write_then_sync`] sends what it wrote.
+#[derive(Clone)]
+pub struct SyncQueue(std::sync::mpsc::Sender<PathBuf>);
+
+/// A thread that fsyncs files as they are written, so that the waits for the disk run beside
+/// an ingest's work instead of inside it. [`Syncer::finish`] waits for every one: call it
+/// before a manifest names them.
+pub struct Syncer {
+    queue: SyncQueue,
+    done: std::thread::JoinHandle<Result<(), Error>>,
+}
+
+impl Syncer {
+    pub fn start() -> Syncer {
+        let (tx, rx) = std::sync::mpsc::channel::<PathBuf>();
+        let done = std::thread::spawn(move || {
+            // Every file is synced even after one fails, so none is left waiting; the first
+            // failure is the answer.
+            let mut first = Ok(());
+            for path in rx {
+                let synced = sync_file(&path);
+                if first.is_ok() {
+                    first = synced;
+                }
+            }
+            first
+        });
+        Syncer {
+            queue: SyncQueue(tx),
+            done,
+        }
+    }
+
+    pub fn queue(&self) -> &SyncQueue {
+        &self.queue
+    }
+
+    /// Waits until every file sent (by every clone of the queue, all dropped by now) is on disk.
+    pub fn finish(self) -> Result<(), Error> {
+        drop(self.queue);
+        self.done.join().unwrap_or_else(|_| {
+            Err(Error::Io {
+                path: String::new(),
+                what: "无法同步到磁盘（同步线程意外停止）",
+                source: std::io::Error::other("sync thread panicked"),
+            })
+        })
     }
 }
 
