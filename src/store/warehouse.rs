@@ -12,9 +12,10 @@
 //! ```
 //!
 //! Every file is written under a temporary name and renamed into place; an ingest's files are
-//! fsynced on a thread of their own as they come ([`Syncer`]), all of them before the manifest,
-//! which is written last. A crash at any point leaves the manifest as it was, and files it does not name
-//! are never read, so the warehouse stays what it was before the interrupted ingest.
+//! fsynced on a thread of their own as they come ([`Syncer`]), all of them before the
+//! manifest, which is written last. A crash at any point leaves the manifest as it was, and
+//! files it does not name are never read, so the warehouse stays what it was before the
+//! interrupted ingest.
 
 use std::collections::BTreeMap;
 use std::fs;
