@@ -9,13 +9,14 @@ use std::collections::{BTreeMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 
 use chrono::{DateTime, Local, NaiveDate};
 
 use crate::dates::Month;
 use crate::ingest::reader::{self, Export};
 use crate::ingest::tables::{Region, Table};
+use crate::store::direct::AlignedBytes;
 use crate::store::warehouse::{
     self, sha256_hex, ExportRecord, FileRecord, Reexport, SyncQueue, Syncer, Warehouse,
 };
@@ -213,7 +214,7 @@ struct Read {
     path: PathBuf,
     /// The name the file came under, when not its path's (an upload, stored by its hash).
     shown: Option<String>,
-    bytes: Result<Vec<u8>, String>,
+    bytes: Result<Arc<AlignedBytes>, String>,
     size: u64,
     hash: String,
     done: Option<Result<Taken, warehouse::Error>>,
@@ -228,10 +229,12 @@ fn read(
     (known, archives): (&HashSet<String>, &HashSet<String>),
     seen: &Mutex<HashSet<String>>,
 ) -> Read {
-    let mut bytes = fs::read(path).map_err(|e| format!("无法读取文件（{e}）"));
+    let mut bytes = AlignedBytes::read(path)
+        .map(Arc::new)
+        .map_err(|e| format!("无法读取文件（{e}）"));
     let (size, hash, done) = match &bytes {
         Ok(b) => {
-            let hash = sha256_hex(b);
+            let hash = sha256_hex(b.as_slice());
             let new = seen
                 .lock()
                 .map(|mut s| s.insert(hash.clone()))
@@ -244,14 +247,14 @@ fn read(
                 let archived = archives.contains(&archived_as);
                 take_content(wh, b, &hash, (&archived_as, archived), later)
             });
-            (b.len() as u64, hash, done)
+            (b.as_slice().len() as u64, hash, done)
         }
         Err(_) => (0, String::new(), None),
     };
     // The bytes are needed later only by a first copy of a content new to the warehouse
     // that another reader took (see `take_file`).
     if done.is_some() || known.contains(&hash) {
-        bytes = Ok(Vec::new());
+        bytes = Ok(Arc::new(AlignedBytes::empty()));
     }
     Read {
         path: path.to_path_buf(),
@@ -308,15 +311,15 @@ struct WrittenExport {
 /// then is a copy there trusted, since one left by an interrupted ingest may not be synced.
 fn take_content(
     wh: &Warehouse,
-    bytes: &[u8],
+    bytes: &Arc<AlignedBytes>,
     hash: &str,
     (archived_as, archived): (&str, bool),
     later: &SyncQueue,
 ) -> Result<Taken, warehouse::Error> {
     if !(archived && wh.path(archived_as).exists()) {
-        wh.write_then_sync(archived_as, bytes, later)?;
+        wh.archive_then_sync(archived_as, Arc::clone(bytes), later)?;
     }
-    let parsed = match reader::parse(bytes) {
+    let parsed = match reader::parse(bytes.as_slice()) {
         Ok(p) => p,
         Err(e) => return Ok(Err(e)),
     };

@@ -21,6 +21,9 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::SyncSender;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use polars::prelude::*;
@@ -29,6 +32,7 @@ use serde::{Deserialize, Serialize};
 use crate::dates::Month;
 use crate::ingest::reader::{Export, Reject, Values};
 use crate::ingest::tables::{Region, Table};
+use crate::store::direct::{self, AlignedBytes};
 
 pub const DEFAULT_DIR: &str = "warehouse";
 
@@ -364,11 +368,24 @@ impl Warehouse {
     pub fn write_then_sync(&self, rel: &str, bytes: &[u8], later: &SyncQueue) -> Result<(), Error> {
         let (tmp, path) = self.write_temporary(rel, bytes)?;
         fs::rename(&tmp, &path).map_err(io(&path, "无法重命名临时文件"))?;
-        later.0.send(path).map_err(|e| Error::Io {
-            path: e.0.display().to_string(),
-            what: "无法同步到磁盘（同步线程已停止）",
-            source: std::io::Error::other("sync thread stopped"),
-        })
+        later.send(Job::Sync(path))
+    }
+
+    /// Archives a received file's `bytes` at `rel`, written (straight to the disk where it
+    /// can be, see [`crate::store::direct`]), synced and renamed into place by `later`'s thread
+    /// while the caller goes on. As [`Self::write_then_sync`], only for files nothing names
+    /// until [`Syncer::finish`] has returned.
+    pub fn archive_then_sync(
+        &self,
+        rel: &str,
+        bytes: Arc<AlignedBytes>,
+        later: &SyncQueue,
+    ) -> Result<(), Error> {
+        let path = self.dir.join(rel);
+        let parent = path.parent().unwrap_or(&self.dir).to_path_buf();
+        fs::create_dir_all(&parent).map_err(io(&parent, "无法创建目录"))?;
+        let tmp = temporary(&path);
+        later.send(Job::Archive { tmp, path, bytes })
     }
 
     /// `bytes` in a temporary file beside `rel`, not yet synced: (its path, `rel`'s path).
@@ -376,14 +393,7 @@ impl Warehouse {
         let path = self.dir.join(rel);
         let parent = path.parent().unwrap_or(&self.dir).to_path_buf();
         fs::create_dir_all(&parent).map_err(io(&parent, "无法创建目录"))?;
-        // Unique per write: two threads may write the same content-named file at once.
-        static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-        let tmp = parent.join(format!(
-            ".{}.tmp-{}-{}",
-            path.file_name().and_then(|n| n.to_str()).unwrap_or("file"),
-            std::process::id(),
-            WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-        ));
+        let tmp = temporary(&path);
         let mut f = fs::File::create(&tmp).map_err(io(&tmp, "无法写入临时文件"))?;
         f.write_all(bytes).map_err(io(&tmp, "无法写入临时文件"))?;
         Ok((tmp, path))
@@ -563,15 +573,61 @@ pub fn parquet_bytes(df: &mut DataFrame) -> Result<Vec<u8>, Error> {
     Ok(buf)
 }
 
+/// A temporary name beside `path`, unique per write: two threads may write the same
+/// content-named file at once.
+fn temporary(path: &Path) -> PathBuf {
+    static WRITES: AtomicU64 = AtomicU64::new(0);
+    path.with_file_name(format!(
+        ".{}.tmp-{}-{}",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("file"),
+        std::process::id(),
+        WRITES.fetch_add(1, Ordering::Relaxed)
+    ))
+}
+
 fn sync_file(path: &Path) -> Result<(), Error> {
     fs::File::open(path)
         .and_then(|f| f.sync_all())
         .map_err(io(path, "无法同步到磁盘"))
 }
 
-/// Where [`Warehouse::write_then_sync`] sends what it wrote.
+/// Where [`Warehouse::write_then_sync`] and [`Warehouse::archive_then_sync`] send their work.
+/// Bounded, so that archive copies waiting for a slow disk do not pile up in memory.
 #[derive(Clone)]
-pub struct SyncQueue(std::sync::mpsc::Sender<PathBuf>);
+pub struct SyncQueue(SyncSender<Job>);
+
+impl SyncQueue {
+    fn send(&self, job: Job) -> Result<(), Error> {
+        self.0.send(job).map_err(|_| Error::Io {
+            path: String::new(),
+            what: "无法同步到磁盘（同步线程已停止）",
+            source: std::io::Error::other("sync thread stopped"),
+        })
+    }
+}
+
+enum Job {
+    /// A written file to fsync.
+    Sync(PathBuf),
+    /// A received file's copy to write to `tmp`, sync and rename to `path`.
+    Archive {
+        tmp: PathBuf,
+        path: PathBuf,
+        bytes: Arc<AlignedBytes>,
+    },
+}
+
+impl Job {
+    fn run(self) -> Result<(), Error> {
+        match self {
+            Job::Sync(path) => sync_file(&path),
+            Job::Archive { tmp, path, bytes } => {
+                direct::write_synced(&tmp, &bytes).map_err(io(&tmp, "无法写入临时文件"))?;
+                fs::rename(&tmp, &path).map_err(io(&path, "无法重命名临时文件"))
+            }
+        }
+    }
+}
 
 /// A thread that fsyncs files as they are written, so that the waits for the disk run beside
 /// an ingest's work instead of inside it. [`Syncer::finish`] waits for every one: call it
@@ -583,15 +639,15 @@ pub struct Syncer {
 
 impl Syncer {
     pub fn start() -> Syncer {
-        let (tx, rx) = std::sync::mpsc::channel::<PathBuf>();
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Job>(16);
         let done = std::thread::spawn(move || {
-            // Every file is synced even after one fails, so none is left waiting; the first
+            // Every job is done even after one fails, so none is left waiting; the first
             // failure is the answer.
             let mut first = Ok(());
-            for path in rx {
-                let synced = sync_file(&path);
+            for job in rx {
+                let done = job.run();
                 if first.is_ok() {
-                    first = synced;
+                    first = done;
                 }
             }
             first
