@@ -184,16 +184,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
 /// kept, so a batch's memory does not grow with its files.
 struct Candidate {
     file: usize,
-    id: String,
-    region: Region,
-    month: Month,
-    rows_read: usize,
-    rows_accepted: usize,
-    rows_rejected: usize,
-    invalid_id_rows: usize,
-    reexport: Option<Reexport>,
-    data: String,
-    rejects: String,
+    export: WrittenExport,
     table: Table,
     format: String,
     sheet: String,
@@ -683,16 +674,7 @@ fn take_file(
             for export in written.exports {
                 got.candidates.push(Candidate {
                     file: idx,
-                    id: export.id,
-                    region: export.region,
-                    month: export.month,
-                    rows_read: export.rows_read,
-                    rows_accepted: export.rows_accepted,
-                    rows_rejected: export.rows_rejected,
-                    invalid_id_rows: export.invalid_id_rows,
-                    reexport: export.reexport,
-                    data: export.data,
-                    rejects: export.rejects,
+                    export,
                     table: written.table,
                     format: written.format.clone(),
                     sheet: written.sheet.clone(),
@@ -729,7 +711,7 @@ impl Choice {
         for (i, c) in candidates.iter().enumerate() {
             if c.table.corrected_by_next() {
                 groups
-                    .entry((c.table, c.region, c.month))
+                    .entry((c.table, c.export.region, c.export.month))
                     .or_default()
                     .push(i);
             }
@@ -791,10 +773,10 @@ fn records_of(got: &Received, choice: &Choice, stamp: &Stamp) -> Vec<(usize, Exp
         records.push((
             i,
             ExportRecord {
-                id: c.id.clone(),
+                id: c.export.id.clone(),
                 table: c.table,
-                region: c.region,
-                month: c.month,
+                region: c.export.region,
+                month: c.export.month,
                 file_sha256: hash,
                 file_name: file
                     .path
@@ -811,17 +793,17 @@ fn records_of(got: &Received, choice: &Choice, stamp: &Stamp) -> Vec<(usize, Exp
                 }),
                 ingested_at: ingested_at.clone(),
                 batch: stamp.batch,
-                rows_read: c.rows_read,
-                rows_accepted: c.rows_accepted,
-                rows_rejected: c.rows_rejected,
-                invalid_id_rows: c.invalid_id_rows,
-                data: c.data.clone(),
-                rejects: c.rejects.clone(),
+                rows_read: c.export.rows_read,
+                rows_accepted: c.export.rows_accepted,
+                rows_rejected: c.export.rows_rejected,
+                invalid_id_rows: c.export.invalid_id_rows,
+                data: c.export.data.clone(),
+                rejects: c.export.rejects.clone(),
                 columns_present: c.present.clone(),
                 replaces: None,
                 replaced_by: None,
                 received: Some(stamp.received.clone()),
-                reexport: c.reexport.clone(),
+                reexport: c.export.reexport.clone(),
             },
         ));
     }
@@ -912,7 +894,7 @@ fn commit(
         .flat_map(|e| [e.data.as_str(), e.rejects.as_str()])
         .collect();
     for (i, c) in got.candidates.iter().enumerate() {
-        for rel in [&c.data, &c.rejects] {
+        for rel in [&c.export.data, &c.export.rejects] {
             if !choice.taken[i] && !named.contains(rel.as_str()) {
                 let _ = fs::remove_file(wh.path(rel));
             }

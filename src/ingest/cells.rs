@@ -75,18 +75,19 @@ pub fn halfwidth(s: &str) -> Cow<'_, str> {
 
 /// Whether `s` has a full-width form (U+FF01–U+FF5E) or the ideographic space (U+3000),
 /// found by their UTF-8 bytes: `EF BC 81`–`EF BD 9E` and `E3 80 80`. `EF` and `E3` only ever
-/// start a character, and Chinese text (`E4`–`E9`) rarely has either, so the search skips
-/// through most cells at memchr's speed instead of decoding every character.
+/// start a character, so the bytes are compared where they are, without decoding; most cells
+/// are ASCII (IDs, dates, amounts) and leave at the first check.
 fn needs_halfwidth(s: &str) -> bool {
     let b = s.as_bytes();
-    memchr::memchr2_iter(0xEF, 0xE3, b).any(|i| {
-        matches!(
-            (b[i], b.get(i + 1), b.get(i + 2)),
-            (0xE3, Some(0x80), Some(0x80))
-                | (0xEF, Some(0xBC), Some(0x81..=0xBF))
-                | (0xEF, Some(0xBD), Some(0x80..=0x9E))
-        )
-    })
+    !s.is_ascii()
+        && (0..b.len()).any(|i| {
+            matches!(
+                (b[i], b.get(i + 1), b.get(i + 2)),
+                (0xE3, Some(0x80), Some(0x80))
+                    | (0xEF, Some(0xBC), Some(0x81..=0xBF))
+                    | (0xEF, Some(0xBD), Some(0x80..=0x9E))
+            )
+        })
 }
 
 /// Whether a text is empty or only whitespace; most cells start with a printable ASCII

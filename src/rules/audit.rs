@@ -807,16 +807,7 @@ impl Checked {
                     .alias("floor_due"),
                 out.alias("out"),
             ])
-            .select([
-                col("item_pos"),
-                col("code_ord"),
-                col("key"),
-                col("wrong_pool"),
-                col("floor_due"),
-                col("out"),
-                col("per_person"),
-                col("person"),
-            ])
+            .select(columns(&[&VERDICTS[..], &["per_person", "person"]]))
             .collect()?;
         // The distinct payments, in their order, numbered as `PaymentColumns::ordered` reads
         // them.
@@ -842,17 +833,11 @@ impl Checked {
                     .and(col("unregistered").not())
                     .alias("judged"),
             )
-            .select([
-                col("i"),
-                col("item_pos"),
-                col("code_ord"),
-                col("key"),
-                col("wrong_pool"),
-                col("floor_due"),
-                col("out"),
-                col("unregistered"),
-                col("judged"),
-            ])
+            .select(columns(&[
+                &["i"],
+                &VERDICTS[..],
+                &["unregistered", "judged"],
+            ]))
             .collect()?;
         frame.rechunk_mut();
         Ok(Checked { frame })
@@ -871,6 +856,25 @@ impl Checked {
         df.rechunk_mut();
         Ok(df)
     }
+}
+
+/// The columns of [`Checked`] from each payment's item and its checks on its own, carried
+/// from the checks over every row to the distinct payments.
+const VERDICTS: [&str; 6] = [
+    "item_pos",
+    "code_ord",
+    "key",
+    "wrong_pool",
+    "floor_due",
+    "out",
+];
+
+/// The named columns, in order.
+fn columns(groups: &[&[&str]]) -> Vec<Expr> {
+    groups
+        .iter()
+        .flat_map(|g| g.iter().map(|n| col(*n)))
+        .collect()
 }
 
 /// Whether each row's `person` is a 建档立卡 labourer, looked up in the facts' index on every
