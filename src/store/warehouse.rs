@@ -12,7 +12,7 @@
 //! ```
 //!
 //! Every file is written under a temporary name and renamed into place; an ingest's files are
-//! fsynced on a thread of their own as they come ([`Syncer`]), all of them before the
+//! fsynced on a thread of their own as they come ([`Syncer`](crate::store::syncer::Syncer)), all of them before the
 //! manifest, which is written last. A crash at any point leaves the manifest as it was, and
 //! files it does not name are never read, so the warehouse stays what it was before the
 //! interrupted ingest.
@@ -22,7 +22,6 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::SyncSender;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
@@ -32,7 +31,9 @@ use serde::{Deserialize, Serialize};
 use crate::dates::Month;
 use crate::ingest::reader::{Export, Reject, Values};
 use crate::ingest::tables::{Region, Table};
-use crate::store::direct::{self, AlignedBytes};
+use crate::store::direct::AlignedBytes;
+use crate::store::syncer::{sync_file, Failed, Job};
+pub use crate::store::syncer::{SyncQueue, Syncer};
 
 pub const DEFAULT_DIR: &str = "warehouse";
 
@@ -246,6 +247,16 @@ pub enum Error {
     Parquet(String),
 }
 
+impl From<Failed> for Error {
+    fn from(f: Failed) -> Error {
+        Error::Io {
+            path: f.path.display().to_string(),
+            what: f.what,
+            source: f.source,
+        }
+    }
+}
+
 /// An exclusive advisory lock on the file, without waiting.
 #[cfg(unix)]
 fn try_lock(file: &fs::File) -> bool {
@@ -368,7 +379,7 @@ impl Warehouse {
     pub fn write_then_sync(&self, rel: &str, bytes: &[u8], later: &SyncQueue) -> Result<(), Error> {
         let (tmp, path) = self.write_temporary(rel, bytes)?;
         fs::rename(&tmp, &path).map_err(io(&path, "无法重命名临时文件"))?;
-        later.send(Job::Sync(path))
+        Ok(later.send(Job::Sync(path))?)
     }
 
     /// Archives a received file's `bytes` at `rel`, written (straight to the disk where it
@@ -385,7 +396,7 @@ impl Warehouse {
         let parent = path.parent().unwrap_or(&self.dir).to_path_buf();
         fs::create_dir_all(&parent).map_err(io(&parent, "无法创建目录"))?;
         let tmp = temporary(&path);
-        later.send(Job::Archive { tmp, path, bytes })
+        Ok(later.send(Job::Archive { tmp, path, bytes })?)
     }
 
     /// `bytes` in a temporary file beside `rel`, not yet synced: (its path, `rel`'s path).
@@ -583,96 +594,6 @@ fn temporary(path: &Path) -> PathBuf {
         std::process::id(),
         WRITES.fetch_add(1, Ordering::Relaxed)
     ))
-}
-
-fn sync_file(path: &Path) -> Result<(), Error> {
-    fs::File::open(path)
-        .and_then(|f| f.sync_all())
-        .map_err(io(path, "无法同步到磁盘"))
-}
-
-/// Where [`Warehouse::write_then_sync`] and [`Warehouse::archive_then_sync`] send their work.
-/// Bounded, so that archive copies waiting for a slow disk do not pile up in memory.
-#[derive(Clone)]
-pub struct SyncQueue(SyncSender<Job>);
-
-impl SyncQueue {
-    fn send(&self, job: Job) -> Result<(), Error> {
-        self.0.send(job).map_err(|_| Error::Io {
-            path: String::new(),
-            what: "无法同步到磁盘（同步线程已停止）",
-            source: std::io::Error::other("sync thread stopped"),
-        })
-    }
-}
-
-enum Job {
-    /// A written file to fsync.
-    Sync(PathBuf),
-    /// A received file's copy to write to `tmp`, sync and rename to `path`.
-    Archive {
-        tmp: PathBuf,
-        path: PathBuf,
-        bytes: Arc<AlignedBytes>,
-    },
-}
-
-impl Job {
-    fn run(self) -> Result<(), Error> {
-        match self {
-            Job::Sync(path) => sync_file(&path),
-            Job::Archive { tmp, path, bytes } => {
-                direct::write_synced(&tmp, &bytes).map_err(io(&tmp, "无法写入临时文件"))?;
-                fs::rename(&tmp, &path).map_err(io(&path, "无法重命名临时文件"))
-            }
-        }
-    }
-}
-
-/// A thread that fsyncs files as they are written, so that the waits for the disk run beside
-/// an ingest's work instead of inside it. [`Syncer::finish`] waits for every one: call it
-/// before a manifest names them.
-pub struct Syncer {
-    queue: SyncQueue,
-    done: std::thread::JoinHandle<Result<(), Error>>,
-}
-
-impl Syncer {
-    pub fn start() -> Syncer {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Job>(16);
-        let done = std::thread::spawn(move || {
-            // Every job is done even after one fails, so none is left waiting; the first
-            // failure is the answer.
-            let mut first = Ok(());
-            for job in rx {
-                let done = job.run();
-                if first.is_ok() {
-                    first = done;
-                }
-            }
-            first
-        });
-        Syncer {
-            queue: SyncQueue(tx),
-            done,
-        }
-    }
-
-    pub fn queue(&self) -> &SyncQueue {
-        &self.queue
-    }
-
-    /// Waits until every file sent (by every clone of the queue, all dropped by now) is on disk.
-    pub fn finish(self) -> Result<(), Error> {
-        drop(self.queue);
-        self.done.join().unwrap_or_else(|_| {
-            Err(Error::Io {
-                path: String::new(),
-                what: "无法同步到磁盘（同步线程意外停止）",
-                source: std::io::Error::other("sync thread panicked"),
-            })
-        })
-    }
 }
 
 /// The accepted rows of an export as a frame.
