@@ -49,6 +49,40 @@ fn reingesting_a_file_is_a_no_op() {
     assert_eq!(manifest(&wh)["exports"], before["exports"]);
 }
 
+/// Copies of one content in one batch: the reader threads take files out of order, and the
+/// first copy in file order is the one taken (its name in the manifest), whichever reader got
+/// to the content first; every other copy is skipped, and the content is archived and written
+/// once, byte for byte.
+#[test]
+fn copies_of_a_file_in_one_batch_are_taken_once_as_the_first_copy() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("batch");
+    std::fs::create_dir(&dir).unwrap();
+    for i in 0..12 {
+        write(&dir, &format!("{i:02}-名册.csv"), REGISTRY_03);
+    }
+    let wh = tmp.path().join("wh");
+    let o = ingest(&[&dir], &wh);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let m = manifest(&wh);
+    let files = m["files"].as_array().unwrap();
+    assert_eq!(files.len(), 1, "{m}");
+    assert_eq!(files[0]["name"], "00-名册.csv");
+    assert_eq!(m["exports"].as_array().unwrap().len(), 1, "{m}");
+    assert_eq!(
+        stdout(&o)
+            .matches("本批次中 接收过相同内容的文件，跳过")
+            .count(),
+        11,
+        "{}",
+        stdout(&o)
+    );
+    let raw: Vec<_> = std::fs::read_dir(wh.join("raw")).unwrap().collect();
+    assert_eq!(raw.len(), 1);
+    let archived = wh.join(files[0]["archived_as"].as_str().unwrap());
+    assert_eq!(std::fs::read(archived).unwrap(), REGISTRY_03.as_bytes());
+}
+
 #[test]
 fn a_corrected_export_replaces_its_month_and_the_old_stays_in_history() {
     let tmp = tempfile::tempdir().unwrap();
