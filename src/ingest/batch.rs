@@ -574,7 +574,7 @@ fn receive(
             on_file(&r.path);
             take_file(
                 (wh, syncer.queue()),
-                manifest,
+                (manifest, &archives),
                 &mut seen,
                 stamp,
                 r,
@@ -592,7 +592,7 @@ fn receive(
 /// candidates and its record.
 fn take_file(
     (wh, later): (&Warehouse, &SyncQueue),
-    manifest: &warehouse::Manifest,
+    (manifest, archives): (&warehouse::Manifest, &HashSet<String>),
     seen: &mut HashSet<String>,
     stamp: &Stamp,
     r: Read,
@@ -662,10 +662,7 @@ fn take_file(
         // Readers take a content once: when another reader took this content's copy later
         // in the batch first, this earlier copy is taken here (into the same files).
         None => {
-            let archived = manifest
-                .files
-                .iter()
-                .any(|f| f.archived_as == record.archived_as);
+            let archived = archives.contains(&record.archived_as);
             take_content(wh, &bytes, &hash, (&record.archived_as, archived), later)?
         }
     };

@@ -92,7 +92,7 @@ fn needs_halfwidth(s: &str) -> bool {
 
 /// Whether a text is empty or only whitespace; most cells start with a printable ASCII
 /// character, which settles it without decoding.
-pub fn blank(s: &str) -> bool {
+fn blank(s: &str) -> bool {
     match s.as_bytes().first() {
         None => true,
         Some(b) if b.is_ascii_graphic() => false,

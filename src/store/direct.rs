@@ -20,7 +20,7 @@ use std::ptr::NonNull;
 /// which covers every disk's logical block size.
 const ALIGN: usize = 4096;
 
-/// A file's bytes, in a buffer aligned to [`ALIGN`] whose capacity is a whole number of
+/// A file's bytes, in a buffer aligned to `ALIGN` (4096) whose capacity is a whole number of
 /// blocks, zero past the bytes.
 pub struct AlignedBytes {
     ptr: NonNull<u8>,

@@ -12,7 +12,7 @@
 //! ```
 //!
 //! Every file is written under a temporary name and renamed into place; an ingest's files are
-//! fsynced on a thread of their own as they come ([`Syncer`](crate::store::syncer::Syncer)), all of them before the
+//! fsynced on a thread of their own as they come ([`Syncer`]), all of them before the
 //! manifest, which is written last. A crash at any point leaves the manifest as it was, and
 //! files it does not name are never read, so the warehouse stays what it was before the
 //! interrupted ingest.
@@ -392,21 +392,31 @@ impl Warehouse {
         bytes: Arc<AlignedBytes>,
         later: &SyncQueue,
     ) -> Result<(), Error> {
-        let path = self.dir.join(rel);
-        let parent = path.parent().unwrap_or(&self.dir).to_path_buf();
-        fs::create_dir_all(&parent).map_err(io(&parent, "无法创建目录"))?;
-        let tmp = temporary(&path);
+        let (tmp, path) = self.temporary_beside(rel)?;
         Ok(later.send(Job::Archive { tmp, path, bytes })?)
     }
 
     /// `bytes` in a temporary file beside `rel`, not yet synced: (its path, `rel`'s path).
     fn write_temporary(&self, rel: &str, bytes: &[u8]) -> Result<(PathBuf, PathBuf), Error> {
+        let (tmp, path) = self.temporary_beside(rel)?;
+        let mut f = fs::File::create(&tmp).map_err(io(&tmp, "无法写入临时文件"))?;
+        f.write_all(bytes).map_err(io(&tmp, "无法写入临时文件"))?;
+        Ok((tmp, path))
+    }
+
+    /// A temporary name beside `rel` (its folder made), unique per write since two threads may
+    /// write the same content-named file at once: (the temporary path, `rel`'s path).
+    fn temporary_beside(&self, rel: &str) -> Result<(PathBuf, PathBuf), Error> {
+        static WRITES: AtomicU64 = AtomicU64::new(0);
         let path = self.dir.join(rel);
         let parent = path.parent().unwrap_or(&self.dir).to_path_buf();
         fs::create_dir_all(&parent).map_err(io(&parent, "无法创建目录"))?;
-        let tmp = temporary(&path);
-        let mut f = fs::File::create(&tmp).map_err(io(&tmp, "无法写入临时文件"))?;
-        f.write_all(bytes).map_err(io(&tmp, "无法写入临时文件"))?;
+        let tmp = parent.join(format!(
+            ".{}.tmp-{}-{}",
+            path.file_name().and_then(|n| n.to_str()).unwrap_or("file"),
+            std::process::id(),
+            WRITES.fetch_add(1, Ordering::Relaxed)
+        ));
         Ok((tmp, path))
     }
 
@@ -582,18 +592,6 @@ pub fn parquet_bytes(df: &mut DataFrame) -> Result<Vec<u8>, Error> {
         .finish(df)
         .map_err(|e| Error::Parquet(e.to_string()))?;
     Ok(buf)
-}
-
-/// A temporary name beside `path`, unique per write: two threads may write the same
-/// content-named file at once.
-fn temporary(path: &Path) -> PathBuf {
-    static WRITES: AtomicU64 = AtomicU64::new(0);
-    path.with_file_name(format!(
-        ".{}.tmp-{}-{}",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("file"),
-        std::process::id(),
-        WRITES.fetch_add(1, Ordering::Relaxed)
-    ))
 }
 
 /// The accepted rows of an export as a frame.
