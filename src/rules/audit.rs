@@ -130,6 +130,54 @@ impl<'a> PaymentColumns<'a> {
         })
     }
 
+    /// What judging an entitlement reads ([`Self::get_payee_and_amount`], [`Self::voucher`]).
+    const JUDGING: [&'static str; 9] = [
+        "voucher",
+        "payee_type",
+        "payee_name",
+        "payee_id",
+        "linked_id",
+        "amount_fen",
+        "months_paid",
+        "days_paid",
+        "pay_date",
+    ];
+
+    /// The columns judging an entitlement reads, of the frame's rows `rows`, gathered in that
+    /// order: the judging loop then reads its rows one after the other. Read at the random
+    /// places of the judging order in the frame itself, they stalled on memory more than the
+    /// loop computed.
+    pub fn gathered(df: &DataFrame, rows: &[IdxSize]) -> PolarsResult<DataFrame> {
+        let mut out = df
+            .select(Self::JUDGING)?
+            .take(&IdxCa::from_vec("i".into(), rows.to_vec()))?;
+        out.rechunk_mut_par();
+        Ok(out)
+    }
+
+    /// The rows of a frame [`Self::gathered`] made; the columns it leaves out read as empty.
+    pub fn of_gathered(df: &'a DataFrame) -> PolarsResult<PaymentColumns<'a>> {
+        let mut text = [None; 10];
+        for (slot, name) in text.iter_mut().zip(Self::TEXT) {
+            if Self::JUDGING.contains(&name) {
+                *slot = one_chunk(df.column(name)?.str()?)?;
+            }
+        }
+        let int = |name: &str| -> PolarsResult<_> { one_chunk(df.column(name)?.i64()?) };
+        Ok(PaymentColumns {
+            order: None,
+            height: df.height(),
+            text,
+            ints: [
+                int("amount_fen")?,
+                int("months_paid")?,
+                int("days_paid")?,
+                None,
+            ],
+            pay_date: one_chunk(df.column("pay_date")?.date()?.physical())?,
+        })
+    }
+
     /// The frame's rows `order` (indices < its height), in that order.
     pub fn ordered(df: &'a DataFrame, order: &'a [IdxSize]) -> PolarsResult<PaymentColumns<'a>> {
         let mut cols = PaymentColumns::new(df)?;
@@ -169,17 +217,27 @@ impl<'a> PaymentColumns<'a> {
 
     /// Row `i` (< `len()`) with only what judging its entitlement reads: the payee and the
     /// amount, date, months and days. The voucher, region, pool, item, export and row are
-    /// left empty: the judging loop reads a million rows, at random places in ten columns,
-    /// and these six are needed only where a finding is made ([`Self::voucher`]).
+    /// left empty: the judging loop reads a million rows, and these six are needed only where
+    /// a finding is made ([`Self::voucher`]).
     pub fn get_payee_and_amount(&self, i: usize) -> Payment<'a> {
+        let amounts = self.get_amounts(i);
         let i = self.at(i);
         let t = |k: usize| self.text[k].and_then(|a| a.get(i)).unwrap_or("");
-        let n = |k: usize| self.ints[k].and_then(|a| a.get(i));
         Payment {
             payee_type: t(4),
             payee_name: t(5),
             payee_id: t(6),
             linked_id: t(7),
+            ..amounts
+        }
+    }
+
+    /// Row `i` (< `len()`) with only the amount, date, months and days: what judging a
+    /// payment of a labourer already known reads (the texts are a cache miss or two each).
+    pub fn get_amounts(&self, i: usize) -> Payment<'a> {
+        let i = self.at(i);
+        let n = |k: usize| self.ints[k].and_then(|a| a.get(i));
+        Payment {
             amount_fen: n(0).unwrap_or(0),
             months_paid: n(1),
             days_paid: n(2),
@@ -291,49 +349,65 @@ impl Audit {
 /// export that has it), ordered by payment date and voucher; and every row of a voucher
 /// exported more than once, by voucher.
 fn versions(payments: &DataFrame) -> PolarsResult<(Vec<IdxSize>, DataFrame)> {
+    // Almost every voucher is in one row, which counts as it is: only the rows of a voucher
+    // in several (one hash pass finds them; rows with no voucher are one group) are sorted
+    // into export order to choose the version. Sorting all the rows on their text keys was
+    // most of this step's time.
+    let shared = payments.select(["voucher"])?.is_duplicated()?;
+    let mut keys = payments.select(["voucher", "export_month", "export_id", "row"])?;
+    keys.with_column(shared.clone().with_name("shared".into()).into_column())?;
     let keep_order = SortMultipleOptions::default().with_maintain_order(true);
-    // Decide on the few columns the choice needs, then gather the whole rows once.
-    let sorted = payments
-        .clone()
+    let sorted = keys
         .lazy()
         .with_row_index("i", None)
-        .select([
-            col("i"),
-            col("voucher"),
-            col("export_month"),
-            col("export_id"),
-            col("row"),
-            col("pay_date"),
-        ])
+        .filter(col("shared"))
         .sort(["export_month", "export_id", "row"], keep_order.clone())
-        .with_columns([
-            col("export_id")
-                .last()
-                .over([col("voucher")])?
-                .alias("last_export"),
-            len().over([col("voucher")])?.alias("versions"),
-        ])
+        .with_columns([col("export_id")
+            .last()
+            .over([col("voucher")])?
+            .alias("last_export")])
         .collect()?;
     let picked = |lf: LazyFrame| -> PolarsResult<IdxCa> {
         let df = lf.select([col("i")]).collect()?;
         Ok(df.column("i")?.idx()?.clone())
     };
-    let distinct = picked(
+    let chosen = picked(
         sorted
             .clone()
             .lazy()
             .filter(col("export_id").eq(col("last_export")))
-            .unique_stable_generic(Some(vec![col("voucher")]), UniqueKeepStrategy::First)
-            .sort(["pay_date", "voucher"], keep_order.clone()),
+            .unique_stable_generic(Some(vec![col("voucher")]), UniqueKeepStrategy::First),
     )?;
-    let mut repeated = payments.take(&picked(
-        sorted
-            .lazy()
-            .filter(col("versions").gt(lit(1)))
-            .sort(["voucher"], keep_order),
-    )?)?;
+    let mut repeated = payments.take(&picked(sorted.lazy().sort(["voucher"], keep_order))?)?;
     repeated.rechunk_mut();
-    Ok((distinct.into_no_null_iter().collect(), repeated))
+    let mut distinct: Vec<IdxSize> = shared
+        .iter()
+        .zip(0..)
+        .filter_map(|(shared, i)| (shared != Some(true)).then_some(i))
+        .chain(chosen.into_no_null_iter())
+        .collect();
+    by_date_and_voucher(payments, &mut distinct)?;
+    Ok((distinct, repeated))
+}
+
+/// Rows (of one voucher each) in order of payment date, then voucher, a missing one first.
+fn by_date_and_voucher(payments: &DataFrame, rows: &mut [IdxSize]) -> PolarsResult<()> {
+    let idx = IdxCa::from_vec("i".into(), rows.to_vec());
+    let mut keys = payments.select(["pay_date", "voucher"])?.take(&idx)?;
+    keys.with_column(idx.into_column())?;
+    // No two rows have one voucher, so the order is total.
+    let sorted = keys
+        .lazy()
+        .sort(["pay_date", "voucher"], SortMultipleOptions::default())
+        .select([col("i")])
+        .collect()?;
+    for (slot, i) in rows
+        .iter_mut()
+        .zip(sorted.column("i")?.idx()?.into_no_null_iter())
+    {
+        *slot = i;
+    }
+    Ok(())
 }
 
 /// Spend per pool, and per item, region and export month within it, as recorded.
@@ -639,7 +713,13 @@ pub fn audit(
     let checked = Checked::of(&all, &distinct, policy, facts).map_err(e)?;
     payment_checks(&mut ctx, &payments, &checked, &mut unregistered).map_err(e)?;
     let judged = Judged::of(checked).map_err(e)?;
-    let stacked = entitlement_checks(&mut ctx, &payments, &judged, &mut spend);
+    // The judged payments' columns in the judging order (their rows among the distinct
+    // payments are `judged.rows`).
+    let judging_rows: Vec<IdxSize> = judged.rows.iter().map(|&r| distinct[r as usize]).collect();
+    let judging = PaymentColumns::gathered(&all, &judging_rows).map_err(e)?;
+    drop(judging_rows);
+    let judging = PaymentColumns::of_gathered(&judging).map_err(e)?;
+    let stacked = entitlement_checks(&mut ctx, &judging, &judged, &mut spend);
     stacking_findings(&mut ctx, stacked);
     ledger_findings(
         &mut ctx,
@@ -1113,8 +1193,9 @@ impl Judged {
 }
 
 /// Each (payee, item) group judged against its entitlement: 不符合享受条件 at each payment's
-/// date, 超标准 as of M, and the entitlement added to spend. Returns the stacked pairs
-/// (person, the item received first, the other).
+/// date, 超标准 as of M, and the entitlement added to spend. `payments`: the judged payments
+/// in the judging order (row `k` is `judged.rows[k]`'s, [`PaymentColumns::gathered`]).
+/// Returns the stacked pairs (person, the item received first, the other).
 fn entitlement_checks<'p, 'c>(
     ctx: &mut Ctx<'c>,
     payments: &'p PaymentColumns<'p>,
@@ -1195,23 +1276,33 @@ fn judge_groups<'p, 'c>(
     let mut received_by: Option<&str> = None;
     let mut pays: Vec<Payment> = Vec::new();
     for group in groups {
-        let rows = &judged.rows[group.clone()];
-        pays.clear();
-        pays.extend(
-            rows.iter()
-                .map(|&r| payments.get_payee_and_amount(r as usize)),
-        );
-        let voucher = |k: usize| payments.voucher(rows[k] as usize).to_string();
+        // The group's payments: `payments` holds them in the judging order.
+        let rows = group.clone();
         let Some(item) = policy.items.get(judged.item_pos[group.start] as usize) else {
             continue;
         };
+        // A per-person item's group is one labourer's (its key is the person), judged on
+        // the person's facts alone: of its later payments only the amounts are read. Other
+        // items are judged on each payment's payee (the workshop it names).
+        pays.clear();
+        pays.extend(
+            rows.clone()
+                .map(|r| match r == rows.start || !item.per_person() {
+                    true => payments.get_payee_and_amount(r),
+                    false => payments.get_amounts(r),
+                }),
+        );
+        let voucher = |k: usize| payments.voucher(rows.start + k).to_string();
         let code = item.code;
         let first = pays[0];
         let key = payee_key(&first, Some(item.payee));
         // One labourer per group: the key is the person for a per-person item, looked up once.
-        let person_of = |p: &Payment| match item.per_person() {
-            true => facts.person(key).unwrap_or(&empty),
-            false => facts.person(p.person()).unwrap_or(&empty),
+        let labourer = item
+            .per_person()
+            .then(|| facts.person(key).unwrap_or(&empty));
+        let person_of = |p: &Payment| match labourer {
+            Some(person) => person,
+            None => facts.person(p.person()).unwrap_or(&empty),
         };
         let label = || payee_label(&first, Some(item.payee), facts);
         let finding_key = || (key.to_string(), code.to_string());
