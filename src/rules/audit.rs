@@ -805,45 +805,50 @@ impl Checked {
         policy: &Policy,
         facts: &Facts,
     ) -> PolarsResult<Checked> {
-        // Each row's item by its name, as a chain of `when`s over the policy's few items (the
-        // first of two with one name, as `item_by_name`), and the item's attributes by its
-        // position: no join, so no copy of the payment rows.
+        // Each row's item by its name (the first of two with one name, as `item_by_name`), and
+        // the item's attributes gathered by its position; each export month's last day. Looked
+        // up once per row: a chain of `when`s over the policy's items compared every row's
+        // text with each name, and was most of this step's time.
         let items = &policy.items;
-        let item_pos = first_of(
-            items
-                .iter()
-                .enumerate()
-                .map(|(k, i)| (col("item").eq(lit(i.name.as_str())), lit(k as u32))),
-        );
-        let by_pos = |value: &dyn Fn(&Item) -> Expr| {
-            first_of(
-                items
-                    .iter()
-                    .enumerate()
-                    .map(|(k, i)| (col("item_pos").eq(lit(k as u32)), value(i))),
-            )
+        let names: Vec<(&str, u32)> = (0..)
+            .zip(items)
+            .map(|(k, i)| (i.name.as_str(), k))
+            .collect();
+        let item_pos: IdxCa = look_up(all, "item", &names)?.into_iter().collect();
+        let of_items = |values: Series| values.take(&item_pos);
+        let attribute = |name: &str,
+                         dtype: DataType,
+                         f: &dyn Fn(&Item) -> AnyValue<'static>|
+         -> PolarsResult<Column> {
+            let values: Vec<AnyValue> = items.iter().map(f).collect();
+            let values = Series::from_any_values_and_dtype(name.into(), &values, &dtype, true)?;
+            Ok(of_items(values)?.into_column())
         };
-        let positions = |f: fn(&Item) -> bool| {
-            let at: Vec<u32> = (0..items.len() as u32)
-                .filter(|k| f(&items[*k as usize]))
-                .collect();
-            col("item_pos").is_in(
-                lit(Series::new("positions".into(), at)).implode(false),
-                false,
-            )
-        };
-        // The last day of each export month (an unreadable month has none, and no such check).
-        let months = all.column("export_month")?.str()?.unique()?;
-        let ends: Vec<(Expr, Expr)> = months
+        let months: Vec<(String, i32)> = all
+            .column("export_month")?
+            .str()?
+            .unique()?
             .iter()
             .flatten()
-            .filter_map(|m| Some((m, m.parse::<Month>().ok()?)))
-            .map(|(m, month)| {
-                let is = col("export_month").eq(lit(m));
-                (is, lit(days_of(month.last_day())))
-            })
+            .filter_map(|m| Some((m.to_string(), days_of(m.parse::<Month>().ok()?.last_day()))))
             .collect();
-        let month_end = first_of(ends.into_iter()).cast(DataType::Int32);
+        let months: Vec<(&str, i32)> = months.iter().map(|(m, d)| (m.as_str(), *d)).collect();
+        let month_end: Int32Chunked = look_up(all, "export_month", &months)?.into_iter().collect();
+        let mut base = all.clone();
+        base.with_column(item_pos.clone().with_name("item_pos".into()).into_column())?;
+        base.with_column(attribute("code_ord", DataType::UInt32, &|i| {
+            AnyValue::UInt32(i.code as u32)
+        })?)?;
+        base.with_column(attribute("item_pool", DataType::String, &|i| {
+            AnyValue::StringOwned(i.pool.as_str().into())
+        })?)?;
+        base.with_column(attribute("per_person", DataType::Boolean, &|i| {
+            AnyValue::Boolean(i.per_person())
+        })?)?;
+        base.with_column(attribute("has_floor", DataType::Boolean, &|i| {
+            AnyValue::Boolean(i.daily_floor.is_some())
+        })?)?;
+        base.with_column(month_end.with_name("month_end".into()).into_column())?;
         let known = col("item_pos").is_not_null();
         let date = col("pay_date").cast(DataType::Int32);
         let out = known.clone().and(
@@ -851,23 +856,11 @@ impl Checked {
                 .is_null()
                 .or(date.clone().lt(lit(days_of(policy.period_from))))
                 .or(date.clone().gt(lit(days_of(policy.period_to))))
-                .or(date.gt(month_end).fill_null(lit(false))),
+                .or(date.gt(col("month_end")).fill_null(lit(false))),
         );
-        let checked = all
-            .clone()
+        let checked = base
             .lazy()
-            .with_columns([
-                item_pos.cast(DataType::UInt32).alias("item_pos"),
-                person_expr().alias("person"),
-            ])
-            .with_columns([
-                by_pos(&|i| lit(i.code as u32))
-                    .cast(DataType::UInt32)
-                    .alias("code_ord"),
-                by_pos(&|i| lit(i.pool.as_str())).alias("item_pool"),
-                positions(Item::per_person).alias("per_person"),
-                positions(|i| i.daily_floor.is_some()).alias("has_floor"),
-            ])
+            .with_columns([person_expr().alias("person")])
             .with_columns([
                 // [`payee_key`] over the columns, for the grouping sort.
                 when(col("per_person"))
@@ -978,12 +971,23 @@ fn registered_persons(frame: &DataFrame, facts: &Facts) -> PolarsResult<Series> 
     Ok(Series::new("registered".into(), flags))
 }
 
-/// The value of the first condition that holds, else null: `when(c1).then(v1).otherwise(
-/// when(c2)…)`, built from the last case outwards.
-fn first_of(cases: impl DoubleEndedIterator<Item = (Expr, Expr)>) -> Expr {
-    cases.rev().fold(lit(NULL), |rest, (is, value)| {
-        when(is).then(value).otherwise(rest)
-    })
+/// Each row's text of `column` looked up in `table` (a few texts; of two equal ones the first
+/// counts), `None` where the text is missing or not in it.
+fn look_up<T: Copy>(
+    df: &DataFrame,
+    column: &str,
+    table: &[(&str, T)],
+) -> PolarsResult<Vec<Option<T>>> {
+    let mut by_text: PlHashMap<&str, T> = PlHashMap::default();
+    for (text, value) in table {
+        by_text.entry(text).or_insert(*value);
+    }
+    Ok(df
+        .column(column)?
+        .str()?
+        .iter()
+        .map(|v| v.and_then(|v| by_text.get(v).copied()))
+        .collect())
 }
 
 /// A text column with a missing value as "" (as [`PaymentColumns`] reads it).
