@@ -311,9 +311,20 @@ impl Facts {
     }
 
     pub fn person(&self, id: &str) -> Option<&Person> {
+        self.persons
+            .get(self.position(id)? as usize)
+            .map(|(_, p)| p)
+    }
+
+    /// The person's place in `persons` (in ID order).
+    pub fn position(&self, id: &str) -> Option<u32> {
         let shard = self.index.get(shard_of(id, self.index.len().max(1)))?;
-        let i = *shard.get(id)? as usize;
-        self.persons.get(i).map(|(_, p)| p)
+        shard.get(id).copied()
+    }
+
+    /// How many persons' IDs sort before `text`: where it would go among them.
+    pub fn place_of(&self, text: &str) -> u32 {
+        self.persons.partition_point(|(id, _)| id.as_str() < text) as u32
     }
 
     /// The facts of the model's ledgers, which it takes: each ledger's rows are freed as soon

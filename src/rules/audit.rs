@@ -712,7 +712,7 @@ pub fn audit(
     let mut unregistered: BTreeSet<String> = BTreeSet::new();
     let checked = Checked::of(&all, &distinct, policy, facts).map_err(e)?;
     payment_checks(&mut ctx, &payments, &checked, &mut unregistered).map_err(e)?;
-    let judged = Judged::of(checked).map_err(e)?;
+    let judged = Judged::of(checked, facts).map_err(e)?;
     // The judged payments' columns in the judging order (their rows among the distinct
     // payments are `judged.rows`).
     let judging_rows: Vec<IdxSize> = judged.rows.iter().map(|&r| distinct[r as usize]).collect();
@@ -886,8 +886,9 @@ impl Checked {
         // them.
         let mut frame = checked.take(&IdxCa::from_vec("i".into(), distinct.to_vec()))?;
         frame.rechunk_mut();
-        let registered = registered_persons(&frame, facts)?;
-        frame.with_column(registered.into())?;
+        for c in registered_persons(&frame, facts)? {
+            frame.with_column(c)?;
+        }
         let known = col("item_pos").is_not_null();
         let mut frame = frame
             .lazy()
@@ -909,7 +910,7 @@ impl Checked {
             .select(columns(&[
                 &["i"],
                 &VERDICTS[..],
-                &["unregistered", "judged"],
+                &["unregistered", "judged", "per_person", "person_pos"],
             ]))
             .collect()?;
         frame.rechunk_mut();
@@ -950,25 +951,31 @@ fn columns(groups: &[&[&str]]) -> Vec<Expr> {
         .collect()
 }
 
-/// Whether each row's `person` is a 建档立卡 labourer, looked up in the facts' index on every
-/// core: an `is_in` against a list of the registered IDs built a hash set of a million strings
-/// first, and took 0.3 s of `Checked::of`'s 0.7 s at a million persons (BENCHMARKS.md).
-fn registered_persons(frame: &DataFrame, facts: &Facts) -> PolarsResult<Series> {
+/// Each row's `person`'s place among the facts' persons (`person_pos`, null for someone the
+/// ledgers do not know) and whether they are a 建档立卡 labourer (`registered`), looked up in
+/// the facts' index on every core: an `is_in` against a list of the registered IDs built a hash
+/// set of a million strings first, and took 0.3 s of `Checked::of`'s 0.7 s at a million persons
+/// (BENCHMARKS.md).
+fn registered_persons(frame: &DataFrame, facts: &Facts) -> PolarsResult<[Column; 2]> {
     use rayon::prelude::*;
     let persons = frame.column("person")?.str()?;
-    let mut flags = Vec::with_capacity(persons.len());
+    let mut places: Vec<Option<u32>> = Vec::with_capacity(persons.len());
     for arr in persons.downcast_iter() {
-        let part: Vec<bool> = (0..arr.len())
+        let part: Vec<Option<u32>> = (0..arr.len())
             .into_par_iter()
-            .map(|k| {
-                arr.get(k)
-                    .and_then(|id| facts.person(id))
-                    .is_some_and(|p| p.registered)
-            })
+            .map(|k| arr.get(k).and_then(|id| facts.position(id)))
             .collect();
-        flags.extend(part);
+        places.extend(part);
     }
-    Ok(Series::new("registered".into(), flags))
+    let registered: Vec<bool> = places
+        .iter()
+        .map(|r| r.is_some_and(|r| facts.persons[r as usize].1.registered))
+        .collect();
+    let places: IdxCa = places.into_iter().collect();
+    Ok([
+        places.with_name("person_pos".into()).into_column(),
+        Column::new("registered".into(), registered),
+    ])
 }
 
 /// Each row's text of `column` looked up in `table` (a few texts; of two equal ones the first
@@ -1132,6 +1139,7 @@ fn payment_checks(
 /// The payments to judge against their entitlement, grouped: sorted by payee key, item and
 /// payment order, so each (payee, item) group is a run and one payee's groups come in item
 /// order (as stacking needs).
+#[derive(Default)]
 struct Judged {
     rows: Vec<IdxSize>,
     item_pos: Vec<u32>,
@@ -1143,43 +1151,87 @@ struct Judged {
 }
 
 impl Judged {
-    fn of(checked: Checked) -> PolarsResult<Judged> {
-        let new_payee = col("key")
-            .neq(col("key").shift(lit(1)))
-            .fill_null(lit(true));
-        let new_group = new_payee
-            .clone()
-            .or(col("item_pos").neq(col("item_pos").shift(lit(1))))
-            .fill_null(lit(true));
-        let mut df = checked
-            .frame
-            .lazy()
-            .filter(col("judged"))
-            .sort(["key", "code_ord", "i"], SortMultipleOptions::default())
-            .select([
-                col("i"),
-                col("item_pos"),
-                new_group.alias("starts"),
-                new_payee.alias("new_payee"),
-            ])
-            .collect()?;
-        df.rechunk_mut();
-        Ok(Judged {
-            rows: df.column("i")?.idx()?.into_no_null_iter().collect(),
-            item_pos: df.column("item_pos")?.u32()?.into_no_null_iter().collect(),
-            starts: df
-                .column("starts")?
-                .bool()?
-                .iter()
-                .map(|b| b != Some(false))
-                .collect(),
-            new_payee: df
-                .column("new_payee")?
-                .bool()?
-                .iter()
-                .map(|b| b != Some(false))
-                .collect(),
-        })
+    fn of(checked: Checked, facts: &Facts) -> PolarsResult<Judged> {
+        use rayon::prelude::*;
+        let f = &checked.frame;
+        let judged = f.column("judged")?.bool()?;
+        let per_person = f.column("per_person")?.bool()?;
+        let (key, code_ord) = (f.column("key")?.str()?, f.column("code_ord")?.u32()?);
+        let (item_pos, person_pos) = (f.column("item_pos")?.u32()?, f.column("person_pos")?.idx()?);
+        let (Some(judged), Some(per_person), Some(key), Some(code_ord), Some(item_pos)) = (
+            one_chunk(judged)?,
+            one_chunk(per_person)?,
+            one_chunk(key)?,
+            one_chunk(code_ord)?,
+            one_chunk(item_pos)?,
+        ) else {
+            return Ok(Judged::default()); // no payments
+        };
+        let person_pos = one_chunk(person_pos)?;
+        let rows: Vec<usize> = (0..f.height())
+            .filter(|&i| judged.get(i) == Some(true))
+            .collect();
+        // Each row's key by its place in the key order, as two integers: a person's ID is
+        // `(its place among the persons, MAX)`; any other key `(the place it would take among
+        // them, its rank among the other keys that would take that place)`, so it sorts just
+        // before the person there, as its text does. The keys are never missing (they are built
+        // from filled texts). Sorting on the text keys themselves was most of this step.
+        let text_of = |i: usize| key.get(i).unwrap_or("");
+        let person_at = |i: usize| {
+            match per_person.get(i) == Some(true) {
+                true => person_pos.and_then(|p| p.get(i)),
+                false => None,
+            }
+            .or_else(|| facts.position(text_of(i)))
+        };
+        let mut others: BTreeMap<(u32, &str), u32> = BTreeMap::new();
+        for &i in &rows {
+            if person_at(i).is_none() {
+                others.insert((facts.place_of(text_of(i)), text_of(i)), 0);
+            }
+        }
+        let mut rank_within = (u32::MAX, 0);
+        for ((place, _), rank) in others.iter_mut() {
+            rank_within = match rank_within.0 == *place {
+                true => (*place, rank_within.1 + 1),
+                false => (*place, 0),
+            };
+            *rank = rank_within.1;
+        }
+        let place = |i: usize| -> (u32, u32) {
+            match person_at(i) {
+                Some(p) => (p, u32::MAX),
+                None => {
+                    let at = facts.place_of(text_of(i));
+                    (at, others.get(&(at, text_of(i))).copied().unwrap_or(0))
+                }
+            }
+        };
+        // (place, rank, item, row) in one integer: sorted as such, the rows come in key, item
+        // and payment order, and no two are equal.
+        let mut order: Vec<u128> = rows
+            .par_iter()
+            .map(|&i| {
+                let (p, r) = place(i);
+                let code = code_ord.get(i).unwrap_or(0);
+                (u128::from(p) << 96) | (u128::from(r) << 64) | (u128::from(code) << 32) | i as u128
+            })
+            .collect();
+        order.par_sort_unstable();
+        let mut j = Judged::default();
+        let mut before: Option<(u128, u32)> = None;
+        for k in order {
+            let (i, at) = ((k & 0xFFFF_FFFF) as usize, k >> 64);
+            let item = item_pos.get(i).unwrap_or(0);
+            let new_payee = before.is_none_or(|(b, _)| b != at);
+            let new_item = before.is_none_or(|(_, b)| b != item);
+            j.rows.push(i as IdxSize);
+            j.item_pos.push(item);
+            j.starts.push(new_payee || new_item);
+            j.new_payee.push(new_payee);
+            before = Some((at, item));
+        }
+        Ok(j)
     }
 
     /// The (payee, item) groups, as ranges of `rows`, in order.
@@ -1719,7 +1771,83 @@ pub fn assign_units(audit: &mut Audit, facts: &Facts) -> PolarsResult<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::payee_parts;
+    use super::{payee_parts, Checked, Judged};
+    use crate::model::facts::{Facts, Person};
+    use polars::prelude::*;
+
+    /// The judging order by places among the persons is the order of the key texts, then item,
+    /// then row: keys that are persons' IDs and keys that are not (before, between and after
+    /// them, equal to each other, a prefix of another), per-person rows and others.
+    #[test]
+    fn judging_order_is_the_key_texts_order() {
+        let ids = [
+            "500101198001010011",
+            "500101198001010038",
+            "50010119800101004X",
+        ];
+        let persons = ids
+            .iter()
+            .map(|i| ((*i).into(), Person::default()))
+            .collect();
+        let facts = Facts::new(persons, Vec::new(), true);
+        // (key, per person, item, judged)
+        let rows = [
+            ("50010119800101004X", true, 3u32, true),
+            ("某车间", false, 1, true),
+            ("500101198001010011", true, 2, true),
+            ("5001011980", false, 1, true),
+            ("500101198001010038", false, 4, true),
+            ("500101198001010011", true, 1, true),
+            ("500101198001010012", false, 4, true),
+            ("", false, 2, true),
+            ("500101198001010012", false, 4, false),
+            ("500101198001010011", true, 2, true),
+            ("5001011980010100111", false, 1, true),
+            ("某车间", false, 0, true),
+            ("5001011980", false, 1, true),
+        ];
+        let person_pos: Vec<Option<u32>> = rows
+            .iter()
+            .map(|r| if r.1 { facts.position(r.0) } else { None })
+            .collect();
+        let frame = DataFrame::new_infer_height(vec![
+            Column::new("key".into(), rows.iter().map(|r| r.0).collect::<Vec<_>>()),
+            Column::new(
+                "per_person".into(),
+                rows.iter().map(|r| r.1).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "code_ord".into(),
+                rows.iter().map(|r| r.2).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "item_pos".into(),
+                rows.iter().map(|r| r.2).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "judged".into(),
+                rows.iter().map(|r| r.3).collect::<Vec<_>>(),
+            ),
+            person_pos
+                .into_iter()
+                .collect::<IdxCa>()
+                .with_name("person_pos".into())
+                .into_column(),
+        ])
+        .unwrap();
+        let judged = Judged::of(Checked { frame }, &facts).unwrap();
+        let mut expected: Vec<usize> = (0..rows.len()).filter(|&i| rows[i].3).collect();
+        expected.sort_by_key(|&i| (rows[i].0, rows[i].2, i));
+        let got: Vec<usize> = judged.rows.iter().map(|&i| i as usize).collect();
+        assert_eq!(got, expected);
+        for (k, &i) in expected.iter().enumerate() {
+            let before = k.checked_sub(1).map(|b| expected[b]);
+            let new_payee = before.is_none_or(|b| rows[b].0 != rows[i].0);
+            assert_eq!(judged.new_payee[k], new_payee, "row {i}");
+            let new_item = before.is_none_or(|b| rows[b].2 != rows[i].2);
+            assert_eq!(judged.starts[k], new_payee || new_item, "row {i}");
+        }
+    }
 
     /// The parts cover every group once, in order, and never part one payee's groups.
     #[test]
