@@ -189,10 +189,27 @@ struct Sets {
 }
 
 fn sets(model: &Model, window: Window) -> PolarsResult<Sets> {
+    // The three queries collected as one plan, side by side: one after the other they took
+    // 0.8–1.0 s at a million persons, together 0.46 s.
+    let mut ctx = model.sql();
+    let mut plans = Vec::new();
+    let mut flags = None;
+    for sql in [TRANSFERRED_SQL, LOCAL_SQL, TRAINED_SQL] {
+        let lf = ctx.execute(&bind(sql, window, model.date))?;
+        flags.get_or_insert(lf.get_current_optimizations());
+        plans.push(lf.logical_plan);
+    }
+    let mut out =
+        LazyFrame::collect_all_with_engine(plans, Engine::Auto, flags.unwrap_or_default())?
+            .into_iter();
+    let mut next = || {
+        out.next()
+            .ok_or_else(|| polars_err!(ComputeError: "指标查询没有结果"))
+    };
     Ok(Sets {
-        transferred: run_sql(model, TRANSFERRED_SQL, window)?,
-        local: run_sql(model, LOCAL_SQL, window)?,
-        trained: run_sql(model, TRAINED_SQL, window)?,
+        transferred: next()?,
+        local: next()?,
+        trained: next()?,
     })
 }
 
