@@ -1145,6 +1145,9 @@ struct Judged {
     starts: Vec<bool>,
     /// Whether a row starts a new payee (key): where the groups may be cut into parts.
     new_payee: Vec<bool>,
+    /// The place among the facts' persons of a per-person item's labourer (the row's key),
+    /// found once for the 建档立卡 check: judging then needs no second lookup by ID.
+    person_pos: Vec<Option<u32>>,
 }
 
 impl Judged {
@@ -1223,6 +1226,10 @@ impl Judged {
             let new_payee = before.is_none_or(|(b, _)| b != at);
             let new_item = before.is_none_or(|(_, b)| b != item);
             j.rows.push(i as IdxSize);
+            j.person_pos.push(match per_person.get(i) {
+                Some(true) => person_pos.and_then(|p| p.get(i)),
+                _ => None,
+            });
             j.item_pos.push(item);
             j.starts.push(new_payee || new_item);
             j.new_payee.push(new_payee);
@@ -1350,9 +1357,11 @@ fn judge_groups<'p, 'c>(
         let first = pays[0];
         let key = payee_key(&first, Some(item.payee));
         // One labourer per group: the key is the person for a per-person item, looked up once.
-        let labourer = item
-            .per_person()
-            .then(|| facts.person(key).unwrap_or(&empty));
+        let labourer = item.per_person().then(|| {
+            judged.person_pos[group.start]
+                .and_then(|r| facts.persons.get(r as usize))
+                .map_or(&empty, |(_, p)| p)
+        });
         let person_of = |p: &Payment| match labourer {
             Some(person) => person,
             None => facts.person(p.person()).unwrap_or(&empty),
