@@ -187,32 +187,37 @@ fn compare(old: &DataFrame, new: &DataFrame, table: Table) -> PolarsResult<Compa
         })
         .collect();
     let (a, b) = (hashed(old, table, &as_text)?, hashed(new, table, &as_text)?);
-    let pairs = |this: &DataFrame, other: &DataFrame| -> PolarsResult<DataFrame> {
-        let mut theirs = key.clone();
-        theirs.push(col("__row").alias("__other"));
-        theirs.push(col("__i").alias("__j"));
-        let mut keep = key.clone();
-        keep.extend([col("__i"), col("__j"), col("__changed")]);
-        this.clone()
-            .lazy()
-            .join(
-                other.clone().lazy().select(theirs),
-                key.clone(),
-                key.clone(),
-                JoinArgs::new(JoinType::Left),
-            )
-            // Null where the key is missing in `other`.
-            .with_column(col("__other").neq(col("__row")).alias("__changed"))
-            .select(keep)
-            .collect()
+    // One full join of the two sides by key (one hash table, where a left join each way built
+    // two): a row of `new` alone is added, one of `old` alone withdrawn, a pair whose hashes
+    // differ changed.
+    let theirs = |df: &DataFrame| -> PolarsResult<LazyFrame> {
+        let mut cols = key.clone();
+        cols.push(col("__row").alias("__old_row"));
+        cols.push(col("__i").alias("__j"));
+        Ok(df.clone().lazy().select(cols))
     };
-    let new_side = pairs(&b, &a)?;
-    let withdrawn = pairs(&a, &b)?;
-    // A null in the mask (the key is missing on the other side) drops the row.
-    let rows_where = |df: &DataFrame, mask: &BooleanChunked| df.filter(mask);
-    let added = rows_where(&new_side, &new_side.column("__j")?.is_null())?;
-    let changed = rows_where(&new_side, new_side.column("__changed")?.bool()?)?;
-    let withdrawn = rows_where(&withdrawn, &withdrawn.column("__j")?.is_null())?;
+    let joined = b
+        .clone()
+        .lazy()
+        .join(
+            theirs(&a)?,
+            key.clone(),
+            key.clone(),
+            JoinArgs::new(JoinType::Full).with_coalesce(JoinCoalesce::CoalesceColumns),
+        )
+        .with_column(col("__old_row").neq(col("__row")).alias("__changed"))
+        .collect()?;
+    let rows_where = |mask: Expr, cols: Vec<Expr>| -> PolarsResult<DataFrame> {
+        joined.clone().lazy().filter(mask).select(cols).collect()
+    };
+    let mut keep = key.clone();
+    keep.extend([col("__i"), col("__j"), col("__changed")]);
+    let added = rows_where(col("__j").is_null(), keep.clone())?;
+    // Both sides there (a missing side makes the comparison null, which filters it out).
+    let changed = rows_where(col("__changed"), keep)?;
+    let mut gone = key.clone();
+    gone.push(col("__j").alias("__i"));
+    let withdrawn = rows_where(col("__i").is_null(), gone)?;
     Ok(Compared {
         added,
         changed,
