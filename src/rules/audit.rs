@@ -1816,24 +1816,17 @@ mod tests {
             .iter()
             .map(|r| if r.1 { facts.position(r.0) } else { None })
             .collect();
+        let keys: Vec<&str> = rows.iter().map(|r| r.0).collect();
+        let per_person: Vec<bool> = rows.iter().map(|r| r.1).collect();
+        // The item's position doubles as its order here.
+        let items: Vec<u32> = rows.iter().map(|r| r.2).collect();
+        let judged: Vec<bool> = rows.iter().map(|r| r.3).collect();
         let frame = DataFrame::new_infer_height(vec![
-            Column::new("key".into(), rows.iter().map(|r| r.0).collect::<Vec<_>>()),
-            Column::new(
-                "per_person".into(),
-                rows.iter().map(|r| r.1).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                "code_ord".into(),
-                rows.iter().map(|r| r.2).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                "item_pos".into(),
-                rows.iter().map(|r| r.2).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                "judged".into(),
-                rows.iter().map(|r| r.3).collect::<Vec<_>>(),
-            ),
+            Column::new("key".into(), keys),
+            Column::new("per_person".into(), per_person),
+            Column::new("code_ord".into(), &items),
+            Column::new("item_pos".into(), &items),
+            Column::new("judged".into(), judged),
             person_pos
                 .into_iter()
                 .collect::<IdxCa>()
