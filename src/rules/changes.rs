@@ -135,6 +135,15 @@ fn hashed(df: &DataFrame, table: Table, as_text: &[&str]) -> PolarsResult<DataFr
         )
         .collect()?;
     out.with_column(Column::new("__row".into(), row_hashes(&values)?))?;
+    // Usually no key repeats and every row stands. One hash of each row's key tells it
+    // exactly when the hashes are all different (equal keys hash alike); only otherwise are
+    // the keys grouped to keep each one's last row, which took as long as the rest of this.
+    let names: Vec<&str> = table.natural_key().to_vec();
+    let key_hashes = row_hashes(&out.select(names)?)?;
+    let mut seen = PlHashSet::with_capacity(key_hashes.len());
+    if key_hashes.into_iter().all(|h| seen.insert(h)) {
+        return Ok(out);
+    }
     out.lazy()
         .unique_stable_generic(Some(key), UniqueKeepStrategy::Last)
         .collect()
@@ -520,7 +529,7 @@ mod tests {
                             .unwrap()
                     }
                     "help_type" => Column::new(c.into(), vec!["技能培训"; rows.len()]),
-                    "measures" | "employer" => {
+                    "help_mode" => {
                         Column::new(c.into(), rows.iter().map(|r| r.2).collect::<Vec<_>>())
                     }
                     _ => Column::full_null(c.into(), rows.len(), &DataType::String),
@@ -553,6 +562,24 @@ mod tests {
         );
         assert!(
             listed[1].contains("2020-02-08") && listed[2].contains(b),
+            "{listed:?}"
+        );
+        // A key twice in one snapshot: its last row stands (the rows are grouped by key only
+        // when some key repeats).
+        let twice = help(&[
+            (a, None, "岗前培训"),
+            (b, None, "岗前培训"),
+            (a, None, "专项技能培训"),
+        ]);
+        let last = help(&[(b, None, "岗前培训"), (a, None, "专项技能培训")]);
+        let e = edits(&twice, &last, Table::Help, 5, false).unwrap();
+        assert_eq!((e.added, e.changed, e.withdrawn), (0, 0, 0));
+        let first = help(&[(a, None, "岗前培训"), (b, None, "岗前培训")]);
+        let e = edits(&twice, &first, Table::Help, 5, false).unwrap();
+        assert_eq!((e.added, e.changed, e.withdrawn), (0, 1, 0));
+        let listed = diff(&first, &twice, Table::Help, false).unwrap();
+        assert!(
+            listed[0].describe().contains("岗前培训 → 专项技能培训"),
             "{listed:?}"
         );
     }
