@@ -1177,42 +1177,46 @@ impl Judged {
         // before the person there, as its text does. The keys are never missing (they are built
         // from filled texts). Sorting on the text keys themselves was most of this step.
         let text_of = |i: usize| key.get(i).unwrap_or("");
-        let person_at = |i: usize| {
-            match per_person.get(i) == Some(true) {
-                true => person_pos.and_then(|p| p.get(i)),
-                false => None,
-            }
-            .or_else(|| facts.position(text_of(i)))
+        // A per-person row's labourer was found by the 建档立卡 check; another key may still
+        // be someone's ID.
+        let labourer = |i: usize| match per_person.get(i) {
+            Some(true) => person_pos.and_then(|p| p.get(i)),
+            _ => None,
         };
-        let mut others: BTreeMap<(u32, &str), u32> = BTreeMap::new();
-        for &i in &rows {
-            if person_at(i).is_none() {
-                others.insert((facts.place_of(text_of(i)), text_of(i)), 0);
-            }
-        }
-        let mut rank_within = (u32::MAX, 0);
-        for ((place, _), rank) in others.iter_mut() {
-            rank_within = match rank_within.0 == *place {
-                true => (*place, rank_within.1 + 1),
-                false => (*place, 0),
+        let persons: Vec<Option<u32>> = rows
+            .par_iter()
+            .map(|&i| labourer(i).or_else(|| facts.position(text_of(i))))
+            .collect();
+        // The other keys (few: workshops, bases) by their texts: (place, rank at that place).
+        // In text order, so in place order too.
+        let others: Vec<(u32, &str)> = rows
+            .iter()
+            .zip(&persons)
+            .filter(|(_, p)| p.is_none())
+            .map(|(&i, _)| text_of(i))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .map(|t| (facts.place_of(t), t))
+            .collect();
+        let mut other_place: PlHashMap<&str, (u32, u32)> = PlHashMap::default();
+        let mut rank = 0;
+        for (k, &(place, text)) in others.iter().enumerate() {
+            rank = match k > 0 && others[k - 1].0 == place {
+                true => rank + 1,
+                false => 0,
             };
-            *rank = rank_within.1;
+            other_place.insert(text, (place, rank));
         }
-        let place = |i: usize| -> (u32, u32) {
-            match person_at(i) {
-                Some(p) => (p, u32::MAX),
-                None => {
-                    let at = facts.place_of(text_of(i));
-                    (at, others.get(&(at, text_of(i))).copied().unwrap_or(0))
-                }
-            }
-        };
         // (place, rank, item, row) in one integer: sorted as such, the rows come in key, item
         // and payment order, and no two are equal.
         let mut order: Vec<u128> = rows
             .par_iter()
-            .map(|&i| {
-                let (p, r) = place(i);
+            .zip(&persons)
+            .map(|(&i, person)| {
+                let (p, r) = match person {
+                    Some(p) => (*p, u32::MAX),
+                    None => other_place.get(text_of(i)).copied().unwrap_or((0, 0)),
+                };
                 let code = code_ord.get(i).unwrap_or(0);
                 (u128::from(p) << 96) | (u128::from(r) << 64) | (u128::from(code) << 32) | i as u128
             })
@@ -1226,10 +1230,7 @@ impl Judged {
             let new_payee = before.is_none_or(|(b, _)| b != at);
             let new_item = before.is_none_or(|(_, b)| b != item);
             j.rows.push(i as IdxSize);
-            j.person_pos.push(match per_person.get(i) {
-                Some(true) => person_pos.and_then(|p| p.get(i)),
-                _ => None,
-            });
+            j.person_pos.push(labourer(i));
             j.item_pos.push(item);
             j.starts.push(new_payee || new_item);
             j.new_payee.push(new_payee);
@@ -1337,7 +1338,6 @@ fn judge_groups<'p, 'c>(
     let mut pays: Vec<Payment> = Vec::new();
     for group in groups {
         // The group's payments: `payments` holds them in the judging order.
-        let rows = group.clone();
         let Some(item) = policy.items.get(judged.item_pos[group.start] as usize) else {
             continue;
         };
@@ -1346,13 +1346,14 @@ fn judge_groups<'p, 'c>(
         // items are judged on each payment's payee (the workshop it names).
         pays.clear();
         pays.extend(
-            rows.clone()
-                .map(|r| match r == rows.start || !item.per_person() {
+            group
+                .clone()
+                .map(|r| match r == group.start || !item.per_person() {
                     true => payments.get_payee_and_amount(r),
                     false => payments.get_amounts(r),
                 }),
         );
-        let voucher = |k: usize| payments.voucher(rows.start + k).to_string();
+        let voucher = |k: usize| payments.voucher(group.start + k).to_string();
         let code = item.code;
         let first = pays[0];
         let key = payee_key(&first, Some(item.payee));
@@ -1424,7 +1425,7 @@ fn judge_groups<'p, 'c>(
                 label(),
                 &item.name,
                 (Some(paid), entitled),
-                (0..rows.len()).map(voucher).collect(),
+                (0..group.len()).map(voucher).collect(),
                 why,
             );
         }

@@ -99,7 +99,7 @@ fn read_out(
     })
 }
 
-/// A snapshot as its natural key ([`key_expr`]), its row number `__i`, and
+/// A snapshot as its natural key ([`as_compared`]), its row number `__i`, and
 /// one hash of the whole row `__row` to compare; when a key repeats, its last row stands, as
 /// in [`rows`]. The values are hashed as typed (a missing text as "", as [`rows`] reads it;
 /// `as_text`: the columns whose type differs between the two snapshots, hashed as text), so
@@ -113,12 +113,7 @@ fn hashed(df: &DataFrame, table: Table, as_text: &[&str]) -> PolarsResult<DataFr
     let key: Vec<Expr> = table.natural_key().iter().map(|k| col(*k)).collect();
     let values: Vec<Expr> = compared(table)
         .into_iter()
-        .map(|c| match df.column(c).map(|s| s.dtype()) {
-            _ if as_text.contains(&c) => col(c).cast(DataType::String).fill_null(lit("")),
-            Ok(DataType::String) => col(c).fill_null(lit("")),
-            Ok(DataType::Null) => col(c).cast(DataType::String).fill_null(lit("")),
-            _ => col(c),
-        })
+        .map(|c| as_compared(df, c, as_text))
         .collect();
     let values = df.clone().lazy().select(values).collect()?;
     let mut out = df
@@ -129,7 +124,7 @@ fn hashed(df: &DataFrame, table: Table, as_text: &[&str]) -> PolarsResult<DataFr
             table
                 .natural_key()
                 .iter()
-                .map(|k| key_expr(df, k, as_text))
+                .map(|k| as_compared(df, k, as_text))
                 .chain([col("__i")])
                 .collect::<Vec<_>>(),
         )
@@ -138,8 +133,7 @@ fn hashed(df: &DataFrame, table: Table, as_text: &[&str]) -> PolarsResult<DataFr
     // Usually no key repeats and every row stands. One hash of each row's key tells it
     // exactly when the hashes are all different (equal keys hash alike); only otherwise are
     // the keys grouped to keep each one's last row, which took as long as the rest of this.
-    let names: Vec<&str> = table.natural_key().to_vec();
-    let key_hashes = row_hashes(&out.select(names)?)?;
+    let key_hashes = row_hashes(&out.select(table.natural_key().iter().copied())?)?;
     let mut seen = PlHashSet::with_capacity(key_hashes.len());
     if key_hashes.into_iter().all(|h| seen.insert(h)) {
         return Ok(out);
@@ -149,18 +143,23 @@ fn hashed(df: &DataFrame, table: Table, as_text: &[&str]) -> PolarsResult<DataFr
         .collect()
 }
 
-/// A key column as two snapshots are matched on it: a text with a missing value as "" (as
-/// [`rows`] reads it); a typed column (a date) as it is, a missing value matching a missing
-/// one — typed values are equal exactly when their texts are, and casting a million dates to
-/// text was a third of the help ledger's comparison. A column typed differently in the two
-/// snapshots (`as_text`) or of no type is matched as text.
-fn key_expr(df: &DataFrame, k: &str, as_text: &[&str]) -> Expr {
-    match df.column(k).map(|c| c.dtype()) {
-        Ok(DataType::String) => col(k).fill_null(lit("")),
-        Ok(DataType::Null) => col(k).cast(DataType::String).fill_null(lit("")),
-        _ if as_text.contains(&k) => col(k).cast(DataType::String).fill_null(lit("")),
-        _ => col(k),
+/// A column as two snapshots are compared and matched on it (its values hashed, a key joined):
+/// a text with a missing value as "" (as [`rows`] reads it); a typed column (a date) as it is,
+/// a missing value matching a missing one — typed values are equal exactly when their texts
+/// are, and casting a million dates to text was a third of the help ledger's comparison. A
+/// column typed differently in the two snapshots (`as_text`) or of no type, as text.
+fn as_compared(df: &DataFrame, c: &str, as_text: &[&str]) -> Expr {
+    match df.column(c).map(|c| c.dtype()) {
+        Ok(DataType::String) => col(c).fill_null(lit("")),
+        Ok(DataType::Null) => text_of(c),
+        _ if as_text.contains(&c) => text_of(c),
+        _ => col(c),
     }
+}
+
+/// A column as text, a missing value as "" (as [`rows`] reads it).
+fn text_of(c: &str) -> Expr {
+    col(c).cast(DataType::String).fill_null(lit(""))
 }
 
 /// One hash per row of all the frame's columns, the rows cut into a part per core.
@@ -215,17 +214,13 @@ fn compare(old: &DataFrame, new: &DataFrame, table: Table) -> PolarsResult<Compa
     // One full join of the two sides by key (one hash table, where a left join each way built
     // two): a row of `new` alone is added, one of `old` alone withdrawn, a pair whose hashes
     // differ changed.
-    let theirs = |df: &DataFrame| -> PolarsResult<LazyFrame> {
-        let mut cols = key.clone();
-        cols.push(col("__row").alias("__old_row"));
-        cols.push(col("__i").alias("__j"));
-        Ok(df.clone().lazy().select(cols))
-    };
+    let mut theirs = key.clone();
+    theirs.push(col("__row").alias("__old_row"));
+    theirs.push(col("__i").alias("__j"));
     let joined = b
-        .clone()
         .lazy()
         .join(
-            theirs(&a)?,
+            a.lazy().select(theirs),
             key.clone(),
             key.clone(),
             JoinArgs {
@@ -297,11 +292,7 @@ pub fn edits(
     mask: bool,
 ) -> PolarsResult<Edits> {
     // The first rows in key order, as `rows` orders them: by the keys' texts.
-    let as_text: Vec<Expr> = table
-        .natural_key()
-        .iter()
-        .map(|k| col(*k).cast(DataType::String).fill_null(lit("")))
-        .collect();
+    let as_text: Vec<Expr> = table.natural_key().iter().map(|k| text_of(k)).collect();
     let first = |df: DataFrame| -> PolarsResult<DataFrame> {
         df.lazy()
             .sort_by_exprs(as_text.clone(), SortMultipleOptions::default())
