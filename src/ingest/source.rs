@@ -213,8 +213,7 @@ fn quiet_guarded_panics() {
 }
 
 fn read_workbook(bytes: &[u8]) -> Result<(Format, Vec<Sheet<'static>>), String> {
-    let mut book = open_workbook_auto_from_rs(Cursor::new(bytes))
-        .map_err(|e| format!("xlsx 工作簿已损坏或不完整，无法打开（{e}）"))?;
+    let mut book = open_book(bytes)?;
     let format = match &book {
         Sheets::Xls(_) => Format::Xls,
         Sheets::Ods(_) => Format::Ods,
@@ -229,9 +228,7 @@ fn read_workbook(bytes: &[u8]) -> Result<(Format, Vec<Sheet<'static>>), String> 
     for (name, hidden) in sheets_meta {
         let range = match &mut book {
             Sheets::Xlsx(x) => xlsx_range(x, &name)?,
-            _ => book
-                .worksheet_range(&name)
-                .map_err(|e| format!("工作表“{name}”无法读取（{e}）"))?,
+            _ => other_range(&mut book, &name)?,
         };
         let (first_row, first_col) = range.start().unwrap_or((0, 0));
         let rows = range
@@ -289,10 +286,15 @@ fn xlsx_range(
         }
         let (row, col) = cell.get_position();
         if row >= MAX_ROWS || col >= MAX_COLUMNS {
+            // The place named as far as it is Excel's: a damaged column's number is whatever
+            // calamine's arithmetic wrapped it to, so it is not shown.
+            let place = if row >= MAX_ROWS {
+                format!("行号超过最后一行 {MAX_ROWS}")
+            } else {
+                format!("第 {} 行中列号超过最后一列 XFD", u64::from(row) + 1)
+            };
             return Err(format!(
-                "工作簿已损坏：工作表“{name}”中有单元格地址超出 Excel 的范围（第 {} 行、第 {} 列），无法读取；请在 Excel 或 WPS 中打开后另存为新文件，或重新导出",
-                u64::from(row) + 1,
-                u64::from(col) + 1
+                "工作簿已损坏：工作表“{name}”中有单元格地址超出 Excel 的范围（{place}），无法读取；请在 Excel 或 WPS 中打开后另存为新文件，或重新导出"
             ));
         }
         (top, bottom) = (top.min(row), bottom.max(row));
@@ -301,16 +303,85 @@ fn xlsx_range(
     }
     // With no cell kept the bounds are still their starting values (top above bottom).
     if !cells.is_empty() {
-        let area = (u64::from(bottom - top) + 1) * (u64::from(right - left) + 1);
-        if area > MAX_BOX_CELLS {
-            return Err(format!(
-                "工作表“{name}”的内容从 {} 铺到 {}（{area} 个单元格），远超一张报表：多半是表格外很远处有个别单元格填了内容（或文件已损坏）。请删除表格以外的内容后另存，或重新导出",
-                excel_cell(top, left),
-                excel_cell(bottom, right)
-            ));
-        }
+        check_box(name, (top, left), (bottom, right))?;
     }
     Ok(calamine::Range::from_sparse(cells))
+}
+
+/// The workbook, opened as the format its bytes are. An ods is opened as one: calamine lays out
+/// every sheet of an ods as it opens it, and the format detection would hide why one cannot be
+/// (it says only that no format fits).
+fn open_book(bytes: &[u8]) -> Result<Sheets<Cursor<&[u8]>>, String> {
+    if !is_ods(bytes) {
+        return open_workbook_auto_from_rs(Cursor::new(bytes))
+            .map_err(|e| format!("xlsx 工作簿已损坏或不完整，无法打开（{e}）"));
+    }
+    calamine::open_workbook_from_rs(Cursor::new(bytes))
+        .map(Sheets::Ods)
+        .map_err(|e| match e {
+            calamine::OdsError::CellLimitExceeded { requested, .. } => {
+                spread_too_far("工作簿中有一张工作表", requested as u64, None)
+            }
+            e => format!("ods 工作簿已损坏或不完整，无法打开（{e}）"),
+        })
+}
+
+/// Whether the bytes are an OpenDocument spreadsheet: a zip whose first entry is `mimetype`,
+/// stored, naming the type (as ODF requires, and as LibreOffice and WPS write it).
+fn is_ods(bytes: &[u8]) -> bool {
+    const MIMETYPE: &[u8] = b"application/vnd.oasis.opendocument.spreadsheet";
+    bytes.starts_with(b"PK\x03\x04")
+        && bytes.get(30..38) == Some(b"mimetype")
+        && bytes
+            .get(..120)
+            .is_some_and(|head| head.windows(MIMETYPE.len()).any(|w| w == MIMETYPE))
+}
+
+/// An xls or ods sheet's cells, held to the same box as an xlsx sheet's. calamine lays these
+/// out itself, so a box up to its own limit (100 million cells, for ods) has been laid out by
+/// the time it is measured; one past that limit is refused as the workbook opens.
+fn other_range(
+    book: &mut Sheets<Cursor<&[u8]>>,
+    name: &str,
+) -> Result<calamine::Range<Data>, String> {
+    let range = book
+        .worksheet_range(name)
+        .map_err(|e| format!("工作表“{name}”无法读取（{e}）"))?;
+    if let (Some(first), Some(last)) = (range.start(), range.end()) {
+        check_box(name, first, last)?;
+    }
+    Ok(range)
+}
+
+/// Refuses a sheet whose box, from its first filled (row, column) to its last, holds more than
+/// [`MAX_BOX_CELLS`].
+fn check_box(name: &str, first: (u32, u32), last: (u32, u32)) -> Result<(), String> {
+    let area = (u64::from(last.0.saturating_sub(first.0)) + 1)
+        * (u64::from(last.1.saturating_sub(first.1)) + 1);
+    if area > MAX_BOX_CELLS {
+        return Err(spread_too_far(
+            &format!("工作表“{name}”"),
+            area,
+            Some((first, last)),
+        ));
+    }
+    Ok(())
+}
+
+/// The message for a sheet (`sheet`: which one, as the sentence names it) spread over `area`
+/// cells, from one corner to the other if known.
+fn spread_too_far(sheet: &str, area: u64, corners: Option<((u32, u32), (u32, u32))>) -> String {
+    let span = match corners {
+        Some((first, last)) => format!(
+            "的内容从 {} 铺到 {}",
+            excel_cell(first.0, first.1),
+            excel_cell(last.0, last.1)
+        ),
+        None => "的内容铺得太开".to_string(),
+    };
+    format!(
+        "{sheet}{span}（{area} 个单元格），远超一张报表：多半是表格外很远处有个别单元格填了内容（或文件已损坏）。请删除表格以外的内容后另存，或重新导出"
+    )
 }
 
 /// A 0-based (row, column) as Excel names the cell: (0, 0) is A1, (4, 27) is AB5.
