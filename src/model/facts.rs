@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 use polars::prelude::{DataFrame, PlHashMap, PlSmallStr, PolarsResult};
 
 use crate::dates::full_months;
+use crate::ids::pack_id;
 use crate::ingest::tables::Region;
 use crate::model::{column_bools, column_dates, column_ints, column_strs, Model};
 
@@ -185,9 +186,8 @@ pub struct Facts {
     /// Every person with their ID, in ID order. A vector, not the map itself: a hash map of a
     /// million persons rounds up to two million slots of the whole struct.
     pub persons: Vec<(Text, Person)>,
-    /// Position in `persons` by ID, in shards by [`shard_of`]: the shards are built on every
-    /// core at once (one map of a million IDs took a quarter of a second on one).
-    index: Vec<PlHashMap<Text, u32>>,
+    /// Position in `persons` by ID.
+    index: Index,
     pub workshops: Vec<Workshop>,
     pub jining_has_registration: bool,
 }
@@ -212,31 +212,64 @@ fn push_tight<T>(v: &mut Vec<T>, x: T) {
     v.push(x);
 }
 
+/// Places by ID: a 身份证号 by its packed integer ([`pack_id`]), which hashes and compares
+/// as one word where the text was a hash and a compare of 18 bytes (most of the facts' time at
+/// a million persons); any other text as it is.
+#[derive(Default)]
+struct Index {
+    packed: PlHashMap<u64, u32>,
+    other: PlHashMap<Text, u32>,
+}
+
+impl Index {
+    fn with_capacity(n: usize) -> Index {
+        Index {
+            packed: PlHashMap::with_capacity_and_hasher(n, Default::default()),
+            other: PlHashMap::default(),
+        }
+    }
+
+    fn get(&self, id: &str) -> Option<u32> {
+        match pack_id(id) {
+            Some(key) => self.packed.get(&key).copied(),
+            None => self.other.get(id).copied(),
+        }
+    }
+
+    /// The place of `id`, given `next` if it has none yet; and whether it was new.
+    fn get_or_insert(&mut self, id: &str, next: u32) -> (u32, bool) {
+        let place = match pack_id(id) {
+            Some(key) => *self.packed.entry(key).or_insert(next),
+            None => match self.other.get(id) {
+                Some(place) => *place,
+                None => *self.other.entry(Text::from(id)).or_insert(next),
+            },
+        };
+        (place, place == next)
+    }
+}
+
 /// Persons as they are gathered from the ledgers.
 struct Persons {
     list: Vec<(Text, Person)>,
-    at: PlHashMap<Text, u32>,
+    at: Index,
 }
 
 impl Persons {
     fn with_capacity(n: usize) -> Persons {
         Persons {
             list: Vec::with_capacity(n),
-            at: PlHashMap::with_capacity_and_hasher(n, Default::default()),
+            at: Index::with_capacity(n),
         }
     }
 
     /// The person with this ID, added if new.
     fn get(&mut self, id: &str) -> &mut Person {
-        let i = match self.at.get(id) {
-            Some(i) => *i as usize,
-            None => {
-                self.at.insert(Text::from(id), self.list.len() as u32);
-                self.list.push((Text::from(id), Person::default()));
-                self.list.len() - 1
-            }
-        };
-        &mut self.list[i].1
+        let (i, new) = self.at.get_or_insert(id, self.list.len() as u32);
+        if new {
+            self.list.push((Text::from(id), Person::default()));
+        }
+        &mut self.list[i as usize].1
     }
 }
 
@@ -260,7 +293,33 @@ fn each_shard(
     });
 }
 
-/// How many shards the persons are gathered and indexed in: one per core, at most 8.
+/// No packed ID is this: 11^18 is below it.
+const UNPACKED: u64 = u64::MAX;
+
+/// Puts `items[order[k]]` at `k` for every k, moving each item once (following the cycles of
+/// the permutation), without a second vector of the items.
+fn permute<T: Default>(items: &mut [T], order: &[u32]) {
+    let mut done = vec![false; items.len()];
+    for start in 0..items.len() {
+        if done[start] {
+            continue;
+        }
+        let held = std::mem::take(&mut items[start]);
+        let mut k = start;
+        loop {
+            done[k] = true;
+            let from = order[k] as usize;
+            if from == start {
+                items[k] = held;
+                break;
+            }
+            items[k] = std::mem::take(&mut items[from]);
+            k = from;
+        }
+    }
+}
+
+/// How many shards the persons are gathered in: one per core, at most 8.
 fn shard_count() -> usize {
     rayon::current_num_threads().clamp(1, 8)
 }
@@ -285,23 +344,25 @@ impl Facts {
         jining_has_registration: bool,
     ) -> Facts {
         use rayon::prelude::*;
-        // IDs are unique, so the unstable sort is the one order.
-        persons.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        persons.par_iter_mut().for_each(|(_, p)| p.names.sort());
-        let n = shard_count();
-        let index = (0..n)
-            .into_par_iter()
-            .map(|k| {
-                let mut shard =
-                    PlHashMap::with_capacity_and_hasher(persons.len() / n + 1, Default::default());
-                for (i, (id, _)) in persons.iter().enumerate() {
-                    if shard_of(id, n) == k {
-                        shard.insert(id.clone(), i as u32);
-                    }
-                }
-                shard
-            })
+        // The order sorted as (packed ID, place) pairs, which compare as integers (a pair with
+        // an ID that does not pack compares by the texts), then each person moved once. IDs
+        // are unique, so the unstable sort is the one order.
+        let mut order: Vec<(u64, u32)> = persons
+            .par_iter()
+            .enumerate()
+            .map(|(i, (id, _))| (pack_id(id).unwrap_or(UNPACKED), i as u32))
             .collect();
+        order.par_sort_unstable_by(|a, b| match (a.0, b.0) {
+            (UNPACKED, _) | (_, UNPACKED) => persons[a.1 as usize].0.cmp(&persons[b.1 as usize].0),
+            (x, y) => x.cmp(&y),
+        });
+        let places: Vec<u32> = order.into_iter().map(|(_, i)| i).collect();
+        permute(&mut persons, &places);
+        persons.par_iter_mut().for_each(|(_, p)| p.names.sort());
+        let mut index = Index::with_capacity(persons.len());
+        for (i, (id, _)) in persons.iter().enumerate() {
+            index.get_or_insert(id, i as u32);
+        }
         Facts {
             persons,
             index,
@@ -318,8 +379,7 @@ impl Facts {
 
     /// The person's place in `persons` (in ID order).
     pub fn position(&self, id: &str) -> Option<u32> {
-        let shard = self.index.get(shard_of(id, self.index.len().max(1)))?;
-        shard.get(id).copied()
+        self.index.get(id)
     }
 
     /// How many persons' IDs sort before `text`: where it would go among them.

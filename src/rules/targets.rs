@@ -9,6 +9,7 @@ use polars::prelude::*;
 use serde::Serialize;
 
 use crate::dates::Month;
+use crate::ids::IdKey;
 use crate::model::{column_ints, column_strs, Model};
 use crate::policy::Policy;
 
@@ -302,8 +303,9 @@ pub fn compute(model: &Model, policy: &Policy, plan_year: i32) -> Result<Progres
     };
     // Each helped person once, with a bit per indicator that counts them (1 transferred, 2
     // local, 4 trained), their township and the first date any indicator counts them: one hash
-    // lookup per ID instead of tree lookups per set, and one map for every breakdown.
-    let mut helped: PlHashMap<&str, Helped> = PlHashMap::with_capacity_and_hasher(
+    // lookup per ID instead of tree lookups per set, and one map for every breakdown. Keyed by
+    // the packed ID: the registry's million rows are each looked up.
+    let mut helped: PlHashMap<IdKey, Helped> = PlHashMap::with_capacity_and_hasher(
         progress.transferred_ids.len() + progress.local_ids.len() + progress.trained_ids.len(),
         Default::default(),
     );
@@ -313,7 +315,7 @@ pub fn compute(model: &Model, policy: &Policy, plan_year: i32) -> Result<Progres
         (4, &progress.trained_ids),
     ] {
         for id in set {
-            helped.entry(id.as_str()).or_default().bits |= bit;
+            helped.entry(IdKey::of(id)).or_default().bits |= bit;
         }
     }
     progress.overlap = helped.values().filter(|h| h.bits.count_ones() >= 2).count() as i64;
@@ -370,7 +372,7 @@ pub fn compute(model: &Model, policy: &Policy, plan_year: i32) -> Result<Progres
     let reg_ids = column_strs(&model.registry, "id_number").map_err(e)?;
     let towns = column_strs(&model.registry, "township").map_err(e)?;
     for (id, town) in reg_ids.into_iter().zip(towns) {
-        if let Some(h) = id.and_then(|id| helped.get_mut(id)) {
+        if let Some(h) = id.and_then(|id| helped.get_mut(&IdKey::of(id))) {
             h.town = town.unwrap_or(UNFILLED);
         }
     }
@@ -404,7 +406,7 @@ pub fn compute(model: &Model, policy: &Policy, plan_year: i32) -> Result<Progres
         firsts(&s.trained).map_err(e)?,
     );
     for (id, d) in t.iter().chain(&l).chain(&r) {
-        if let Some(h) = helped.get_mut(id) {
+        if let Some(h) = helped.get_mut(&IdKey::of(id)) {
             h.first = Some(h.first.map_or(*d, |f| f.min(*d)));
         }
     }
