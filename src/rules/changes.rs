@@ -135,7 +135,10 @@ fn hashed(df: &DataFrame, table: Table, as_text: &[&str]) -> PolarsResult<DataFr
     // the keys grouped to keep each one's last row, which took as long as the rest of this.
     let key_hashes = row_hashes(&out.select(table.natural_key().iter().copied())?)?;
     let mut seen = PlHashSet::with_capacity(key_hashes.len());
-    if key_hashes.into_iter().all(|h| seen.insert(h)) {
+    let distinct = key_hashes.iter().all(|h| seen.insert(*h));
+    drop(seen);
+    out.with_column(Column::new("__key".into(), key_hashes))?;
+    if distinct {
         return Ok(out);
     }
     out.lazy()
@@ -200,7 +203,6 @@ struct Compared {
 
 /// Matches two snapshots by natural key and compares their rows.
 fn compare(old: &DataFrame, new: &DataFrame, table: Table) -> PolarsResult<Compared> {
-    let key: Vec<Expr> = table.natural_key().iter().map(|k| col(*k)).collect();
     // A column typed differently in the two snapshots (e.g. all empty in one) is compared as
     // text, as `rows` reads it.
     let as_text: Vec<&str> = compared(table)
@@ -211,42 +213,109 @@ fn compare(old: &DataFrame, new: &DataFrame, table: Table) -> PolarsResult<Compa
         })
         .collect();
     let (a, b) = (hashed(old, table, &as_text)?, hashed(new, table, &as_text)?);
-    // One full join of the two sides by key (one hash table, where a left join each way built
-    // two): a row of `new` alone is added, one of `old` alone withdrawn, a pair whose hashes
-    // differ changed.
-    let mut theirs = key.clone();
-    theirs.push(col("__row").alias("__old_row"));
-    theirs.push(col("__i").alias("__j"));
-    let joined = b
-        .lazy()
-        .join(
-            a.lazy().select(theirs),
-            key.clone(),
-            key.clone(),
-            JoinArgs {
-                // A missing date in a key matches a missing one, as their texts ("") did.
-                nulls_equal: true,
-                ..JoinArgs::new(JoinType::Full).with_coalesce(JoinCoalesce::CoalesceColumns)
-            },
-        )
-        .with_column(col("__old_row").neq(col("__row")).alias("__changed"))
-        .collect()?;
+    // Rows' keys as compared, by row number (`__i`) in a snapshot.
+    let keys_at = |df: &DataFrame, rows: &IdxCa| -> PolarsResult<DataFrame> {
+        let key = table.natural_key();
+        df.select(key.iter().copied())?
+            .take(rows)?
+            .lazy()
+            .select(
+                key.iter()
+                    .map(|k| as_compared(df, k, &as_text))
+                    .collect::<Vec<_>>(),
+            )
+            .collect()
+    };
+    let joined = match joined_by_hash(&a, &b, |side, rows| match side {
+        Side::Old => keys_at(old, rows),
+        Side::New => keys_at(new, rows),
+    })? {
+        Some(joined) => joined,
+        None => full_join(&a, &b, table.natural_key())?,
+    };
     let rows_where = |mask: Expr, cols: Vec<Expr>| -> PolarsResult<DataFrame> {
         joined.clone().lazy().filter(mask).select(cols).collect()
     };
-    let mut keep = key.clone();
-    keep.extend([col("__i"), col("__j"), col("__changed")]);
-    let added = rows_where(col("__j").is_null(), keep.clone())?;
+    let ours = [col("__i"), col("__j"), col("__changed")];
+    // Each list with its rows' keys, from the snapshot that has them (`__i` is its row).
+    let keyed = |rows: DataFrame, side: &DataFrame| -> PolarsResult<DataFrame> {
+        keys_at(side, &idx(&rows, "__i")?)?.hstack(rows.columns())
+    };
+    let added = keyed(rows_where(col("__j").is_null(), ours.to_vec())?, new)?;
     // Both sides there (a missing side makes the comparison null, which filters it out).
-    let changed = rows_where(col("__changed"), keep)?;
-    let mut gone = key.clone();
-    gone.push(col("__j").alias("__i"));
-    let withdrawn = rows_where(col("__i").is_null(), gone)?;
+    let changed = keyed(rows_where(col("__changed"), ours.to_vec())?, new)?;
+    let withdrawn = keyed(
+        rows_where(col("__i").is_null(), vec![col("__j").alias("__i")])?,
+        old,
+    )?;
     Ok(Compared {
         added,
         changed,
         withdrawn,
     })
+}
+
+/// The two sides of [`compare`] in one full join by key (one hash table, where a left join each
+/// way built two): a row of `new` alone has no `__j`, one of `old` alone no `__i`, and a pair
+/// whose row hashes differ is `__changed`. `on`: the columns joined on; `nulls_equal`: a
+/// missing date in a key matches a missing one, as their texts ("") did.
+fn full_join(a: &DataFrame, b: &DataFrame, on: &[&str]) -> PolarsResult<DataFrame> {
+    let on: Vec<Expr> = on.iter().map(|k| col(*k)).collect();
+    let mut theirs = on.clone();
+    theirs.extend([col("__row").alias("__old_row"), col("__i").alias("__j")]);
+    let mut ours = on.clone();
+    ours.extend([col("__row"), col("__i")]);
+    b.clone()
+        .lazy()
+        .select(ours)
+        .join(
+            a.clone().lazy().select(theirs),
+            on.clone(),
+            on,
+            JoinArgs {
+                nulls_equal: true,
+                ..JoinArgs::new(JoinType::Full).with_coalesce(JoinCoalesce::CoalesceColumns)
+            },
+        )
+        .with_column(col("__old_row").neq(col("__row")).alias("__changed"))
+        .collect()
+}
+
+/// [`full_join`] on the keys' hashes (`__key`): one integer column, where the keys are up to
+/// four texts and dates (at a million persons the join took 0.3 s of the registry's 0.45 and
+/// 0.45 s of the help ledger's 0.7). Exact, or `None`: equal keys hash alike, so every true
+/// pair is joined, and every joined pair's keys are then compared; one pair whose keys differ
+/// (two keys of one hash) sends the comparison back to the keys themselves.
+fn joined_by_hash(
+    a: &DataFrame,
+    b: &DataFrame,
+    keys_at: impl Fn(Side, &IdxCa) -> PolarsResult<DataFrame>,
+) -> PolarsResult<Option<DataFrame>> {
+    let joined = full_join(a, b, &["__key"])?;
+    let pairs = joined
+        .clone()
+        .lazy()
+        .filter(col("__i").is_not_null().and(col("__j").is_not_null()))
+        .select([col("__i"), col("__j")])
+        .collect()?;
+    let ours = keys_at(Side::New, &idx(&pairs, "__i")?)?;
+    let theirs = keys_at(Side::Old, &idx(&pairs, "__j")?)?;
+    for (x, y) in ours.columns().iter().zip(theirs.columns()) {
+        let same = x
+            .as_materialized_series()
+            .equal_missing(y.as_materialized_series())?;
+        if !same.all() {
+            return Ok(None);
+        }
+    }
+    Ok(Some(joined))
+}
+
+/// Which snapshot of the two compared.
+#[derive(Clone, Copy)]
+enum Side {
+    Old,
+    New,
 }
 
 fn idx(df: &DataFrame, c: &str) -> PolarsResult<IdxCa> {
@@ -505,6 +574,56 @@ mod tests {
     /// A help ledger's key has a date (matched as a date, not as text): a row whose 开始日期 is
     /// missing in both snapshots is the same row, one whose date moved is withdrawn and added,
     /// and the listed rows come in the order of the keys' texts.
+    #[test]
+    fn a_join_by_key_hash_gives_way_when_two_keys_share_a_hash() {
+        let registry = |ids: &[&str], names: &[&str]| -> DataFrame {
+            let cols: Vec<Column> = compared(Table::Registry)
+                .into_iter()
+                .map(|c| match c {
+                    "id_number" => Column::new(c.into(), ids.to_vec()),
+                    "name" => Column::new(c.into(), names.to_vec()),
+                    _ => Column::full_null(c.into(), ids.len(), &DataType::String),
+                })
+                .collect();
+            DataFrame::new_infer_height(cols).unwrap()
+        };
+        let (x, y, z) = (
+            "500101199001010012",
+            "500101199001010039",
+            "50010119900101005X",
+        );
+        let old = registry(&[x, y], &["张三", "李四"]);
+        let new = registry(&[y, z], &["李五", "王六"]);
+        let (a, b) = (
+            hashed(&old, Table::Registry, &[]).unwrap(),
+            hashed(&new, Table::Registry, &[]).unwrap(),
+        );
+        let keys_at = |side: Side, rows: &IdxCa| {
+            let df = match side {
+                Side::Old => &old,
+                Side::New => &new,
+            };
+            df.select(["id_number"])?.take(rows)
+        };
+        // The keys' own hashes: y is matched by them, and it is the one changed row.
+        let joined = joined_by_hash(&a, &b, keys_at).unwrap().unwrap();
+        let changed = joined.column("__changed").unwrap().bool().unwrap().clone();
+        assert_eq!(changed.sum(), Some(1));
+        // Every key of one hash, as if they collided: x and z are paired and y with both, so the
+        // pairs' keys differ and the join by hash gives way (`compare` then joins by the keys).
+        let collided = |df: &DataFrame| {
+            let mut df = df.clone();
+            df.with_column(Column::new("__key".into(), vec![7u64; df.height()]))
+                .unwrap();
+            df
+        };
+        assert!(joined_by_hash(&collided(&a), &collided(&b), keys_at)
+            .unwrap()
+            .is_none());
+        let e = edits(&old, &new, Table::Registry, 5, false).unwrap();
+        assert_eq!((e.added, e.changed, e.withdrawn), (1, 1, 1));
+    }
+
     #[test]
     fn a_missing_date_in_a_key_matches_a_missing_one() {
         let help = |rows: &[(&str, Option<i32>, &str)]| -> DataFrame {
