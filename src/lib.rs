@@ -23,7 +23,8 @@
 //! - [`gen`]: the generator of realistic exports for the samples, tests and benchmarks.
 //!
 //! Shared vocabulary: [`dates`] (months and calendar arithmetic), [`money`] (exact yuan),
-//! [`ids`] (身份证号, credit codes, masking), and [`Error`], the one error type.
+//! [`ids`] (身份证号, credit codes, masking), and [`Error`], the one error type; [`memory`]
+//! is the allocator and when freed memory goes back to the kernel.
 
 pub mod cli;
 pub mod dates;
@@ -31,6 +32,7 @@ pub mod error;
 pub mod gen;
 pub mod ids;
 pub mod ingest;
+pub mod memory;
 pub mod model;
 pub mod money;
 pub mod policy;

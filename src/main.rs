@@ -1,10 +1,6 @@
 //! `luyu`: see README.md. The commands live in `src/cli/`, one file each.
 
-// Polars allocates and frees large buffers all the time; glibc's malloc hands them back to the
-// kernel and faults fresh zeroed pages in again (a third of the summary's time at national scale,
-// BENCHMARKS.md). mimalloc keeps and reuses them.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+// The allocator is `luyu::memory`'s (mimalloc), for the library's tests too.
 
 fn main() {
     // Exit quietly when the reader of our output goes away (`luyu audit ... | head`), as

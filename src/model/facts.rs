@@ -429,7 +429,10 @@ impl Facts {
             p.add_name(names[i]);
         });
 
+        // Each ledger's rows are freed once gathered, and go back to the kernel at once: the
+        // persons grow as the ledgers go, and both at once were the summary's peak.
         drop(registry);
+        crate::memory::give_back();
         let h = &help;
         let ids = column_strs(h, "id_number")?;
         let names = column_strs(h, "name")?;
@@ -461,6 +464,7 @@ impl Facts {
         });
 
         drop(help);
+        crate::memory::give_back();
         let j = &jining;
         let ids = column_strs(j, "id_number")?;
         let names = column_strs(j, "name")?;
@@ -507,6 +511,7 @@ impl Facts {
         });
 
         drop(jining);
+        crate::memory::give_back();
         let w = &workshops;
         let (regions, wnames, codes) = (
             column_strs(w, "region")?,

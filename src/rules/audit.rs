@@ -38,7 +38,8 @@ pub struct Payment<'a> {
     pub months_paid: Option<i64>,
     pub days_paid: Option<i64>,
     pub export_month: &'a str,
-    pub export_id: &'a str,
+    /// The export's rank in the order of the exports' ids ([`crate::store::warehouse::Warehouse::read`]).
+    pub export: u32,
     pub row: i64,
 }
 
@@ -83,8 +84,9 @@ pub struct PaymentColumns<'a> {
     order: Option<&'a [IdxSize]>,
     height: usize,
     /// `None` for a frame with no rows (and no chunk).
-    text: [Option<&'a Arr<StringType>>; 10],
+    text: [Option<&'a Arr<StringType>>; 9],
     ints: [Option<&'a Arr<Int64Type>>; 4],
+    export: Option<&'a Arr<UInt32Type>>,
     pay_date: Option<&'a Arr<Int32Type>>,
 }
 
@@ -98,7 +100,7 @@ fn one_chunk<T: PolarsDataType>(ca: &ChunkedArray<T>) -> PolarsResult<Option<&Ar
 }
 
 impl<'a> PaymentColumns<'a> {
-    const TEXT: [&'static str; 10] = [
+    const TEXT: [&'static str; 9] = [
         "voucher",
         "region",
         "pool",
@@ -108,11 +110,10 @@ impl<'a> PaymentColumns<'a> {
         "payee_id",
         "linked_id",
         "export_month",
-        "export_id",
     ];
 
     pub fn new(df: &'a DataFrame) -> PolarsResult<PaymentColumns<'a>> {
-        let mut text = Vec::with_capacity(10);
+        let mut text = Vec::with_capacity(9);
         for name in Self::TEXT {
             text.push(one_chunk(df.column(name)?.str()?)?);
         }
@@ -126,6 +127,7 @@ impl<'a> PaymentColumns<'a> {
             height: df.height(),
             text: text.try_into().map_err(|_| shape())?,
             ints: ints.try_into().map_err(|_| shape())?,
+            export: one_chunk(df.column("export")?.u32()?)?,
             pay_date: one_chunk(df.column("pay_date")?.date()?.physical())?,
         })
     }
@@ -157,7 +159,7 @@ impl<'a> PaymentColumns<'a> {
 
     /// The rows of a frame [`Self::gathered`] made; the columns it leaves out read as empty.
     pub fn of_gathered(df: &'a DataFrame) -> PolarsResult<PaymentColumns<'a>> {
-        let mut text = [None; 10];
+        let mut text = [None; 9];
         for (slot, name) in text.iter_mut().zip(Self::TEXT) {
             if Self::JUDGING.contains(&name) {
                 *slot = one_chunk(df.column(name)?.str()?)?;
@@ -174,6 +176,7 @@ impl<'a> PaymentColumns<'a> {
                 int("days_paid")?,
                 None,
             ],
+            export: None,
             pay_date: one_chunk(df.column("pay_date")?.date()?.physical())?,
         })
     }
@@ -209,7 +212,7 @@ impl<'a> PaymentColumns<'a> {
             pool: t(2),
             item: t(3),
             export_month: t(8),
-            export_id: t(9),
+            export: self.export.and_then(|a| a.get(i)).unwrap_or(0),
             row: self.ints[3].and_then(|a| a.get(i)).unwrap_or(0),
             ..paid
         }
@@ -354,15 +357,15 @@ fn versions(payments: &DataFrame) -> PolarsResult<(Vec<IdxSize>, DataFrame)> {
     // into export order to choose the version. Sorting all the rows on their text keys was
     // most of this step's time.
     let shared = payments.select(["voucher"])?.is_duplicated()?;
-    let mut keys = payments.select(["voucher", "export_month", "export_id", "row"])?;
+    let mut keys = payments.select(["voucher", "export_month", "export", "row"])?;
     keys.with_column(shared.clone().with_name("shared".into()).into_column())?;
     let keep_order = SortMultipleOptions::default().with_maintain_order(true);
     let sorted = keys
         .lazy()
         .with_row_index("i", None)
         .filter(col("shared"))
-        .sort(["export_month", "export_id", "row"], keep_order.clone())
-        .with_columns([col("export_id")
+        .sort(["export_month", "export", "row"], keep_order.clone())
+        .with_columns([col("export")
             .last()
             .over([col("voucher")])?
             .alias("last_export")])
@@ -375,7 +378,7 @@ fn versions(payments: &DataFrame) -> PolarsResult<(Vec<IdxSize>, DataFrame)> {
         sorted
             .clone()
             .lazy()
-            .filter(col("export_id").eq(col("last_export")))
+            .filter(col("export").eq(col("last_export")))
             .unique_stable_generic(Some(vec![col("voucher")]), UniqueKeepStrategy::First),
     )?;
     let mut repeated = payments.take(&picked(sorted.lazy().sort(["voucher"], keep_order))?)?;
@@ -416,10 +419,14 @@ fn spend(
     distinct: &[IdxSize],
     policy: &Policy,
 ) -> PolarsResult<BTreeMap<String, PoolSpend>> {
-    // Only the columns summed and grouped on, of the rows that count.
-    let distinct = payments
-        .select(["pool", "item", "region", "export_month", "amount_fen"])?
-        .take(&IdxCa::from_vec("i".into(), distinct.to_vec()))?;
+    // The columns summed and grouped on, and which rows count: grouped where they are, as
+    // gathering the rows that count first held a copy of these columns at the audit's peak.
+    let mut counts = vec![false; payments.height()];
+    for &i in distinct {
+        counts[i as usize] = true;
+    }
+    let mut distinct = payments.select(["pool", "item", "region", "export_month", "amount_fen"])?;
+    distinct.with_column(Column::new("counts".into(), counts))?;
     let mut spend: BTreeMap<String, PoolSpend> = BTreeMap::new();
     for pool in &policy.pools {
         spend.insert(pool.name.clone(), PoolSpend::default());
@@ -430,7 +437,11 @@ fn spend(
     let groups = distinct
         .lazy()
         .group_by(keys.map(|c| col(c).fill_null(lit(""))))
-        .agg([col("amount_fen").sum().alias("fen"), len().alias("n")])
+        .agg([
+            col("amount_fen").filter(col("counts")).sum().alias("fen"),
+            col("counts").sum().alias("n"),
+        ])
+        .filter(col("n").gt(lit(0)))
         .with_column(col("n").cast(DataType::Int64))
         .collect()?;
     let [pool, item, region, month] = keys.map(|c| groups.column(c).and_then(|c| c.str()));
@@ -746,10 +757,10 @@ fn repeated_vouchers(ctx: &mut Ctx, rows: &PaymentColumns) {
             versions.push(rows.get(start + versions.len()));
         }
         start += versions.len();
-        let last_export = versions[versions.len() - 1].export_id;
+        let last_export = versions[versions.len() - 1].export;
         let chosen = versions
             .iter()
-            .find(|v| v.export_id == last_export)
+            .find(|v| v.export == last_export)
             .copied()
             .unwrap_or(versions[0]);
         let same = versions.iter().all(|v| v.content() == chosen.content());

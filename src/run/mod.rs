@@ -184,6 +184,7 @@ fn judge(
     // first, then the facts take the rows and free each ledger once gathered.
     let ledger_codes = audit::ledger_codes(model)?;
     let facts = Facts::take(model)?;
+    crate::memory::give_back();
     clock.lap("facts");
     let window = Window::of(plan_year, model.date);
     let mut audit = audit::audit(model.date, paid, ledger_codes, policy, &facts, window)?;
