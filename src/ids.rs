@@ -90,6 +90,23 @@ pub fn pack_id(id: &str) -> Option<u64> {
     Some(body * 11 + check)
 }
 
+/// The 身份证号 an integer from [`pack_id`] stands for, written into `buf` (a number that no ID
+/// packs to writes a text that does not pack back to it).
+pub fn unpack_id(packed: u64, buf: &mut [u8; 18]) -> &str {
+    let (mut body, check) = (packed / 11, packed % 11);
+    buf[17] = if check == 10 {
+        b'X'
+    } else {
+        b'0' + check as u8
+    };
+    for slot in buf[..17].iter_mut().rev() {
+        *slot = b'0' + (body % 10) as u8;
+        body /= 10;
+    }
+    // Every byte written is an ASCII digit or X.
+    std::str::from_utf8(buf).unwrap_or_default()
+}
+
 /// A person's ID as a hash key: its packed integer ([`pack_id`]) when it is a 身份证号, else
 /// its text. Equal IDs give equal keys, since a text that packs always does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -291,6 +308,10 @@ mod properties {
                 && (a.as_bytes()[17].is_ascii_digit() || a.as_bytes()[17] == b'X');
             prop_assert_eq!(pack_id(&a).is_some(), shaped);
             prop_assert!(pack_id(&b).is_some());
+            if let Some(x) = pack_id(&a) {
+                let mut buf = [0; 18];
+                prop_assert_eq!(unpack_id(x, &mut buf), a.as_str());
+            }
             if let (Some(x), Some(y)) = (pack_id(&a), pack_id(&b)) {
                 prop_assert_eq!(x.cmp(&y), a.cmp(&b));
             }

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use polars::prelude::{DataFrame, PlHashMap, PlSmallStr, PolarsResult};
 
 use crate::dates::full_months;
-use crate::ids::pack_id;
+use crate::ids::{pack_id, unpack_id};
 use crate::ingest::tables::Region;
 use crate::model::{column_bools, column_dates, column_ints, column_strs, Model};
 
@@ -249,48 +249,131 @@ impl Index {
     }
 }
 
-/// Persons as they are gathered from the ledgers.
-struct Persons {
-    list: Vec<(Text, Person)>,
-    at: Index,
+/// A ledger's rows by person: (packed ID, row) of the rows whose ID packs, sorted — each
+/// person's rows together and in row order —, and (ID, row) of the rows whose ID does not (a
+/// malformed ID, rare) in row order. Gathering a person's rows by merging these sorted lists
+/// with the persons (in the same order) reads and writes memory in sequence; looking each row's
+/// person up in a hash map of a million was a cache miss per row and most of the facts' time.
+struct ByPerson {
+    /// The ledger's rows.
+    len: usize,
+    packed: Vec<(u64, u32)>,
+    other: Vec<(Text, u32)>,
 }
 
-impl Persons {
-    fn with_capacity(n: usize) -> Persons {
-        Persons {
-            list: Vec::with_capacity(n),
-            at: Index::with_capacity(n),
+impl ByPerson {
+    fn of(ids: &[Option<&str>]) -> ByPerson {
+        use rayon::prelude::*;
+        let mut packed: Vec<(u64, u32)> = ids
+            .par_iter()
+            .enumerate()
+            .filter_map(|(i, id)| Some((pack_id((*id)?)?, i as u32)))
+            .collect();
+        // (ID, row) pairs are distinct, so the unstable sort is the one order.
+        packed.par_sort_unstable();
+        let other = ids
+            .iter()
+            .enumerate()
+            .filter_map(|(i, id)| {
+                let id = (*id)?;
+                pack_id(id).is_none().then(|| (Text::from(id), i as u32))
+            })
+            .collect();
+        ByPerson {
+            len: ids.len(),
+            packed,
+            other,
+        }
+    }
+}
+
+/// Every person some ledger names, with nothing gathered yet: first those whose IDs pack, in
+/// ID order (`keys`, their packed IDs), then the others in the order of their texts (`others`,
+/// their places after the packed ones). [`Facts::new`] puts the few others in their places.
+struct Skeleton {
+    persons: Vec<(Text, Person)>,
+    keys: Vec<u64>,
+    others: PlHashMap<Text, u32>,
+}
+
+impl Skeleton {
+    fn of(ledgers: &[&ByPerson]) -> Skeleton {
+        use rayon::prelude::*;
+        let mut keys: Vec<u64> = ledgers
+            .iter()
+            .flat_map(|l| l.packed.iter().map(|(k, _)| *k))
+            .collect();
+        keys.par_sort_unstable();
+        keys.dedup();
+        let mut persons: Vec<(Text, Person)> = keys
+            .par_iter()
+            .map(|&k| (Text::from(unpack_id(k, &mut [0; 18])), Person::default()))
+            .collect();
+        let mut texts: Vec<&Text> = ledgers
+            .iter()
+            .flat_map(|l| l.other.iter().map(|(t, _)| t))
+            .collect();
+        texts.sort_unstable();
+        texts.dedup();
+        let others = texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| ((*t).clone(), i as u32))
+            .collect();
+        persons.extend(texts.into_iter().map(|t| (t.clone(), Person::default())));
+        Skeleton {
+            persons,
+            keys,
+            others,
         }
     }
 
-    /// The person with this ID, added if new.
-    fn get(&mut self, id: &str) -> &mut Person {
-        let (i, new) = self.at.get_or_insert(id, self.list.len() as u32);
-        if new {
-            self.list.push((Text::from(id), Person::default()));
-        }
-        &mut self.list[i as usize].1
-    }
-}
-
-/// Runs `add(shard, row, id)` for every row with an ID, each row in the shard its ID belongs to
-/// and in row order within it, the shards in parallel.
-fn each_shard(
-    shards: &mut [Persons],
-    ids: &[Option<&str>],
-    add: impl Fn(&mut Persons, usize, &str) + Sync,
-) {
-    use rayon::prelude::*;
-    let n = shards.len();
-    shards.par_iter_mut().enumerate().for_each(|(k, persons)| {
-        for (i, id) in ids.iter().enumerate() {
-            if let Some(id) = id {
-                if shard_of(id, n) == k {
-                    add(persons, i, id);
+    /// Runs `add(person, row)` for every row of a ledger, each person's rows in row order.
+    /// Each row's person is found by merging the ledger's sorted IDs with the persons'; then
+    /// the rows are read in row order (a row's columns read at random places stalled on memory
+    /// more than gathering computed), each core taking the rows of one range of persons.
+    fn gather(&mut self, rows: &ByPerson, add: impl Fn(&mut Person, usize) + Sync) {
+        use rayon::prelude::*;
+        let place = self.places(rows);
+        let ranges = rayon::current_num_threads().clamp(1, 8);
+        let size = self.persons.len().div_ceil(ranges).max(1);
+        self.persons
+            .par_chunks_mut(size)
+            .enumerate()
+            .for_each(|(c, part)| {
+                let first = c * size;
+                for (row, &at) in place.iter().enumerate() {
+                    if let Some((_, p)) = (at as usize)
+                        .checked_sub(first)
+                        .and_then(|i| part.get_mut(i))
+                    {
+                        add(p, row);
+                    }
                 }
+            });
+    }
+
+    /// Each row's place among the persons (`u32::MAX` for a row with no ID).
+    fn places(&self, rows: &ByPerson) -> Vec<u32> {
+        let mut place = vec![u32::MAX; rows.len];
+        let mut at = 0;
+        for &(k, row) in &rows.packed {
+            // `keys` holds every packed ID of every ledger, in order, as `rows.packed` does.
+            while at < self.keys.len() && self.keys[at] < k {
+                at += 1;
+            }
+            if let (Some(slot), true) = (place.get_mut(row as usize), self.keys.get(at) == Some(&k))
+            {
+                *slot = at as u32;
             }
         }
-    });
+        for (id, row) in &rows.other {
+            if let (Some(slot), Some(i)) = (place.get_mut(*row as usize), self.others.get(id)) {
+                *slot = (self.keys.len() + *i as usize) as u32;
+            }
+        }
+        place
+    }
 }
 
 /// No packed ID is this: 11^18 is below it.
@@ -319,23 +402,6 @@ fn permute<T: Default>(items: &mut [T], order: &[u32]) {
     }
 }
 
-/// How many shards the persons are gathered in: one per core, at most 8.
-fn shard_count() -> usize {
-    rayon::current_num_threads().clamp(1, 8)
-}
-
-/// The shard of an ID among `n`: from its last two bytes (the sequence and check digits of a
-/// 身份证号), which spread evenly.
-fn shard_of(id: &str, n: usize) -> usize {
-    let b = id.as_bytes();
-    let tail = match b.len() {
-        0 => 0,
-        1 => usize::from(b[0]),
-        len => usize::from(b[len - 2]) * 31 + usize::from(b[len - 1]),
-    };
-    tail % n
-}
-
 impl Facts {
     /// Facts of these persons (any order; each person's names come out sorted) and workshops.
     pub fn new(
@@ -344,20 +410,26 @@ impl Facts {
         jining_has_registration: bool,
     ) -> Facts {
         use rayon::prelude::*;
-        // The order sorted as (packed ID, place) pairs, which compare as integers (a pair with
-        // an ID that does not pack compares by the texts), then each person moved once. IDs
-        // are unique, so the unstable sort is the one order.
-        let mut order: Vec<(u64, u32)> = persons
-            .par_iter()
-            .enumerate()
-            .map(|(i, (id, _))| (pack_id(id).unwrap_or(UNPACKED), i as u32))
-            .collect();
-        order.par_sort_unstable_by(|a, b| match (a.0, b.0) {
-            (UNPACKED, _) | (_, UNPACKED) => persons[a.1 as usize].0.cmp(&persons[b.1 as usize].0),
-            (x, y) => x.cmp(&y),
-        });
-        let places: Vec<u32> = order.into_iter().map(|(_, i)| i).collect();
-        permute(&mut persons, &places);
+        // The ledgers' persons come in ID order already unless some ID is malformed: then
+        // nothing moves.
+        if !persons.par_windows(2).all(|w| w[0].0 < w[1].0) {
+            // The order sorted as (packed ID, place) pairs, which compare as integers (a pair
+            // with an ID that does not pack compares by the texts), then each person moved
+            // once. IDs are unique, so the unstable sort is the one order.
+            let mut order: Vec<(u64, u32)> = persons
+                .par_iter()
+                .enumerate()
+                .map(|(i, (id, _))| (pack_id(id).unwrap_or(UNPACKED), i as u32))
+                .collect();
+            order.par_sort_unstable_by(|a, b| match (a.0, b.0) {
+                (UNPACKED, _) | (_, UNPACKED) => {
+                    persons[a.1 as usize].0.cmp(&persons[b.1 as usize].0)
+                }
+                (x, y) => x.cmp(&y),
+            });
+            let places: Vec<u32> = order.into_iter().map(|(_, i)| i).collect();
+            permute(&mut persons, &places);
+        }
         persons.par_iter_mut().for_each(|(_, p)| p.names.sort());
         let mut index = Index::with_capacity(persons.len());
         for (i, (id, _)) in persons.iter().enumerate() {
@@ -408,19 +480,18 @@ impl Facts {
         workshops: DataFrame,
         jining_has_registration: bool,
     ) -> PolarsResult<Facts> {
+        // Every ledger's rows by person first (the IDs alone), so the persons are known in ID
+        // order before any row is gathered.
+        let by_registry = ByPerson::of(&column_strs(&registry, "id_number")?);
+        let by_help = ByPerson::of(&column_strs(&help, "id_number")?);
+        let by_jining = ByPerson::of(&column_strs(&jining, "id_number")?);
+        let mut persons = Skeleton::of(&[&by_registry, &by_help, &by_jining]);
+
         let r = &registry;
-        // The persons in shards by ID, gathered on every core at once: each shard reads every
-        // row, keeps its own IDs' rows in row order, and the shards are sorted into one list.
-        let n = shard_count();
-        let mut shards: Vec<Persons> = (0..n)
-            .map(|_| Persons::with_capacity(r.height() / n + 1))
-            .collect();
-        let ids = column_strs(r, "id_number")?;
         let names = column_strs(r, "name")?;
         let reg = column_bools(r, "registered")?;
         let towns = column_strs(r, "township")?;
-        each_shard(&mut shards, &ids, |persons, i, id| {
-            let p = persons.get(id);
+        persons.gather(&by_registry, |p, i| {
             p.in_registry = true;
             p.registered |= reg[i] == Some(true);
             if p.township.is_none() {
@@ -431,10 +502,9 @@ impl Facts {
 
         // Each ledger's rows are freed once gathered, and go back to the kernel at once: the
         // persons grow as the ledgers go, and both at once were the summary's peak.
-        drop(registry);
+        drop((by_registry, registry));
         crate::memory::give_back();
         let h = &help;
-        let ids = column_strs(h, "id_number")?;
         let names = column_strs(h, "name")?;
         let (types, modes, employers) = (
             column_strs(h, "help_type")?,
@@ -445,8 +515,7 @@ impl Facts {
         let contracts = column_bools(h, "contract")?;
         let social = column_ints(h, "social_months")?;
         let tdays = column_ints(h, "training_days")?;
-        each_shard(&mut shards, &ids, |persons, i, id| {
-            let p = persons.get(id);
+        persons.gather(&by_help, |p, i| {
             p.add_name(names[i]);
             push_tight(
                 &mut p.help,
@@ -463,10 +532,9 @@ impl Facts {
             );
         });
 
-        drop(help);
+        drop((by_help, help));
         crate::memory::give_back();
         let j = &jining;
-        let ids = column_strs(j, "id_number")?;
         let names = column_strs(j, "name")?;
         let (counties, employers, codes) = (
             column_strs(j, "county")?,
@@ -487,8 +555,7 @@ impl Facts {
         let tdays = column_ints(j, "training_days")?;
         let cert = column_bools(j, "certificate")?;
         let wtd = column_ints(j, "work_training_days")?;
-        each_shard(&mut shards, &ids, |persons, i, id| {
-            let p = persons.get(id);
+        persons.gather(&by_jining, |p, i| {
             p.add_name(names[i]);
             push_tight(
                 &mut p.spells,
@@ -510,7 +577,7 @@ impl Facts {
             );
         });
 
-        drop(jining);
+        drop((by_jining, jining));
         crate::memory::give_back();
         let w = &workshops;
         let (regions, wnames, codes) = (
@@ -530,12 +597,153 @@ impl Facts {
                 absorbed: absorbed[i],
             })
             .collect();
-        // Each shard's gathering index goes before the sorted one is built.
-        let mut list = Vec::with_capacity(shards.iter().map(|p| p.list.len()).sum());
-        for Persons { list: part, at } in shards {
-            drop(at);
-            list.extend(part);
+        Ok(Facts::new(
+            persons.persons,
+            workshops,
+            jining_has_registration,
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use polars::prelude::{Column, DataType, NamedFrom, Series};
+
+    /// A frame of text columns (`None` for a missing cell), plus the named columns of other
+    /// types, all missing.
+    fn frame(texts: &[(&str, Vec<Option<&str>>)], others: &[(&str, DataType)]) -> DataFrame {
+        let n = texts.first().map_or(0, |(_, v)| v.len());
+        let mut cols: Vec<Column> = texts
+            .iter()
+            .map(|(name, v)| Series::new((*name).into(), v.clone()).into())
+            .collect();
+        for (name, dtype) in others {
+            cols.push(Column::full_null((*name).into(), n, dtype));
         }
-        Ok(Facts::new(list, workshops, jining_has_registration))
+        DataFrame::new(n, cols).unwrap_or_default()
+    }
+
+    #[test]
+    fn persons_come_in_id_order_with_their_rows_in_row_order() {
+        // Three IDs that pack and one malformed ID, which sorts between them as text.
+        let (a, c, b, bad) = (
+            "110105194912310029",
+            "130000000000000000",
+            "500101198009018597",
+            "12345",
+        );
+        let mut registry = frame(
+            &[
+                (
+                    "id_number",
+                    vec![Some(b), Some(a), Some(bad), Some(a), None],
+                ),
+                (
+                    "name",
+                    vec![
+                        Some("李四"),
+                        Some("张三"),
+                        Some("王五"),
+                        Some("张三丰"),
+                        Some("无名"),
+                    ],
+                ),
+                (
+                    "township",
+                    vec![Some("甲镇"), None, None, Some("乙镇"), Some("丙镇")],
+                ),
+            ],
+            &[],
+        );
+        let registered = Series::new("registered".into(), [true, false, true, true, true]);
+        registry
+            .with_column(Column::from(registered))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let date = DataType::Date;
+        let help = frame(
+            &[
+                (
+                    "id_number",
+                    vec![Some(a), Some(c), Some(a), Some(bad), None],
+                ),
+                (
+                    "name",
+                    vec![Some("张三"), Some("赵六"), Some("张三"), Some("王五"), None],
+                ),
+                ("help_type", vec![Some("转移就业"); 5]),
+                ("help_mode", vec![Some("济宁"); 5]),
+                (
+                    "employer",
+                    vec![
+                        Some("一厂"),
+                        Some("二厂"),
+                        Some("三厂"),
+                        Some("四厂"),
+                        Some("五厂"),
+                    ],
+                ),
+            ],
+            &[
+                ("start_date", date.clone()),
+                ("end_date", date.clone()),
+                ("contract", DataType::Boolean),
+                ("social_months", DataType::Int64),
+                ("training_days", DataType::Int64),
+            ],
+        );
+        let text = |name: &'static str| (name, Vec::<Option<&str>>::new());
+        let jining = frame(
+            &[
+                text("id_number"),
+                text("name"),
+                text("county"),
+                text("employer"),
+                text("credit_code"),
+                text("training_level"),
+            ],
+            &[
+                ("hire_date", date.clone()),
+                ("leave_date", date.clone()),
+                ("contract_months", DataType::Int64),
+                ("social_months", DataType::Int64),
+                ("employment_registered", DataType::Boolean),
+                ("training_start", date.clone()),
+                ("training_days", DataType::Int64),
+                ("certificate", DataType::Boolean),
+                ("work_training_days", DataType::Int64),
+            ],
+        );
+        let workshops = frame(
+            &[text("region"), text("name"), text("credit_code")],
+            &[
+                ("recognised_date", date),
+                ("staff_total", DataType::Int64),
+                ("absorbed", DataType::Int64),
+            ],
+        );
+        let facts = Facts::build_from(registry, help, jining, workshops, true)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let ids: Vec<&str> = facts.persons.iter().map(|(id, _)| id.as_str()).collect();
+        assert_eq!(ids, [a, bad, c, b]);
+        for (i, id) in ids.iter().enumerate() {
+            assert_eq!(facts.position(id), Some(i as u32));
+        }
+        let person = |id| facts.person(id).unwrap_or_else(|| panic!("{id}"));
+        let pa = person(a);
+        assert_eq!(pa.names, ["张三", "张三丰"]);
+        assert_eq!(pa.township.as_deref(), Some("乙镇"));
+        assert!(pa.registered && pa.in_registry);
+        let employers: Vec<&str> = pa.help.iter().map(|h| h.employer.as_str()).collect();
+        assert_eq!(employers, ["一厂", "三厂"]);
+        assert_eq!(pa.help[0].help_mode, HelpMode::Jining);
+        let pc = person(c);
+        assert!(!pc.in_registry && !pc.registered);
+        assert_eq!(pc.names, ["赵六"]);
+        assert_eq!(person(bad).help.len(), 1);
+        assert!(person(bad).registered);
+        assert_eq!(person(b).township.as_deref(), Some("甲镇"));
+        assert!(person(b).help.is_empty());
+        assert_eq!(facts.position("999"), None);
     }
 }
