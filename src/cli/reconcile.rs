@@ -43,7 +43,7 @@ pub fn run(args: Args) -> Result<i32> {
     let p = &r.progress;
     let mut multi: Vec<(String, Vec<&str>)> = p
         .helped_ids()
-        .into_iter()
+        .iter()
         .filter_map(|id| {
             let cats: Vec<&str> = [
                 (&p.transferred_ids, "转移就业"),
@@ -51,10 +51,10 @@ pub fn run(args: Args) -> Result<i32> {
                 (&p.trained_ids, "帮扶培训"),
             ]
             .iter()
-            .filter(|(s, _)| s.contains(&id))
+            .filter(|(s, _)| s.contains(id))
             .map(|(_, n)| *n)
             .collect();
-            (cats.len() >= 2).then_some((id, cats))
+            (cats.len() >= 2).then(|| (id.to_string(), cats))
         })
         .collect();
     multi.sort();

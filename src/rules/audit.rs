@@ -1654,7 +1654,7 @@ pub fn eligible_unpaid(
     audit: &mut Audit,
     policy: &Policy,
     facts: &Facts,
-    transferred_ids: &BTreeSet<String>,
+    transferred_ids: &crate::rules::targets::IdSet,
     date: NaiveDate,
 ) {
     let idx = IdxCa::from_vec("i".into(), audit.distinct.clone());
@@ -1677,9 +1677,9 @@ pub fn eligible_unpaid(
     };
     let paid: PlHashSet<&str> = paid.iter().flatten().collect();
     let mut new = Vec::new();
-    for id in transferred_ids {
+    for id in transferred_ids.iter() {
         let Some(p) = facts.person(id) else { continue };
-        if paid.contains(id.as_str()) {
+        if paid.contains(id) {
             continue;
         }
         let j = entitle::a1_transport_meal(p, policy, date, Words::Worded);
@@ -1692,7 +1692,7 @@ pub fn eligible_unpaid(
                 clause: "四(一)1".into(),
                 payee: mask_id(id),
                 payee_name: mask_name(&name),
-                payee_key: id.clone(),
+                payee_key: id.to_string(),
                 item: "一次性交通伙食补助".into(),
                 paid: Some(Decimal::ZERO),
                 entitled: j.amount,

@@ -201,7 +201,13 @@ pub fn compute(
         policy,
         publication.plan_year,
     )?;
-    let show = |id: &String| if unmasked { id.clone() } else { mask_id(id) };
+    let show = |id: &str| {
+        if unmasked {
+            id.to_string()
+        } else {
+            mask_id(id)
+        }
+    };
     let causes = if received.is_empty() {
         "此后未收到新的报表".to_string()
     } else {

@@ -5,7 +5,6 @@
 pub mod explain;
 pub mod reports;
 
-use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use crate::dates::Month;
@@ -108,7 +107,9 @@ pub fn findings(
     let full = targets_of == Some(plan_year);
     // The full targets, or the transferred persons alone (all the audit needs of them).
     let (targets, paid) = beside_payments(&mut model, |m| match full {
-        true => targets::compute(m, policy, plan_year).map(|p| (Some(p), BTreeSet::new())),
+        true => {
+            targets::compute(m, policy, plan_year).map(|p| (Some(p), targets::IdSet::default()))
+        }
         false => targets::transferred_ids(m, policy, plan_year).map(|t| (None, t)),
     });
     let ((progress, transferred_only), paid) = (targets?, paid?);
@@ -177,7 +178,7 @@ fn judge(
     paid: audit::Paid,
     policy: &Policy,
     plan_year: i32,
-    transferred: &BTreeSet<String>,
+    transferred: &targets::IdSet,
     clock: &mut Phases,
 ) -> Result<(Facts, Audit), crate::Error> {
     // Nothing after the facts reads the ledgers' rows but their failing credit codes: those

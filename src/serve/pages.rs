@@ -574,8 +574,8 @@ fn persons_list(c: &Computed, q: &ListQuery) -> Result<Table2, String> {
         rows: Vec::new(),
         links: Vec::new(),
     };
-    for id in ids {
-        let person = c.results.facts.person(&id);
+    for id in ids.iter() {
+        let person = c.results.facts.person(id);
         let name = person
             .and_then(|p| p.names.first())
             .map(|n| mask_name(n))
@@ -597,8 +597,8 @@ fn persons_list(c: &Computed, q: &ListQuery) -> Result<Table2, String> {
         {
             continue;
         }
-        t.rows.push(vec![mask_id(&id), name, township, county]);
-        t.links.push(Some(token(&id)));
+        t.rows.push(vec![mask_id(id), name, township, county]);
+        t.links.push(Some(token(id)));
     }
     if let Some(w) = q.township.as_deref().or(q.county.as_deref()) {
         t.title = format!("{}（{w}）", t.title);
