@@ -65,7 +65,7 @@ impl Model {
         Model::load_with(wh, as_of, true, Skip::default())
     }
 
-    /// The model without the ledger columns no rule reads (see [`Skip::RULES`]): what the
+    /// The model without the ledger columns no rule reads (`Skip::RULES` lists them): what the
     /// figures and findings are computed from.
     pub fn load_for_rules(wh: &Warehouse, as_of: Month) -> Result<Model, Error> {
         Model::load_with(wh, as_of, true, Skip::RULES)
