@@ -124,7 +124,9 @@ impl fmt::Display for HelpMode {
 pub struct HelpRow {
     pub help_type: HelpType,
     pub help_mode: HelpMode,
-    pub employer: Text,
+    /// Shared by the rows of one gathering range that name the same employer: a ledger names a
+    /// few employers many times, and most names are longer than [`Text`] holds inline.
+    pub employer: std::sync::Arc<str>,
     pub start: Option<NaiveDate>,
     pub end: Option<NaiveDate>,
     pub contract: Option<bool>,
@@ -332,7 +334,12 @@ impl Skeleton {
     /// Each row's person is found by merging the ledger's sorted IDs with the persons'; then
     /// the rows are read in row order (a row's columns read at random places stalled on memory
     /// more than gathering computed), each core taking the rows of one range of persons.
-    fn gather(&mut self, rows: &ByPerson, add: impl Fn(&mut Person, usize) + Sync) {
+    /// `add` gets a state of its own per range (an [`Interner`], or `()`).
+    fn gather<S: Default>(
+        &mut self,
+        rows: &ByPerson,
+        add: impl Fn(&mut S, &mut Person, usize) + Sync,
+    ) {
         use rayon::prelude::*;
         let place = self.places(rows);
         let ranges = rayon::current_num_threads().clamp(1, 8);
@@ -342,12 +349,13 @@ impl Skeleton {
             .enumerate()
             .for_each(|(c, part)| {
                 let first = c * size;
+                let mut state = S::default();
                 for (row, &at) in place.iter().enumerate() {
                     if let Some((_, p)) = (at as usize)
                         .checked_sub(first)
                         .and_then(|i| part.get_mut(i))
                     {
-                        add(p, row);
+                        add(&mut state, p, row);
                     }
                 }
             });
@@ -373,6 +381,16 @@ impl Skeleton {
             }
         }
         place
+    }
+}
+
+/// One shared copy of each text: see [`HelpRow::employer`].
+#[derive(Default)]
+struct Interner<'a>(PlHashMap<&'a str, std::sync::Arc<str>>);
+
+impl<'a> Interner<'a> {
+    fn get(&mut self, text: &'a str) -> std::sync::Arc<str> {
+        self.0.entry(text).or_insert_with(|| text.into()).clone()
     }
 }
 
@@ -491,7 +509,7 @@ impl Facts {
         let names = column_strs(r, "name")?;
         let reg = column_bools(r, "registered")?;
         let towns = column_strs(r, "township")?;
-        persons.gather(&by_registry, |p, i| {
+        persons.gather(&by_registry, |_: &mut (), p, i| {
             p.in_registry = true;
             p.registered |= reg[i] == Some(true);
             if p.township.is_none() {
@@ -515,14 +533,14 @@ impl Facts {
         let contracts = column_bools(h, "contract")?;
         let social = column_ints(h, "social_months")?;
         let tdays = column_ints(h, "training_days")?;
-        persons.gather(&by_help, |p, i| {
+        persons.gather(&by_help, |shared: &mut Interner, p, i| {
             p.add_name(names[i]);
             push_tight(
                 &mut p.help,
                 HelpRow {
                     help_type: HelpType::parse(types[i].unwrap_or_default()),
                     help_mode: HelpMode::parse(modes[i].unwrap_or_default()),
-                    employer: employers[i].unwrap_or_default().into(),
+                    employer: shared.get(employers[i].unwrap_or_default()),
                     start: starts[i],
                     end: ends[i],
                     contract: contracts[i],
@@ -555,7 +573,7 @@ impl Facts {
         let tdays = column_ints(j, "training_days")?;
         let cert = column_bools(j, "certificate")?;
         let wtd = column_ints(j, "work_training_days")?;
-        persons.gather(&by_jining, |p, i| {
+        persons.gather(&by_jining, |_: &mut (), p, i| {
             p.add_name(names[i]);
             push_tight(
                 &mut p.spells,
@@ -734,7 +752,7 @@ mod tests {
         assert_eq!(pa.names, ["张三", "张三丰"]);
         assert_eq!(pa.township.as_deref(), Some("乙镇"));
         assert!(pa.registered && pa.in_registry);
-        let employers: Vec<&str> = pa.help.iter().map(|h| h.employer.as_str()).collect();
+        let employers: Vec<&str> = pa.help.iter().map(|h| &*h.employer).collect();
         assert_eq!(employers, ["一厂", "三厂"]);
         assert_eq!(pa.help[0].help_mode, HelpMode::Jining);
         let pc = person(c);
