@@ -413,6 +413,17 @@ fn by_date_and_voucher(payments: &DataFrame, rows: &mut [IdxSize]) -> PolarsResu
     Ok(())
 }
 
+/// Whether each of `height` rows is one of `distinct` (a version that counts), as the column
+/// `counts`: a filter on it keeps the frame's other columns where they are, where gathering
+/// the distinct rows first copies them.
+fn counts(height: usize, distinct: &[IdxSize]) -> Column {
+    let mut counts = vec![false; height];
+    for &i in distinct {
+        counts[i as usize] = true;
+    }
+    Column::new("counts".into(), counts)
+}
+
 /// Spend per pool, and per item, region and export month within it, as recorded.
 fn spend(
     payments: &DataFrame,
@@ -421,12 +432,8 @@ fn spend(
 ) -> PolarsResult<BTreeMap<String, PoolSpend>> {
     // The columns summed and grouped on, and which rows count: grouped where they are, as
     // gathering the rows that count first held a copy of these columns at the audit's peak.
-    let mut counts = vec![false; payments.height()];
-    for &i in distinct {
-        counts[i as usize] = true;
-    }
-    let mut distinct = payments.select(["pool", "item", "region", "export_month", "amount_fen"])?;
-    distinct.with_column(Column::new("counts".into(), counts))?;
+    let mut rows = payments.select(["pool", "item", "region", "export_month", "amount_fen"])?;
+    rows.with_column(counts(payments.height(), distinct))?;
     let mut spend: BTreeMap<String, PoolSpend> = BTreeMap::new();
     for pool in &policy.pools {
         spend.insert(pool.name.clone(), PoolSpend::default());
@@ -434,7 +441,7 @@ fn spend(
     // One group-by on all four keys (a few hundred groups), added up here per pool and per
     // pool and item, region or month: four group-bys over every payment took twice as long.
     let keys = ["pool", "item", "region", "export_month"];
-    let groups = distinct
+    let groups = rows
         .lazy()
         .group_by(keys.map(|c| col(c).fill_null(lit(""))))
         .agg([
@@ -715,19 +722,17 @@ pub fn audit(
     // counts (`versions` picked it); here only the finding, from the few repeated rows.
     repeated_vouchers(&mut ctx, &PaymentColumns::new(&repeated).map_err(e)?);
     let mut spend = spend(&all, &distinct, policy).map_err(e)?;
+    // Its grouping (150 MB at a million persons) handed back before the checks' columns.
+    crate::memory::give_back();
     // Per payment, in the order of summary.md.
     let payments = PaymentColumns::ordered(&all, &distinct).map_err(e)?;
     let mut unregistered: BTreeSet<String> = BTreeSet::new();
     let checked = Checked::of(&all, &distinct, policy, facts).map_err(e)?;
     payment_checks(&mut ctx, &payments, &checked, &mut unregistered).map_err(e)?;
     let judged = Judged::of(checked, facts).map_err(e)?;
-    // The judged payments' columns in the judging order (their rows among the distinct
-    // payments are `judged.rows`).
-    let judging_rows: Vec<IdxSize> = judged.rows.iter().map(|&r| distinct[r as usize]).collect();
-    let judging = PaymentColumns::gathered(&all, &judging_rows).map_err(e)?;
-    drop(judging_rows);
-    let judging = PaymentColumns::of_gathered(&judging).map_err(e)?;
-    let stacked = entitlement_checks(&mut ctx, &judging, &judged, &mut spend);
+    // The checks' frame handed back before the judging allocates its own.
+    crate::memory::give_back();
+    let stacked = entitlement_checks(&mut ctx, &all, &distinct, &judged, &mut spend).map_err(e)?;
     stacking_findings(&mut ctx, stacked);
     ledger_findings(
         &mut ctx,
@@ -1265,36 +1270,53 @@ impl Judged {
 }
 
 /// Each (payee, item) group judged against its entitlement: 不符合享受条件 at each payment's
-/// date, 超标准 as of M, and the entitlement added to spend. `payments`: the judged payments
-/// in the judging order (row `k` is `judged.rows[k]`'s, [`PaymentColumns::gathered`]).
-/// Returns the stacked pairs (person, the item received first, the other).
-fn entitlement_checks<'p, 'c>(
+/// date, 超标准 as of M, and the entitlement added to spend. `judged.rows` are rows of
+/// `distinct`, itself rows of `all`. Returns the stacked pairs (person, the item received
+/// first, the other).
+fn entitlement_checks<'c>(
     ctx: &mut Ctx<'c>,
-    payments: &'p PaymentColumns<'p>,
+    all: &DataFrame,
+    distinct: &[IdxSize],
     judged: &Judged,
     spend: &mut BTreeMap<String, PoolSpend>,
-) -> Vec<(&'p str, &'c Item, &'c Item)> {
+) -> PolarsResult<Vec<(String, &'c Item, &'c Item)>> {
     use rayon::prelude::*;
     let groups = judged.groups();
     let parts = payee_parts(&groups, &judged.new_payee, 8 * rayon::current_num_threads());
     // Each part judged on its own core with its own findings and spend, then merged in part
-    // order: the same findings in the same order as one pass over all the groups.
+    // order: the same findings in the same order as one pass over all the groups. Each part
+    // gathers its payments' columns in the judging order when it starts and frees them when
+    // it ends: the loop then reads its rows one after the other (read at the random places of
+    // the judging order in `all`, they stalled on memory more than the loop computed), and
+    // only the parts being judged hold a copy (all the judged rows at once were 180 MB of
+    // the summary's peak at a million persons).
     let (policy, facts, date) = (ctx.policy, ctx.facts, ctx.date);
     let judged_parts: Vec<_> = parts
         .into_par_iter()
-        .map(|part| {
+        .map(|part| -> PolarsResult<_> {
+            let groups = &groups[part];
+            let first = groups.first().map_or(0, |g| g.start);
+            let last = groups.last().map_or(0, |g| g.end);
+            let rows: Vec<IdxSize> = judged.rows[first..last]
+                .iter()
+                .map(|&r| distinct[r as usize])
+                .collect();
+            let frame = PaymentColumns::gathered(all, &rows)?;
+            drop(rows);
+            let payments = PaymentColumns::of_gathered(&frame)?;
             let mut local = Ctx::new(policy, facts, date);
             let mut local_spend = BTreeMap::new();
             let stacked = judge_groups(
                 &mut local,
-                payments,
+                &payments,
+                first,
                 judged,
-                &groups[part],
+                groups,
                 &mut local_spend,
             );
-            (local, local_spend, stacked)
+            Ok((local, local_spend, stacked))
         })
-        .collect();
+        .collect::<PolarsResult<_>>()?;
     let mut stacked = Vec::new();
     for (local, local_spend, part_stacked) in judged_parts {
         ctx.absorb(local);
@@ -1306,7 +1328,7 @@ fn entitlement_checks<'p, 'c>(
         }
         stacked.extend(part_stacked);
     }
-    stacked
+    Ok(stacked)
 }
 
 /// The groups cut into about `n` parts of similar size, each cut where the payee changes
@@ -1330,20 +1352,22 @@ fn payee_parts(groups: &[Range<usize>], new_payee: &[bool], n: usize) -> Vec<Ran
     parts
 }
 
-/// [`entitlement_checks`] over some groups, in order.
-fn judge_groups<'p, 'c>(
+/// [`entitlement_checks`] over some groups, in order. `payments`: the groups' payments in the
+/// judging order, its row 0 the judging order's row `first` (the first group's start).
+fn judge_groups<'c>(
     ctx: &mut Ctx<'c>,
-    payments: &'p PaymentColumns<'p>,
+    payments: &PaymentColumns,
+    first: usize,
     judged: &Judged,
     groups: &[Range<usize>],
     spend: &mut BTreeMap<String, PoolSpend>,
-) -> Vec<(&'p str, &'c Item, &'c Item)> {
+) -> Vec<(String, &'c Item, &'c Item)> {
     let (policy, facts) = (ctx.policy, ctx.facts);
     let empty = Person::default();
     // Eligibility at each payment date; over-entitlement as of M; stacking. Each (payee, item)
     // group in key order, its payments in date order.
     // (person, item, other): the person received both, and the policy says not both.
-    let mut stacked: Vec<(&str, &Item, &Item)> = Vec::new();
+    let mut stacked: Vec<(String, &Item, &Item)> = Vec::new();
     let mut received: Vec<&Item> = Vec::new();
     let mut received_by: Option<&str> = None;
     let mut pays: Vec<Payment> = Vec::new();
@@ -1360,11 +1384,11 @@ fn judge_groups<'p, 'c>(
             group
                 .clone()
                 .map(|r| match r == group.start || !item.per_person() {
-                    true => payments.get_payee_and_amount(r),
-                    false => payments.get_amounts(r),
+                    true => payments.get_payee_and_amount(r - first),
+                    false => payments.get_amounts(r - first),
                 }),
         );
-        let voucher = |k: usize| payments.voucher(group.start + k).to_string();
+        let voucher = |k: usize| payments.voucher(group.start - first + k).to_string();
         let code = item.code;
         let first = pays[0];
         let key = payee_key(&first, Some(item.payee));
@@ -1387,7 +1411,7 @@ fn judge_groups<'p, 'c>(
         }
         for earlier in &received {
             if earlier.not_with.contains(&code) || item.not_with.contains(&earlier.code) {
-                stacked.push((key, earlier, item));
+                stacked.push((key.to_string(), earlier, item));
             }
         }
         received.push(item);
@@ -1511,14 +1535,14 @@ fn over_entitlement(
 
 /// 不得重复享受: one finding per person who received two items that exclude each other,
 /// named and cited from the two items.
-fn stacking_findings(ctx: &mut Ctx, stacked: Vec<(&str, &Item, &Item)>) {
+fn stacking_findings(ctx: &mut Ctx, stacked: Vec<(String, &Item, &Item)>) {
     let facts = ctx.facts;
     for (person, first, then) in stacked {
-        let (id, name) = label_person(person, facts, "");
+        let (id, name) = label_person(&person, facts, "");
         let (a, b, clause) = (&first.name, &then.name, &then.reference);
         ctx.add(
             Rule::StackedTraining,
-            (person.to_string(), String::new()),
+            (person, String::new()),
             clause,
             (id, name),
             &format!("{a}+{b}"),
@@ -1657,14 +1681,16 @@ pub fn eligible_unpaid(
     transferred_ids: &crate::rules::targets::IdSet,
     date: NaiveDate,
 ) {
-    let idx = IdxCa::from_vec("i".into(), audit.distinct.clone());
+    // The item's few rows picked where they are: the four columns of every distinct payment
+    // gathered first were a copy of 100 MB at a million persons, at the summary's peak.
+    let counting = counts(audit.payments.height(), &audit.distinct);
     let paid = audit
         .payments
         .select(["item", "payee_type", "payee_id", "linked_id"])
-        .and_then(|df| df.take(&idx))
+        .and_then(|mut df| df.with_column(counting).map(|df| df.clone()))
         .and_then(|df| {
             df.lazy()
-                .filter(text("item").eq(lit("一次性交通伙食补助")))
+                .filter(col("counts").and(text("item").eq(lit("一次性交通伙食补助"))))
                 .select([person_expr().alias("person")])
                 .unique(None, UniqueKeepStrategy::Any)
                 .collect()
