@@ -1904,9 +1904,117 @@ pub fn assign_units(audit: &mut Audit, facts: &Facts) -> PolarsResult<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::{payee_parts, Checked, Judged};
+    use super::{as_categories, payee_parts, spend, Checked, Judged, PaymentColumns};
     use crate::model::facts::{Facts, Person};
     use polars::prelude::*;
+
+    /// The few-valued columns read and checked the same as texts and as categories, a missing
+    /// one included: the labourer of a payment by its 对象类型 and 关联身份证号, and the
+    /// 资金来源 check (a missing or unknown pool is wrong).
+    #[test]
+    fn few_valued_texts_are_checked_alike_as_categories() {
+        let policy = crate::policy::Policy::load(None).unwrap();
+        let item = policy.items.iter().find(|i| i.per_person()).unwrap();
+        let (name, pool) = (Some(item.name.as_str()), Some(item.pool.as_str()));
+        // (payee type, payee id, linked id, pool, item) → (key, wrong pool)
+        let rows = [
+            (Some("个人"), "P1", Some("L1"), pool, name, "P1", false),
+            (Some("单位"), "U2", Some("L2"), None, name, "L2", true),
+            (None, "P3", None, Some("别的来源"), name, "P3", true),
+            (Some(""), "P4", Some("L4"), pool, name, "L4", false),
+            (None, "P5", Some("L5"), pool, name, "L5", false),
+            (None, "P6", Some(""), pool, name, "P6", false),
+            (
+                Some("个人"),
+                "P7",
+                None,
+                Some("别的来源"),
+                None,
+                "P7",
+                false,
+            ),
+        ];
+        let n = rows.len();
+        let day = chrono::NaiveDate::from_ymd_opt(2020, 3, 10).unwrap();
+        let days = day - chrono::NaiveDate::default();
+        let plain = DataFrame::new_infer_height(vec![
+            Column::new(
+                "voucher".into(),
+                (0..n).map(|i| format!("V{i}")).collect::<Vec<_>>(),
+            ),
+            Column::new("region".into(), vec![Some("万州"); n]),
+            Column::new("pool".into(), rows.iter().map(|r| r.3).collect::<Vec<_>>()),
+            Column::new("item".into(), rows.iter().map(|r| r.4).collect::<Vec<_>>()),
+            Column::new(
+                "payee_type".into(),
+                rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+            ),
+            Column::new("payee_name".into(), vec!["某某"; n]),
+            Column::new(
+                "payee_id".into(),
+                rows.iter().map(|r| r.1).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "linked_id".into(),
+                rows.iter().map(|r| r.2).collect::<Vec<_>>(),
+            ),
+            Column::new("export_month".into(), vec!["2020-03"; n]),
+            Column::new("amount_fen".into(), vec![100i64; n]),
+            Column::new("months_paid".into(), vec![None::<i64>; n]),
+            Column::new("days_paid".into(), vec![None::<i64>; n]),
+            Column::new("row".into(), (2..).take(n).collect::<Vec<i64>>()),
+            Column::new("export".into(), vec![0u32; n]),
+            Column::new("pay_date".into(), vec![days.num_days() as i32; n])
+                .cast(&DataType::Date)
+                .unwrap(),
+        ])
+        .unwrap();
+        let mut coded = plain.clone();
+        as_categories(&mut coded).unwrap();
+        assert!(matches!(
+            coded.column("payee_type").unwrap().dtype(),
+            DataType::Categorical(..)
+        ));
+        let facts = Facts::new(Vec::new(), Vec::new(), true);
+        let distinct: Vec<IdxSize> = (0..n as IdxSize).collect();
+        for frame in [&plain, &coded] {
+            let checked = Checked::of(frame, &distinct, &policy, &facts)
+                .unwrap()
+                .frame;
+            let key: Vec<_> = checked
+                .column("key")
+                .unwrap()
+                .str()
+                .unwrap()
+                .iter()
+                .collect();
+            let wrong = checked.column("wrong_pool").unwrap().bool().unwrap();
+            for (i, r) in rows.iter().enumerate() {
+                if r.4.is_some() {
+                    assert_eq!(key[i], Some(r.5), "row {i}");
+                }
+                assert_eq!(wrong.get(i), Some(r.6), "row {i}");
+            }
+        }
+        // The spend by pool, item, region and month, a missing pool with an empty one.
+        let spent = |frame: &DataFrame| {
+            serde_json::to_value(spend(frame, &distinct, &policy).unwrap()).unwrap()
+        };
+        assert_eq!(spent(&plain), spent(&coded));
+        let (a, b) = (
+            PaymentColumns::new(&plain).unwrap(),
+            PaymentColumns::new(&coded).unwrap(),
+        );
+        for i in 0..n {
+            let (x, y) = (a.get(i), b.get(i));
+            assert_eq!(
+                (x.region, x.pool, x.item, x.payee_type, x.export_month),
+                (y.region, y.pool, y.item, y.payee_type, y.export_month),
+                "row {i}"
+            );
+            assert_eq!(x.person(), y.person(), "row {i}");
+        }
+    }
 
     /// The judging order by places among the persons is the order of the key texts, then item,
     /// then row: keys that are persons' IDs and keys that are not (before, between and after
