@@ -1933,6 +1933,7 @@ mod tests {
                 "P7",
                 false,
             ),
+            (Some("个人"), "P8", None, Some(""), name, "P8", true),
         ];
         let n = rows.len();
         let day = chrono::NaiveDate::from_ymd_opt(2020, 3, 10).unwrap();
