@@ -78,11 +78,11 @@ impl<'a> Payment<'a> {
 type Arr<T> = <T as PolarsDataType>::Array;
 
 /// A text column's one Arrow array: the texts themselves, or, for the payments' few-valued
-/// columns ([`FEW_VALUED`]), each row's category and the texts of the categories.
-#[derive(Clone, Copy)]
+/// columns ([`FEW_VALUED`]), each row's category and the text of each category (looked up in
+/// Polars' mapping once, not per row).
 enum Texts<'a> {
     Plain(&'a Arr<StringType>),
-    Coded(&'a Arr<UInt32Type>, &'a CategoricalMapping),
+    Coded(&'a Arr<UInt32Type>, Vec<Option<&'a str>>),
 }
 
 impl<'a> Texts<'a> {
@@ -91,16 +91,20 @@ impl<'a> Texts<'a> {
         Ok(match c.dtype() {
             DataType::Categorical(..) => {
                 let cats = c.cat32()?;
-                one_chunk(cats.physical())?.map(|a| Texts::Coded(a, cats.get_mapping()))
+                let mapping = cats.get_mapping();
+                let texts = (0..mapping.num_cats_upper_bound())
+                    .map(|cat| mapping.cat_to_str(cat as u32))
+                    .collect();
+                one_chunk(cats.physical())?.map(|a| Texts::Coded(a, texts))
             }
             _ => one_chunk(c.str()?)?.map(Texts::Plain),
         })
     }
 
-    fn get(self, i: usize) -> Option<&'a str> {
+    fn get(&self, i: usize) -> Option<&'a str> {
         match self {
             Texts::Plain(a) => a.get(i),
-            Texts::Coded(a, m) => m.cat_to_str(a.get(i)?),
+            Texts::Coded(a, texts) => texts.get(a.get(i)? as usize).copied().flatten(),
         }
     }
 }
@@ -203,7 +207,7 @@ impl<'a> PaymentColumns<'a> {
 
     /// The rows of a frame [`Self::gathered`] made; the columns it leaves out read as empty.
     pub fn of_gathered(df: &'a DataFrame) -> PolarsResult<PaymentColumns<'a>> {
-        let mut text = [None; 9];
+        let mut text: [Option<Texts>; 9] = Default::default();
         for (slot, name) in text.iter_mut().zip(Self::TEXT) {
             if Self::JUDGING.contains(&name) {
                 *slot = Texts::of(df.column(name)?)?;
@@ -249,7 +253,7 @@ impl<'a> PaymentColumns<'a> {
     pub fn get(&self, i: usize) -> Payment<'a> {
         let paid = self.get_payee_and_amount(i);
         let i = self.at(i);
-        let t = |k: usize| self.text[k].and_then(|a| a.get(i)).unwrap_or("");
+        let t = |k: usize| self.text[k].as_ref().and_then(|a| a.get(i)).unwrap_or("");
         Payment {
             voucher: t(0),
             region: t(1),
@@ -269,7 +273,7 @@ impl<'a> PaymentColumns<'a> {
     pub fn get_payee_and_amount(&self, i: usize) -> Payment<'a> {
         let amounts = self.get_amounts(i);
         let i = self.at(i);
-        let t = |k: usize| self.text[k].and_then(|a| a.get(i)).unwrap_or("");
+        let t = |k: usize| self.text[k].as_ref().and_then(|a| a.get(i)).unwrap_or("");
         Payment {
             payee_type: t(4),
             payee_name: t(5),
@@ -296,7 +300,7 @@ impl<'a> PaymentColumns<'a> {
     /// Row `i`'s 凭证号 (< `len()`).
     pub fn voucher(&self, i: usize) -> &'a str {
         let i = self.at(i);
-        self.text[0].and_then(|a| a.get(i)).unwrap_or("")
+        self.text[0].as_ref().and_then(|a| a.get(i)).unwrap_or("")
     }
 
     /// Row `i`'s amount in fen (< `len()`).
