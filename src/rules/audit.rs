@@ -1760,14 +1760,18 @@ fn ledger_findings(
     Ok(())
 }
 
-/// Persons entitled as of M to A1 with nothing paid (a reminder, not an error).
+/// Persons entitled as of M to A1 (the policy's 一次性交通伙食补助: its name and clause come
+/// from the policy file) with nothing paid: a reminder, not an error.
 pub fn eligible_unpaid(
     audit: &mut Audit,
     policy: &Policy,
     facts: &Facts,
     transferred_ids: &crate::rules::targets::IdSet,
     date: NaiveDate,
-) {
+) -> Result<(), String> {
+    let Some(item) = policy.items.iter().find(|i| i.code == ItemCode::A1) else {
+        return Ok(()); // a policy without the item has no such reminder
+    };
     // The item's few rows picked where they are: the four columns of every distinct payment
     // gathered first were a copy of 100 MB at a million persons, at the summary's peak.
     let counting = counts(audit.payments.height(), &audit.distinct);
@@ -1780,20 +1784,19 @@ pub fn eligible_unpaid(
                 .filter(
                     col("counts").and(
                         col("item")
-                            .eq(lit("一次性交通伙食补助"))
+                            .eq(lit(item.name.as_str()))
                             .fill_null(lit(false)),
                     ),
                 )
                 .select([person_expr().alias("person")])
                 .unique(None, UniqueKeepStrategy::Any)
                 .collect()
-        });
-    let Ok(paid) = paid else {
-        return;
-    };
-    let Ok(paid) = paid.column("person").and_then(|c| c.str()) else {
-        return;
-    };
+        })
+        .map_err(|x| format!("读取补贴发放明细失败：{x}"))?;
+    let paid = paid
+        .column("person")
+        .and_then(|c| c.str())
+        .map_err(|x| format!("读取补贴发放明细失败：{x}"))?;
     let paid: PlHashSet<&str> = paid.iter().flatten().collect();
     let mut new = Vec::new();
     for id in transferred_ids.iter() {
@@ -1805,14 +1808,14 @@ pub fn eligible_unpaid(
         if j.eligible {
             let name = p.names.first().cloned().unwrap_or_default();
             new.push(Finding {
-                id: finding_id(Rule::EligibleUnpaid, id, "一次性交通伙食补助"),
+                id: finding_id(Rule::EligibleUnpaid, id, &item.name),
                 rule: Rule::EligibleUnpaid,
                 severity: Severity::Notice,
-                clause: "四(一)1".into(),
+                clause: item.reference.clone(),
                 payee: mask_id(id),
                 payee_name: mask_name(&name),
                 payee_key: id.to_string(),
-                item: "一次性交通伙食补助".into(),
+                item: item.name.clone(),
                 paid: Some(Decimal::ZERO),
                 entitled: j.amount,
                 difference: j.amount.map(|a| -a),
@@ -1824,6 +1827,7 @@ pub fn eligible_unpaid(
         }
     }
     audit.findings.extend(new);
+    Ok(())
 }
 
 /// Fills in each finding's 责任单位 (README, "The supervision loop"): a finding about a payment

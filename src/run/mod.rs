@@ -189,7 +189,7 @@ fn judge(
     clock.lap("facts");
     let window = Window::of(plan_year, model.date);
     let mut audit = audit::audit(model.date, paid, ledger_codes, policy, &facts, window)?;
-    audit::eligible_unpaid(&mut audit, policy, &facts, transferred, model.date);
+    audit::eligible_unpaid(&mut audit, policy, &facts, transferred, model.date)?;
     audit::assign_units(&mut audit, &facts)?;
     clock.lap("audit");
     Ok((facts, audit))

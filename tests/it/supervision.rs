@@ -571,3 +571,47 @@ fn findings_are_followed_to_closure_with_the_answers_sent_back() {
         "unmasked ID"
     );
 }
+
+/// The 符合条件尚未发放 reminder is about the policy file's A1 item, under the name and clause
+/// the file gives it: with the item renamed, no payment in the samples is of it any more, so
+/// every transferred person entitled to it is reminded of it, under the new name.
+#[test]
+fn the_unpaid_reminder_follows_the_policy_files_item() {
+    let tmp = tempfile::tempdir().unwrap();
+    let files = tmp.path().join("files");
+    samples_upto(&files, 12, &[]);
+    let wh = tmp.path().join("wh");
+    let wh = wh.to_str().unwrap();
+    ok(&["ingest", files.to_str().unwrap(), "--warehouse", wh]);
+    let reminders = |policy: Option<&str>| -> Vec<serde_json::Value> {
+        let mut args = vec!["audit", "--as-of", "2020-12", "--json", "--unmasked"];
+        args.extend(["--warehouse", wh]);
+        if let Some(p) = policy {
+            args.extend(["--policy", p]);
+        }
+        let audit: serde_json::Value = serde_json::from_str(&ok(&args)).unwrap();
+        audit["list"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == "eligible_unpaid")
+            .cloned()
+            .collect()
+    };
+    // Everyone entitled was paid in the samples.
+    assert!(reminders(None).is_empty());
+    let builtin =
+        std::fs::read_to_string(repo().join("src/policy/jirenshezi-2020-47.toml")).unwrap();
+    let renamed = builtin.replace(
+        "name = \"一次性交通伙食补助\"",
+        "name = \"一次性交通伙食补贴\"",
+    );
+    assert_ne!(renamed, builtin);
+    let policy = crate::write(tmp.path(), "renamed.toml", &renamed);
+    let found = reminders(Some(policy.to_str().unwrap()));
+    assert!(!found.is_empty(), "no reminder under the renamed item");
+    for f in &found {
+        assert_eq!(f["item"], "一次性交通伙食补贴", "{f}");
+        assert_eq!(f["clause"], "四(一)1", "{f}");
+    }
+}
