@@ -33,6 +33,19 @@ fn samples_upto(dir: &Path, upto: u32, skip: &[&str]) {
     }
 }
 
+/// The samples of months up to `upto` copied to `<tmp>/<name>` and ingested into the warehouse
+/// `<tmp>/<name>-wh`, whose path is returned.
+fn ingested_samples(tmp: &Path, name: &str, upto: u32) -> String {
+    let files = tmp.join(name);
+    samples_upto(&files, upto, &[]);
+    let wh = tmp
+        .join(format!("{name}-wh"))
+        .to_string_lossy()
+        .into_owned();
+    ok(&["ingest", files.to_str().unwrap(), "--warehouse", &wh]);
+    wh
+}
+
 /// A sample CSV's text, whatever its encoding.
 fn sample_text(name: &str) -> String {
     let bytes = std::fs::read(repo().join("data-samples").join(name)).unwrap();
@@ -342,7 +355,12 @@ fn answer_workbook(list: &Path, out: &Path, answers: &[(&str, [&str; 3])], extra
 
 /// `audit --json`, unmasked: the tests find a person by their ID (masked IDs collide).
 fn audit_json(wh: &str, month: &str) -> serde_json::Value {
-    serde_json::from_str(&ok(&[
+    audit_json_with(wh, month, &[])
+}
+
+/// [`audit_json`] with more arguments.
+fn audit_json_with(wh: &str, month: &str, more: &[&str]) -> serde_json::Value {
+    let mut args = vec![
         "audit",
         "--as-of",
         month,
@@ -350,8 +368,9 @@ fn audit_json(wh: &str, month: &str) -> serde_json::Value {
         "--unmasked",
         "--warehouse",
         wh,
-    ]))
-    .unwrap()
+    ];
+    args.extend(more);
+    serde_json::from_str(&ok(&args)).unwrap()
 }
 
 #[test]
@@ -359,12 +378,8 @@ fn findings_are_followed_to_closure_with_the_answers_sent_back() {
     let tmp = tempfile::tempdir().unwrap();
     // Someone counted as 就地就近就业 by May is left out of the May registry, and of July's
     // first registry (June has none, so June's registry is May's); July's registry is corrected.
-    let probe = tmp.path().join("probe");
-    samples_upto(&probe, 5, &[]);
-    let probe_wh = tmp.path().join("probe-wh");
-    let probe_wh = probe_wh.to_str().unwrap();
-    ok(&["ingest", probe.to_str().unwrap(), "--warehouse", probe_wh]);
-    let person = counted_local(probe_wh, "2020-05", tmp.path())
+    let probe_wh = ingested_samples(tmp.path(), "probe", 5);
+    let person = counted_local(&probe_wh, "2020-05", tmp.path())
         .into_iter()
         .next()
         .unwrap();
@@ -578,19 +593,11 @@ fn findings_are_followed_to_closure_with_the_answers_sent_back() {
 #[test]
 fn the_unpaid_reminder_follows_the_policy_files_item() {
     let tmp = tempfile::tempdir().unwrap();
-    let files = tmp.path().join("files");
-    samples_upto(&files, 12, &[]);
-    let wh = tmp.path().join("wh");
-    let wh = wh.to_str().unwrap();
-    ok(&["ingest", files.to_str().unwrap(), "--warehouse", wh]);
+    let wh = ingested_samples(tmp.path(), "files", 12);
+    let wh = wh.as_str();
     let reminders = |policy: Option<&str>| -> Vec<serde_json::Value> {
-        let mut args = vec!["audit", "--as-of", "2020-12", "--json", "--unmasked"];
-        args.extend(["--warehouse", wh]);
-        if let Some(p) = policy {
-            args.extend(["--policy", p]);
-        }
-        let audit: serde_json::Value = serde_json::from_str(&ok(&args)).unwrap();
-        audit["list"]
+        let more = policy.map(|p| vec!["--policy", p]).unwrap_or_default();
+        audit_json_with(wh, "2020-12", &more)["list"]
             .as_array()
             .unwrap()
             .iter()
