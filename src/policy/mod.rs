@@ -383,6 +383,19 @@ impl Policy {
         self.items.iter().find(|i| i.code == code)
     }
 
+    /// The clause an item cites (its `reference`), as the rules' reasons quote it; "" for an
+    /// item the file does not have.
+    pub fn item_clause(&self, code: ItemCode) -> &str {
+        self.item(code).map_or("", |i| i.reference.as_str())
+    }
+
+    /// The clause a parameter cites (its `reference`); "" for one the file does not have.
+    pub fn parameter_clause(&self, name: &str) -> &str {
+        self.parameters
+            .get(name)
+            .map_or("", |p| p.reference.as_str())
+    }
+
     /// B4's daily standard: minimum wage × share ÷ days per month, to 0.01 (四舍五入).
     pub fn training_living_daily(&self) -> Decimal {
         crate::money::round2(

@@ -1735,7 +1735,8 @@ fn ledger_findings(
         }
     }
 
-    // Roster counts against the ledger.
+    // Roster counts against the ledger (the 基地's, B6's clause).
+    let base_clause = ctx.policy.item_clause(ItemCode::B6);
     for ws in &facts.workshops {
         if ws.region != Some(Region::Jining) {
             continue;
@@ -1745,7 +1746,7 @@ fn ledger_findings(
             ctx.add(
                 Rule::RosterMismatch,
                 (ws.name.to_string(), String::new()),
-                "四(二)5",
+                base_clause,
                 (ws.name.to_string(), ws.name.to_string()),
                 "",
                 (None, None),

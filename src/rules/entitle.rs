@@ -10,7 +10,7 @@ use crate::dates::{add_months, months_held};
 use crate::ingest::tables::Region;
 use crate::model::facts::{Facts, HelpMode, HelpType, Person, Spell, Workshop};
 use crate::money::{round2, yuan};
-use crate::policy::Policy;
+use crate::policy::{ItemCode, Policy};
 
 #[derive(Debug, Clone, Default)]
 pub struct Judgement {
@@ -66,11 +66,12 @@ fn best_spell(p: &Person, date: NaiveDate) -> Option<(&Spell, i64)> {
 
 /// 四(一)1: 来济稳定就业 3 个月以上 — the condition of A1 and A2.
 fn jining_three_months(p: &Person, pol: &Policy, date: NaiveDate) -> Result<i64, String> {
+    let c = pol.parameter_clause("transfer_min_full_months");
     let min = pol.n.transfer_min_full_months;
     match best_spell(p, date) {
-        None => Err(format!("截至 {} 来济就业台账中没有其在济宁就业的记录，不符合四(一)1 在济稳定就业 {min} 个月以上的条件", d(date))),
+        None => Err(format!("截至 {} 来济就业台账中没有其在济宁就业的记录，不符合{c} 在济稳定就业 {min} 个月以上的条件", d(date))),
         Some((s, m)) if m < min => Err(format!(
-            "截至 {} 在济（{}）稳定就业 {m} 个整月，不足 {min} 个月，不符合四(一)1 条件",
+            "截至 {} 在济（{}）稳定就业 {m} 个整月，不足 {min} 个月，不符合{c} 条件",
             d(date), s.employer
         )),
         Some((_, m)) => Ok(m),
@@ -98,6 +99,7 @@ pub fn a1_transport_meal(p: &Person, pol: &Policy, date: NaiveDate, w: Words) ->
 
 /// A2 跨省就业补贴: 1000 per full month in Jining, at most 6 months.
 pub fn a2_cross_province(p: &Person, pol: &Policy, date: NaiveDate, w: Words) -> Judgement {
+    let c = pol.item_clause(ItemCode::A2);
     if let Err(why) = jining_three_months(p, pol, date) {
         return no(why);
     }
@@ -109,7 +111,7 @@ pub fn a2_cross_province(p: &Person, pol: &Policy, date: NaiveDate, w: Words) ->
         amount: Some(amount),
         units: Some((capped, "个月")),
         why: w.say(|| format!(
-            "在济就业 {months} 个整月，按四(一)1 每月 {} 元、最多 {} 个月，应享受 {} × {capped} = {} 元",
+            "在济就业 {months} 个整月，按{c} 每月 {} 元、最多 {} 个月，应享受 {} × {capped} = {} 元",
             yuan(pol.n.cross_province_monthly), pol.n.cross_province_max_months, yuan(pol.n.cross_province_monthly), yuan(amount)
         )),
         ..Default::default()
@@ -118,6 +120,7 @@ pub fn a2_cross_province(p: &Person, pol: &Policy, date: NaiveDate, w: Words) ->
 
 /// A3 一次性岗位补贴: a 企业吸纳 row with a contract, ≥ 12 months of social insurance, still employed.
 pub fn a3_local_post(p: &Person, pol: &Policy, date: NaiveDate, w: Words) -> Judgement {
+    let c = pol.item_clause(ItemCode::A3);
     let min = pol.n.local_post_min_social_months;
     let rows: Vec<_> = p
         .help
@@ -125,7 +128,9 @@ pub fn a3_local_post(p: &Person, pol: &Policy, date: NaiveDate, w: Words) -> Jud
         .filter(|h| h.help_type == HelpType::Local && h.help_mode == HelpMode::Enterprise)
         .collect();
     if rows.is_empty() {
-        return no("就业帮扶台账中没有其就地就近就业（企业吸纳）的记录，不符合四(一)2 条件".into());
+        return no(format!(
+            "就业帮扶台账中没有其就地就近就业（企业吸纳）的记录，不符合{c} 条件"
+        ));
     }
     for h in &rows {
         let employed = h.start.is_some_and(|s| s <= date) && h.end.is_none_or(|e| e >= date);
@@ -140,7 +145,7 @@ pub fn a3_local_post(p: &Person, pol: &Policy, date: NaiveDate, w: Words) -> Jud
     }
     let h = rows[0];
     no(format!(
-        "在{}就业：劳动合同“{}”、社保缴纳 {} 个月、{}，不满足四(一)2 签订劳动合同且连续缴纳社保 {min} 个月以上并仍在岗的条件",
+        "在{}就业：劳动合同“{}”、社保缴纳 {} 个月、{}，不满足{c} 签订劳动合同且连续缴纳社保 {min} 个月以上并仍在岗的条件",
         h.employer,
         match h.contract { Some(true) => "是", Some(false) => "否", None => "未填" },
         h.social_months.unwrap_or(0),
@@ -150,8 +155,9 @@ pub fn a3_local_post(p: &Person, pol: &Policy, date: NaiveDate, w: Words) -> Jud
 
 /// A4 扶贫车间建设补助: a 万州 workshop recognised on or before the payment; once.
 pub fn a4_workshop(ws: Option<&Workshop>, pol: &Policy, date: NaiveDate, w: Words) -> Judgement {
+    let c = pol.item_clause(ItemCode::A4);
     let Some(ws) = ws.filter(|w| w.region == Some(Region::Wanzhou)) else {
-        return no("万州区扶贫车间名册中没有该车间，不符合四(一)3 条件".into());
+        return no(format!("万州区扶贫车间名册中没有该车间，不符合{c} 条件"));
     };
     match ws.recognised {
         Some(r) if r <= date => Judgement {
@@ -167,7 +173,7 @@ pub fn a4_workshop(ws: Option<&Workshop>, pol: &Policy, date: NaiveDate, w: Word
             ..Default::default()
         },
         Some(r) => no(format!(
-            "{}于 {} 才认定为扶贫车间，发放日 {} 时尚未认定，不符合四(一)3 条件",
+            "{}于 {} 才认定为扶贫车间，发放日 {} 时尚未认定，不符合{c} 条件",
             ws.name,
             d(r),
             d(date)
@@ -181,6 +187,7 @@ pub fn a4_workshop(ws: Option<&Workshop>, pol: &Policy, date: NaiveDate, w: Word
 
 /// A5 公益性岗位补贴: 990 per month held on a 公益性岗位.
 pub fn a5_public_post(p: &Person, pol: &Policy, date: NaiveDate, w: Words) -> Judgement {
+    let c = pol.item_clause(ItemCode::A5);
     let mut months = 0;
     let mut seen = false;
     for h in p
@@ -194,11 +201,13 @@ pub fn a5_public_post(p: &Person, pol: &Policy, date: NaiveDate, w: Words) -> Ju
         }
     }
     if !seen {
-        return no("就业帮扶台账中没有其公益性岗位安置记录，不符合四(一)4 条件".into());
+        return no(format!(
+            "就业帮扶台账中没有其公益性岗位安置记录，不符合{c} 条件"
+        ));
     }
     if months == 0 {
         return no(format!(
-            "截至 {} 尚未在公益性岗位上岗，不符合四(一)4 条件",
+            "截至 {} 尚未在公益性岗位上岗，不符合{c} 条件",
             d(date)
         ));
     }
@@ -209,7 +218,7 @@ pub fn a5_public_post(p: &Person, pol: &Policy, date: NaiveDate, w: Words) -> Ju
         units: Some((months, "个月")),
         why: w.say(|| {
             format!(
-                "公益性岗位在岗 {months} 个月，按四(一)4 每月 {} 元，应享受 {} × {months} = {} 元",
+                "公益性岗位在岗 {months} 个月，按{c} 每月 {} 元，应享受 {} × {months} = {} 元",
                 yuan(pol.n.public_post_monthly),
                 yuan(pol.n.public_post_monthly),
                 yuan(amount)
@@ -228,9 +237,12 @@ fn training_rows(p: &Person) -> Vec<&crate::model::facts::HelpRow> {
 
 /// A6 培训补贴: a 技能培训 row; amount 按规定 (parameter, default no cap).
 pub fn a6_training(p: &Person, pol: &Policy, _date: NaiveDate, w: Words) -> Judgement {
+    let c = pol.item_clause(ItemCode::A6);
     let rows = training_rows(p);
     if rows.is_empty() {
-        return no("就业帮扶台账中没有其技能培训记录，不符合四(一)5 培训补贴条件".into());
+        return no(format!(
+            "就业帮扶台账中没有其技能培训记录，不符合{c} 培训补贴条件"
+        ));
     }
     Judgement {
         eligible: true,
@@ -247,9 +259,12 @@ pub fn a6_training(p: &Person, pol: &Policy, _date: NaiveDate, w: Words) -> Judg
 
 /// A7 培训生活费补贴: a 技能培训 row; days paid ≤ 培训天数; at least 50 per day (a floor).
 pub fn a7_training_living(p: &Person, pol: &Policy, _date: NaiveDate, w: Words) -> Judgement {
+    let c = pol.item_clause(ItemCode::A7);
     let rows = training_rows(p);
     if rows.is_empty() {
-        return no("就业帮扶台账中没有其技能培训记录，不符合四(一)5 培训期间生活费补贴条件".into());
+        return no(format!(
+            "就业帮扶台账中没有其技能培训记录，不符合{c} 培训期间生活费补贴条件"
+        ));
     }
     let days: i64 = rows.iter().map(|h| h.training_days.unwrap_or(0)).sum();
     Judgement {
@@ -258,7 +273,7 @@ pub fn a7_training_living(p: &Person, pol: &Policy, _date: NaiveDate, w: Words) 
         units: Some((days, "天")),
         why: w.say(|| {
             format!(
-                "培训 {days} 天，四(一)5 每天不低于 {} 元，最多 {days} 天",
+                "培训 {days} 天，{c} 每天不低于 {} 元，最多 {days} 天",
                 yuan(pol.n.training_living_daily_floor)
             )
         }),
@@ -274,12 +289,13 @@ pub fn six_month_gate<'a>(
     pol: &Policy,
     date: NaiveDate,
 ) -> Result<&'a Spell, Judgement> {
+    let c = pol.parameter_clause("gate_min_full_months");
     let n = &pol.n;
     if p.spells.is_empty() {
-        return Err(no(
-            "来济就业台账中没有其在济宁就业的记录，不满足四(二) 在济稳定就业 6 个月以上的条件"
-                .into(),
-        ));
+        return Err(no(format!(
+            "来济就业台账中没有其在济宁就业的记录，不满足{c} 在济稳定就业 {} 个月以上的条件",
+            n.gate_min_full_months
+        )));
     }
     let mut reasons = Vec::new();
     let mut unproven: Option<&Spell> = None;
@@ -324,14 +340,11 @@ pub fn six_month_gate<'a>(
         return Err(Judgement {
             eligible: false,
             unproven: true,
-            why: format!("{why}，无法证明已满足四(二) 六个月条件"),
+            why: format!("{why}，无法证明已满足{c} 六个月条件"),
             ..Default::default()
         });
     }
-    Err(no(format!(
-        "{}，不满足四(二) 六个月条件",
-        reasons.join("；")
-    )))
+    Err(no(format!("{}，不满足{c} 六个月条件", reasons.join("；"))))
 }
 
 /// B1 社会保险补贴: gate; months paid ≤ 社保缴纳月数; monthly amount parameter (default no cap).
@@ -342,6 +355,7 @@ pub fn b1_social_insurance(
     date: NaiveDate,
     w: Words,
 ) -> Judgement {
+    let c = pol.item_clause(ItemCode::B1);
     let s = match six_month_gate(p, facts, pol, date) {
         Ok(s) => s,
         Err(j) => return j,
@@ -355,9 +369,7 @@ pub fn b1_social_insurance(
             .map(|c| c * Decimal::from(months)),
         units: Some((months, "个月")),
         why: w.say(|| {
-            format!(
-                "满足六个月条件，社保缴纳 {months} 个月，按四(二)1 补贴月数不超过 {months} 个月"
-            )
+            format!("满足六个月条件，社保缴纳 {months} 个月，按{c} 补贴月数不超过 {months} 个月")
         }),
         ..Default::default()
     }
@@ -365,6 +377,7 @@ pub fn b1_social_insurance(
 
 /// B2 岗位补贴: gate; 990 per month, months ≤ full months employed.
 pub fn b2_post(p: &Person, facts: &Facts, pol: &Policy, date: NaiveDate, w: Words) -> Judgement {
+    let c = pol.item_clause(ItemCode::B2);
     let s = match six_month_gate(p, facts, pol, date) {
         Ok(s) => s,
         Err(j) => return j,
@@ -375,7 +388,7 @@ pub fn b2_post(p: &Person, facts: &Facts, pol: &Policy, date: NaiveDate, w: Word
         eligible: true,
         amount: Some(amount),
         units: Some((months, "个月")),
-        why: w.say(|| format!("满足六个月条件，在济就业 {months} 个整月，按四(二)2 每月 {} 元，应享受 {} × {months} = {} 元", yuan(pol.n.post_subsidy_monthly), yuan(pol.n.post_subsidy_monthly), yuan(amount))),
+        why: w.say(|| format!("满足六个月条件，在济就业 {months} 个整月，按{c} 每月 {} 元，应享受 {} × {months} = {} 元", yuan(pol.n.post_subsidy_monthly), yuan(pol.n.post_subsidy_monthly), yuan(amount))),
         ..Default::default()
     }
 }
@@ -388,6 +401,7 @@ pub fn b3_vocational_training(
     date: NaiveDate,
     w: Words,
 ) -> Judgement {
+    let c = pol.item_clause(ItemCode::B3);
     if let Err(j) = six_month_gate(p, facts, pol, date) {
         return j;
     }
@@ -418,14 +432,11 @@ pub fn b3_vocational_training(
         return Judgement {
             eligible: true,
             amount: Some(*cap),
-            why: w.say(|| format!("满足六个月条件，入职后 {within} 个月内参加{level}培训并取得证书，按四(二)3 {level}不高于 {} 元", yuan(*cap))),
+            why: w.say(|| format!("满足六个月条件，入职后 {within} 个月内参加{level}培训并取得证书，按{c} {level}不高于 {} 元", yuan(*cap))),
             ..Default::default()
         };
     }
-    no(format!(
-        "{}，不符合四(二)3 职业培训补贴条件",
-        why.join("；")
-    ))
+    no(format!("{}，不符合{c} 职业培训补贴条件", why.join("；")))
 }
 
 /// B4 培训生活补贴: gate; a training record; 60% of the minimum wage ÷ 21.75 per day, days ≤
@@ -437,6 +448,7 @@ pub fn b4_training_living(
     date: NaiveDate,
     w: Words,
 ) -> Judgement {
+    let c = pol.item_clause(ItemCode::B4);
     if let Err(j) = six_month_gate(p, facts, pol, date) {
         return j;
     }
@@ -447,7 +459,9 @@ pub fn b4_training_living(
         .map(|s| s.training_days.unwrap_or(0))
         .sum();
     if days <= 0 {
-        return no("来济就业台账中没有其培训记录，不符合四(二)3 培训生活补贴条件".into());
+        return no(format!(
+            "来济就业台账中没有其培训记录，不符合{c} 培训生活补贴条件"
+        ));
     }
     let capped = days.min(pol.n.training_living_max_days);
     let rate = pol.training_living_daily();
@@ -472,6 +486,7 @@ pub fn b5_work_training(
     date: NaiveDate,
     w: Words,
 ) -> Judgement {
+    let c = pol.item_clause(ItemCode::B5);
     if let Err(j) = six_month_gate(p, facts, pol, date) {
         return j;
     }
@@ -483,7 +498,7 @@ pub fn b5_work_training(
         .unwrap_or(0);
     if days < pol.n.work_training_min_days {
         return no(format!(
-            "以工代训 {days} 天，不足四(二)4 要求的 {} 天",
+            "以工代训 {days} 天，不足{c} 要求的 {} 天",
             pol.n.work_training_min_days
         ));
     }
@@ -492,7 +507,7 @@ pub fn b5_work_training(
         amount: Some(pol.n.work_training_amount),
         why: w.say(|| {
             format!(
-                "以工代训 {days} 天（≥{}），按四(二)4 一次性补贴 {} 元",
+                "以工代训 {days} 天（≥{}），按{c} 一次性补贴 {} 元",
                 pol.n.work_training_min_days,
                 yuan(pol.n.work_training_amount)
             )
@@ -535,8 +550,11 @@ pub fn b6_base(
     date: NaiveDate,
     w: Words,
 ) -> Judgement {
+    let c = pol.item_clause(ItemCode::B6);
     let Some(ws) = ws.filter(|w| w.region == Some(Region::Jining)) else {
-        return no("济宁市就业扶贫基地名册中没有该基地，不符合四(二)5 条件".into());
+        return no(format!(
+            "济宁市就业扶贫基地名册中没有该基地，不符合{c} 条件"
+        ));
     };
     let n = absorbed_by(ws, facts, pol, date);
     let staff = ws.staff_total.unwrap_or(0);
@@ -546,12 +564,12 @@ pub fn b6_base(
         return Judgement {
             eligible: true,
             amount: Some(amount),
-            why: w.say(|| format!("{}吸纳满足六个月条件的建档立卡劳动力 {n} 人（职工 {staff} 人），按四(二)5 每人 {} 元，应奖补 {} × {n} = {} 元", ws.name, yuan(pol.n.base_per_person), yuan(pol.n.base_per_person), yuan(amount))),
+            why: w.say(|| format!("{}吸纳满足六个月条件的建档立卡劳动力 {n} 人（职工 {staff} 人），按{c} 每人 {} 元，应奖补 {} × {n} = {} 元", ws.name, yuan(pol.n.base_per_person), yuan(pol.n.base_per_person), yuan(amount))),
             ..Default::default()
         };
     }
     no(format!(
-        "{}吸纳满足六个月条件的建档立卡劳动力 {n} 人，职工 {staff} 人，既不足 {} 人也不足职工总数的 {}%，不符合四(二)5 条件",
+        "{}吸纳满足六个月条件的建档立卡劳动力 {n} 人，职工 {staff} 人，既不足 {} 人也不足职工总数的 {}%，不符合{c} 条件",
         ws.name, pol.n.base_min_absorbed, pol.n.base_min_share * Decimal::from(100)
     ))
 }

@@ -138,9 +138,10 @@ pub fn story(at: &At, id: &str, r: &crate::run::Results) -> Result<String> {
         };
         say!("  {name}：{yes}（条件：建档立卡且{rule}）");
     }
+    let gate = r.policy.parameter_clause("gate_min_full_months");
     match entitle::six_month_gate(p, &r.facts, &r.policy, date) {
-        Ok(s) => say!("\n四(二) 六个月条件：满足（{}）", s.employer),
-        Err(j) => say!("\n四(二) 六个月条件：{}", j.why),
+        Ok(s) => say!("\n{gate} 六个月条件：满足（{}）", s.employer),
+        Err(j) => say!("\n{gate} 六个月条件：{}", j.why),
     }
     say!("\n补贴发放：");
     let rows = r.audit.payment_rows()?;

@@ -587,11 +587,12 @@ fn findings_are_followed_to_closure_with_the_answers_sent_back() {
     );
 }
 
-/// The 符合条件尚未发放 reminder is about the policy file's A1 item, under the name and clause
-/// the file gives it: with the item renamed, no payment in the samples is of it any more, so
-/// every transferred person entitled to it is reminded of it, under the new name.
+/// The audit names items and quotes clauses as the policy file gives them. The 符合条件尚未发放
+/// reminder is about the file's A1 item: with the item renamed, no payment in the samples is of
+/// it any more, so every transferred person entitled to it is reminded of it, under the new
+/// name. With every clause renamed, each finding and each reason quotes the new clauses.
 #[test]
-fn the_unpaid_reminder_follows_the_policy_files_item() {
+fn the_audit_follows_the_policy_files_items_and_clauses() {
     let tmp = tempfile::tempdir().unwrap();
     let wh = ingested_samples(tmp.path(), "files", 12);
     let wh = wh.as_str();
@@ -620,5 +621,28 @@ fn the_unpaid_reminder_follows_the_policy_files_item() {
     for f in &found {
         assert_eq!(f["item"], "一次性交通伙食补贴", "{f}");
         assert_eq!(f["clause"], "四(一)1", "{f}");
+    }
+
+    let renamed = builtin.replace("reference = \"四(", "reference = \"第四条(");
+    let policy = crate::write(tmp.path(), "clauses.toml", &renamed);
+    let audit = audit_json_with(wh, "2020-12", &["--policy", policy.to_str().unwrap()]);
+    let list = audit["list"].as_array().unwrap();
+    let quotes = |f: &serde_json::Value, text: &str| {
+        [&f["clause"], &f["message"]]
+            .iter()
+            .any(|v| v.as_str().unwrap_or("").contains(text))
+    };
+    // The reasons of 不符合享受条件 quote their item's clause, and the gate's.
+    assert!(
+        list.iter()
+            .any(|f| f["rule"] == "not_eligible" && quotes(f, "不符合第四条(")),
+        "{list:?}"
+    );
+    for f in list {
+        let old = |v: &serde_json::Value| v.as_str().unwrap_or("").replace("第四条(", "");
+        assert!(
+            !old(&f["clause"]).contains("四(") && !old(&f["message"]).contains("四("),
+            "an old clause quoted: {f}"
+        );
     }
 }
