@@ -11,10 +11,13 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Returns the spans freed so far to the kernel now rather than a second later. Called where
-/// the facts have just dropped a ledger's rows, and once the facts are built; it visits the
-/// allocator's pages (1–2 % of the summary's CPU in `perf`, no measurable wall time) and changes
-/// nothing the computation holds. Not called after the payments' rechunk or the targets: there
-/// it bought no lower peak and cost 5 % wall (BENCHMARKS.md).
+/// something large has just been freed and more is about to be built: where the facts drop
+/// each ledger's rows and once they are built, after the payments' texts become categories,
+/// and in the audit after the spend and after the judging order. It visits the allocator's
+/// pages (1–2 % of the summary's CPU in `perf`) and changes nothing the computation holds; what
+/// it costs is the pages faulted in again by the next step, so it is not called where that
+/// buys no lower peak: after the payments' rechunk or the targets (5 % wall), or after each
+/// earlier month of the 整改台账 (14 % CPU, BENCHMARKS.md).
 pub fn give_back() {
     // SAFETY: `mi_collect` takes no pointers; it walks the allocator's own free lists and purges
     // the free spans of its arenas (program wide), whichever thread calls it.

@@ -707,6 +707,8 @@ impl Paid {
         // One chunk: rows are read by index.
         all.rechunk_mut_par();
         as_categories(&mut all).map_err(e)?;
+        // The texts the categories replace (130 MB at a million persons) handed back at once:
+        // the targets beside reach their peak soon after.
         crate::memory::give_back();
         let (distinct, repeated) = versions(&all).map_err(e)?;
         let payee_codes = bad_codes(&all, "payee_id", "payee_name").map_err(e)?;
