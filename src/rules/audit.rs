@@ -85,17 +85,21 @@ enum Texts<'a> {
     Coded(&'a Arr<UInt32Type>, Vec<Option<&'a str>>),
 }
 
+/// The text of each category a categorical column may hold, by category.
+fn category_texts(cats: &Categorical32Chunked) -> Vec<Option<&str>> {
+    let mapping = cats.get_mapping();
+    (0..mapping.num_cats_upper_bound())
+        .map(|cat| mapping.cat_to_str(cat as u32))
+        .collect()
+}
+
 impl<'a> Texts<'a> {
     /// The column's one chunk, `None` for a column with none (no rows).
     fn of(c: &'a Column) -> PolarsResult<Option<Texts<'a>>> {
         Ok(match c.dtype() {
             DataType::Categorical(..) => {
                 let cats = c.cat32()?;
-                let mapping = cats.get_mapping();
-                let texts = (0..mapping.num_cats_upper_bound())
-                    .map(|cat| mapping.cat_to_str(cat as u32))
-                    .collect();
-                one_chunk(cats.physical())?.map(|a| Texts::Coded(a, texts))
+                one_chunk(cats.physical())?.map(|a| Texts::Coded(a, category_texts(cats)))
             }
             _ => one_chunk(c.str()?)?.map(Texts::Plain),
         })
@@ -1077,19 +1081,14 @@ fn look_up<T: Copy>(
     if let DataType::Categorical(..) = c.dtype() {
         // Each category looked up once, each row by its category.
         let cats = c.cat32()?;
-        let mapping = cats.get_mapping();
-        let mut by_cat: PlHashMap<u32, Option<T>> = PlHashMap::default();
+        let by_cat: Vec<Option<T>> = category_texts(cats)
+            .into_iter()
+            .map(|v| by_text.get(v?).copied())
+            .collect();
         return Ok(cats
             .physical()
             .iter()
-            .map(|cat| {
-                let cat = cat?;
-                *by_cat.entry(cat).or_insert_with(|| {
-                    mapping
-                        .cat_to_str(cat)
-                        .and_then(|v| by_text.get(v).copied())
-                })
-            })
+            .map(|cat| by_cat.get(cat? as usize).copied().flatten())
             .collect());
     }
     Ok(c.str()?
@@ -1442,11 +1441,11 @@ fn payee_parts(groups: &[Range<usize>], new_payee: &[bool], n: usize) -> Vec<Ran
 }
 
 /// [`entitlement_checks`] over some groups, in order. `payments`: the groups' payments in the
-/// judging order, its row 0 the judging order's row `first` (the first group's start).
+/// judging order, its row 0 the judging order's row `offset` (the first group's start).
 fn judge_groups<'c>(
     ctx: &mut Ctx<'c>,
     payments: &PaymentColumns,
-    first: usize,
+    offset: usize,
     judged: &Judged,
     groups: &[Range<usize>],
     spend: &mut BTreeMap<String, PoolSpend>,
@@ -1473,11 +1472,11 @@ fn judge_groups<'c>(
             group
                 .clone()
                 .map(|r| match r == group.start || !item.per_person() {
-                    true => payments.get_payee_and_amount(r - first),
-                    false => payments.get_amounts(r - first),
+                    true => payments.get_payee_and_amount(r - offset),
+                    false => payments.get_amounts(r - offset),
                 }),
         );
-        let voucher = |k: usize| payments.voucher(group.start - first + k).to_string();
+        let voucher = |k: usize| payments.voucher(group.start - offset + k).to_string();
         let code = item.code;
         let first = pays[0];
         let key = payee_key(&first, Some(item.payee));
@@ -1772,34 +1771,29 @@ pub fn eligible_unpaid(
     transferred_ids: &crate::rules::targets::IdSet,
     date: NaiveDate,
 ) -> Result<(), String> {
-    let Some(item) = policy.items.iter().find(|i| i.code == ItemCode::A1) else {
+    let Some(item) = policy.item(ItemCode::A1) else {
         return Ok(()); // a policy without the item has no such reminder
     };
+    let e = |x: PolarsError| format!("读取补贴发放明细失败：{x}");
     // The item's few rows picked where they are: the four columns of every distinct payment
     // gathered first were a copy of 100 MB at a million persons, at the summary's peak.
-    let counting = counts(audit.payments.height(), &audit.distinct);
-    let paid = audit
-        .payments
+    let payments = &audit.payments;
+    let mut rows = payments
         .select(["item", "payee_type", "payee_id", "linked_id"])
-        .and_then(|mut df| df.with_column(counting).map(|df| df.clone()))
-        .and_then(|df| {
-            df.lazy()
-                .filter(
-                    col("counts").and(
-                        col("item")
-                            .eq(lit(item.name.as_str()))
-                            .fill_null(lit(false)),
-                    ),
-                )
-                .select([person_expr().alias("person")])
-                .unique(None, UniqueKeepStrategy::Any)
-                .collect()
-        })
-        .map_err(|x| format!("读取补贴发放明细失败：{x}"))?;
-    let paid = paid
-        .column("person")
-        .and_then(|c| c.str())
-        .map_err(|x| format!("读取补贴发放明细失败：{x}"))?;
+        .map_err(e)?;
+    rows.with_column(counts(payments.height(), &audit.distinct))
+        .map_err(e)?;
+    let of_item = col("item")
+        .eq(lit(item.name.as_str()))
+        .fill_null(lit(false));
+    let paid = rows
+        .lazy()
+        .filter(col("counts").and(of_item))
+        .select([person_expr().alias("person")])
+        .unique(None, UniqueKeepStrategy::Any)
+        .collect()
+        .map_err(e)?;
+    let paid = paid.column("person").and_then(|c| c.str()).map_err(e)?;
     let paid: PlHashSet<&str> = paid.iter().flatten().collect();
     let mut new = Vec::new();
     for id in transferred_ids.iter() {
