@@ -132,6 +132,41 @@ impl Model {
         })
     }
 
+    /// Keeps only the payment rows that bear on the findings about `keys` (a labourer's ID, a
+    /// payee unit's code or name, a 凭证号, a credit code): every row that names one of them as
+    /// its 凭证号, 对象证件号码, 关联身份证号 or 对象名称, and every other export of those rows'
+    /// vouchers (the version that counts is chosen among them; rows with no voucher are one).
+    /// A payee's payments are then all there, and each is judged on them and on the persons'
+    /// facts, which come from the ledgers: its findings are the ones every row gives.
+    pub fn keep_payments_naming(&mut self, keys: &[String]) -> PolarsResult<()> {
+        if self.payments.height() == 0 {
+            return Ok(());
+        }
+        let keys = Series::new("keys".into(), keys).implode()?.into_series();
+        let names = |c: &str| col(c).is_in(lit(keys.clone()), false).fill_null(lit(false));
+        let naming = names("voucher")
+            .or(names("payee_id"))
+            .or(names("linked_id"))
+            .or(names("payee_name"));
+        let vouchers = self
+            .payments
+            .clone()
+            .lazy()
+            .filter(naming)
+            .select([col("voucher")])
+            .collect()?;
+        let vouchers = vouchers
+            .column("voucher")?
+            .as_materialized_series()
+            .implode()?
+            .into_series();
+        self.payments = std::mem::take(&mut self.payments)
+            .lazy()
+            .filter(col("voucher").is_in(lit(vouchers), true))
+            .collect()?;
+        Ok(())
+    }
+
     /// A SQL context with the named tables above.
     pub fn sql(&self) -> SQLContext {
         let ctx = SQLContext::new();

@@ -153,69 +153,136 @@ pub fn month_cache<'a>(wh: &'a Warehouse, inputs: &Params, month: Month) -> Opti
 fn keep(wh: &Warehouse, inputs: &Params, month: Month, findings: &[Finding]) {
     if let Some(c) = month_cache(wh, inputs, month) {
         let seen: Vec<Seen> = findings.iter().map(Seen::of).collect();
-        let _ = c.put_named("findings", &seen);
+        let _ = c.put_named(ALL, &seen);
     }
 }
 
-/// The findings as of `month`, from the report cache or computed; when computed, with the
-/// month's full targets under plan year `targets_of` if given (see [`crate::run::findings`]).
-fn findings_of(
+/// The cache entries of a month: every finding, or whether some were there ([`Present`]).
+const ALL: &str = "findings";
+const PRESENT: &str = "present";
+
+/// Of the 问题编号 `asked`, the ones a month showed: what the 整改台账 needs of the months
+/// before last ([`Known::Some`]). Kept in the report cache: 问题编号 only, nothing to mask.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct Present {
+    asked: BTreeSet<String>,
+    found: BTreeSet<String>,
+}
+
+/// What is known of an earlier month's findings.
+enum Known {
+    /// Every finding, by 问题编号.
+    All(BTreeMap<String, Seen>),
+    /// Whether each of some findings was there.
+    Some(Present),
+}
+
+impl Known {
+    fn all(seen: Vec<Seen>) -> Known {
+        Known::All(seen.into_iter().map(|s| (s.id.clone(), s)).collect())
+    }
+
+    /// Whether the month showed `id` (as far as known: see [`Known::knows`]).
+    fn shows(&self, id: &str) -> bool {
+        match self {
+            Known::All(seen) => seen.contains_key(id),
+            Known::Some(p) => p.found.contains(id),
+        }
+    }
+
+    /// Whether it is known if the month showed `id`.
+    fn knows(&self, id: &str) -> bool {
+        match self {
+            Known::All(_) => true,
+            Known::Some(p) => p.asked.contains(id),
+        }
+    }
+}
+
+/// What the report cache knows of a month's findings.
+fn cached(wh: &Warehouse, inputs: &Params, month: Month) -> Option<Known> {
+    let c = month_cache(wh, inputs, month)?;
+    match c.get_named::<Vec<Seen>>(ALL) {
+        Some(seen) => Some(Known::all(seen)),
+        None => c.get_named::<Present>(PRESENT).map(Known::Some),
+    }
+}
+
+/// Every finding as of `month`, computed and kept in the report cache; with the month's full
+/// targets under plan year `targets_of` if given (see [`crate::run::findings`]).
+fn compute_all(
     wh: &Warehouse,
     inputs: &Params,
     month: Month,
     targets_of: Option<i32>,
-) -> Result<(Vec<Seen>, Option<Progress>), Error> {
-    let cache = month_cache(wh, inputs, month);
-    if let Some(seen) = cache.as_ref().and_then(|c| c.get_named("findings")) {
-        return Ok((seen, None));
-    }
+) -> Result<(Vec<Finding>, Option<Progress>), Error> {
     let policy = crate::policy::Policy::load(inputs.policy)?;
     // The findings alone, and the targets when asked for (`run::findings` frees the month's
     // rows before it returns; never keep them here: a year of months would be ten gigabytes).
-    let (found, progress) = crate::run::findings(wh, &policy, month, inputs.plan_year, targets_of)?;
-    let seen: Vec<Seen> = found.iter().map(Seen::of).collect();
-    if let Some(c) = &cache {
-        // Only saves time: a warehouse that cannot take it still answers.
-        let _ = c.put_named("findings", &seen);
-    }
-    Ok((seen, progress))
+    let (found, progress) =
+        crate::run::findings(wh, &policy, month, inputs.plan_year, targets_of, None)?;
+    keep(wh, inputs, month, &found);
+    Ok((found, progress))
 }
 
-/// A month's findings, with its full targets when they were asked for and computed.
-type MonthFound = (Vec<Seen>, Option<Progress>);
-
-/// [`findings_of`] for each of `months`, in their order, or the error of the earliest month
-/// that failed. Months not in the cache are computed two at a time: one month's computation
-/// keeps about one and a half cores busy (its serial steps leave the other core idle), so a
-/// second month beside it uses what would otherwise be lost. One worker takes the latest month
-/// left, the other the earliest: a large month runs beside small ones, so the two held at once
-/// are not much more than the largest alone (months grow as the year's exports add up).
-fn each_month(
+/// Whether each of the findings `asked` (about `only`) was there as of `month`, with what the
+/// cache knew of it before: kept in the report cache.
+fn compute_some(
     wh: &Warehouse,
     inputs: &Params,
-    months: &[Month],
-    targets_of: Option<(Month, i32)>,
-) -> Result<Vec<MonthFound>, Error> {
+    month: Month,
+    asked: &BTreeSet<String>,
+    only: &crate::run::Only,
+) -> Result<Present, Error> {
+    let policy = crate::policy::Policy::load(inputs.policy)?;
+    let (found, _) = crate::run::findings(wh, &policy, month, inputs.plan_year, None, Some(only))?;
+    let cache = month_cache(wh, inputs, month);
+    let mut present = cache
+        .as_ref()
+        .and_then(|c| c.get_named::<Present>(PRESENT))
+        .unwrap_or_default();
+    present.asked.extend(asked.iter().cloned());
+    present.found.extend(
+        found
+            .into_iter()
+            .filter(|f| asked.contains(&f.id))
+            .map(|f| f.id),
+    );
+    if let Some(c) = &cache {
+        // Only saves time: a warehouse that cannot take it still answers.
+        let _ = c.put_named(PRESENT, &present);
+    }
+    Ok(present)
+}
+
+/// `work` of each job, in their order, or the error of the earliest job that failed. Jobs are
+/// months computed two at a time: one month's computation keeps about one and a half cores
+/// busy (its serial steps leave the other core idle), so a second month beside it uses what
+/// would otherwise be lost. One worker takes the latest month left, the other the earliest: a
+/// large month runs beside small ones, so the two held at once are not much more than the
+/// largest alone (months grow as the year's exports add up).
+fn two_at_a_time<J: Sync, T: Send>(
+    jobs: &[J],
+    work: impl Fn(&J) -> Result<T, Error> + Sync,
+) -> Result<Vec<T>, Error> {
     use std::sync::Mutex;
-    let results: Vec<Mutex<Option<Result<_, Error>>>> =
-        months.iter().map(|_| Mutex::new(None)).collect();
-    // The months no worker has taken yet.
-    let left = Mutex::new(0..months.len());
-    let work = |latest: bool| loop {
+    let results: Vec<Mutex<Option<Result<T, Error>>>> =
+        jobs.iter().map(|_| Mutex::new(None)).collect();
+    // The jobs no worker has taken yet.
+    let left = Mutex::new(0..jobs.len());
+    let worker = |latest: bool| loop {
         let taken = left
             .lock()
             .ok()
             .and_then(|mut r| if latest { r.next_back() } else { r.next() });
         let Some(i) = taken else { break };
-        let m = months[i];
-        let year = targets_of.and_then(|(month, year)| (month == m).then_some(year));
-        let found = findings_of(wh, inputs, m, year);
-        let failed = found.is_err();
+        let done = work(&jobs[i]);
+        let failed = done.is_err();
         if let Ok(mut slot) = results[i].lock() {
-            *slot = Some(found);
+            *slot = Some(done);
         }
         if failed {
-            // No point in computing the rest: stop taking months.
+            // No point in computing the rest: stop taking jobs.
             if let Ok(mut r) = left.lock() {
                 *r = 0..0;
             }
@@ -225,15 +292,15 @@ fn each_month(
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(2));
     std::thread::scope(|s| {
         if workers > 1 {
-            s.spawn(|| work(false));
+            s.spawn(|| worker(false));
         }
-        work(true);
+        worker(true);
     });
-    let mut results: Vec<Option<Result<_, Error>>> = results
+    let mut results: Vec<Option<Result<T, Error>>> = results
         .into_iter()
         .map(|slot| slot.into_inner().ok().flatten())
         .collect();
-    // A failure stops the others, so months it left undone are not the error to report.
+    // A failure stops the others, so jobs it left undone are not the error to report.
     if let Some(i) = results.iter().position(|r| matches!(r, Some(Err(_)))) {
         if let Some(Err(e)) = results.swap_remove(i) {
             return Err(e);
@@ -245,6 +312,26 @@ fn each_month(
             r.unwrap_or_else(|| Err("整改台账的月份未能全部核算，请重新运行".to_string().into()))
         })
         .collect()
+}
+
+/// The months before last, latest first, whose findings are not known well enough: for each,
+/// its index and the findings asked of it. A month matters for a finding of last month only if
+/// every month after it up to last month showed it (the finding's run reaches back that far),
+/// so each month is asked about last month's findings that the months after it showed — a
+/// month not yet known counts as showing them all.
+fn asks(known: &[Option<Known>], last: &BTreeMap<String, Seen>) -> Vec<(usize, BTreeSet<String>)> {
+    let mut asked: BTreeSet<String> = last.keys().cloned().collect();
+    let mut out = Vec::new();
+    for k in (0..known.len().saturating_sub(1)).rev() {
+        if asked.is_empty() {
+            break;
+        }
+        match &known[k] {
+            Some(kn) if asked.iter().all(|id| kn.knows(id)) => asked.retain(|id| kn.shows(id)),
+            _ => out.push((k, asked.clone())),
+        }
+    }
+    out
 }
 
 /// The latest answer per 问题编号 among the follow-up workbooks received for months up to M.
@@ -314,32 +401,97 @@ pub fn build_with_targets(
         .min()
         .unwrap_or(as_of)
         .min(as_of);
-    // Each month's findings by 问题编号, oldest first.
     let mut earlier = Vec::new();
     let mut m = first;
     while m < as_of {
         earlier.push(m);
         m = m.next();
     }
-    let mut months: Vec<(Month, BTreeMap<String, Seen>)> = Vec::new();
-    let mut progress = None;
-    for (m, (seen, p)) in earlier
-        .iter()
-        .zip(each_month(wh, inputs, &earlier, targets_of)?)
-    {
-        progress = progress.or(p);
-        months.push((*m, seen.into_iter().map(|s| (s.id.clone(), s)).collect()));
-    }
-    keep(wh, inputs, as_of, current);
-    months.push((
-        as_of,
-        current
-            .iter()
-            .map(|f| (f.id.clone(), Seen::of(f)))
-            .collect(),
-    ));
-    let ever: BTreeSet<&String> = months.iter().flat_map(|(_, s)| s.keys()).collect();
     let answers = answers(wh, as_of)?;
+    let year_of = |month: Month| targets_of.and_then(|(m, year)| (m == month).then_some(year));
+    keep(wh, inputs, as_of, current);
+    let current: BTreeMap<String, Seen> = current
+        .iter()
+        .map(|f| (f.id.clone(), Seen::of(f)))
+        .collect();
+    let mut known: Vec<Option<Known>> = earlier.iter().map(|m| cached(wh, inputs, *m)).collect();
+    let mut progress = None;
+
+    // Last month in full: its findings are the ones followed back (present or closed as of
+    // M), and a closed one is listed as last month saw it. Their keys come with them when
+    // computed (the cache keeps what circulates, masked).
+    let last_in_full = |known: &mut Vec<Option<Known>>| -> Result<_, Error> {
+        let (Some(&month), Some(slot)) = (earlier.last(), known.last_mut()) else {
+            return Ok((BTreeMap::new(), None));
+        };
+        let (found, progress) = compute_all(wh, inputs, month, year_of(month))?;
+        let keys: BTreeMap<String, String> = found
+            .iter()
+            .map(|f| (f.id.clone(), f.payee_key.clone()))
+            .collect();
+        *slot = Some(Known::all(found.iter().map(Seen::of).collect()));
+        Ok((keys, progress))
+    };
+    let mut keys = None;
+    if !matches!(known.last(), Some(Some(Known::All(_)))) {
+        let (k, p) = last_in_full(&mut known)?;
+        (keys, progress) = (Some(k), p);
+    }
+    // The months before it: whether each finding of last month was already there.
+    let last = match known.last() {
+        Some(Some(Known::All(seen))) => seen.clone(),
+        _ => BTreeMap::new(),
+    };
+    let jobs = asks(&known, &last);
+    if !jobs.is_empty() {
+        let keys = match keys {
+            Some(keys) => keys,
+            None => {
+                let (k, p) = last_in_full(&mut known)?;
+                progress = progress.or(p);
+                k
+            }
+        };
+        let work = |(k, asked): &(usize, BTreeSet<String>)| {
+            let mut only = crate::run::Only::default();
+            for id in asked {
+                only.keys.extend(keys.get(id).cloned());
+                only.rules.extend(last.get(id).map(|s| s.rule));
+            }
+            only.keys.sort_unstable();
+            only.keys.dedup();
+            compute_some(wh, inputs, earlier[*k], asked, &only)
+        };
+        for ((k, _), present) in jobs.iter().zip(two_at_a_time(&jobs, work)?) {
+            known[*k] = Some(Known::Some(present));
+        }
+    }
+    // An answer must be matched against every month's findings: one about a finding no month
+    // above was asked about (one closed before last month) needs the months in full.
+    let shown = |known: &[Option<Known>], id: &str| known.iter().flatten().any(|k| k.shows(id));
+    let undecided = answers.keys().any(|id| {
+        !current.contains_key(id)
+            && !shown(&known, id)
+            && known
+                .iter()
+                .any(|k| !k.as_ref().is_some_and(|k| k.knows(id)))
+    });
+    if undecided {
+        let partial: Vec<usize> = (0..known.len())
+            .filter(|k| !matches!(known[*k], Some(Known::All(_))))
+            .collect();
+        let work = |k: &usize| compute_all(wh, inputs, earlier[*k], year_of(earlier[*k]));
+        for (k, (found, p)) in partial.iter().zip(two_at_a_time(&partial, work)?) {
+            progress = progress.or(p);
+            known[*k] = Some(Known::all(found.iter().map(Seen::of).collect()));
+        }
+    }
+    // Each month's findings as known, oldest first.
+    let mut months: Vec<(Month, Known)> = Vec::new();
+    for (m, k) in earlier.iter().zip(known) {
+        months.push((*m, k.ok_or("整改台账的月份未能全部核算，请重新运行")?));
+    }
+    months.push((as_of, Known::All(current)));
     // Months open, both ends counted.
     let open = |from: Month, to: Month| crate::dates::months_held(from.first_day(), to.first_day());
 
@@ -350,7 +502,7 @@ pub fn build_with_targets(
         as_of: as_of.to_string(),
         ..Default::default()
     };
-    if let Some((_, present)) = now {
+    if let Some((_, Known::All(present))) = now {
         for (id, seen) in present {
             let start = run_start(&months, id).unwrap_or(as_of);
             let answer = answers.get(id).cloned();
@@ -369,7 +521,7 @@ pub fn build_with_targets(
                 untrue,
             });
         }
-        if let Some((_, before)) = earlier.last() {
+        if let Some((_, Known::All(before))) = earlier.last() {
             for (id, seen) in before {
                 if present.contains_key(id) {
                     continue;
@@ -388,7 +540,7 @@ pub fn build_with_targets(
     }
     f.unmatched = answers
         .values()
-        .filter(|a| !ever.contains(&a.id))
+        .filter(|a| !months.iter().any(|(_, k)| k.shows(&a.id)))
         .cloned()
         .collect();
     // Oldest and untrue first: what the supervision asks about.
@@ -415,11 +567,11 @@ pub fn build_with_targets(
 
 /// The first month of the unbroken run of months that show `id` and end with the last of
 /// `months` (oldest first).
-fn run_start(months: &[(Month, BTreeMap<String, Seen>)], id: &str) -> Option<Month> {
+fn run_start(months: &[(Month, Known)], id: &str) -> Option<Month> {
     months
         .iter()
         .rev()
-        .take_while(|(_, seen)| seen.contains_key(id))
+        .take_while(|(_, known)| known.shows(id))
         .last()
         .map(|(m, _)| *m)
 }

@@ -5,6 +5,7 @@
 pub mod explain;
 pub mod reports;
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use crate::dates::Month;
@@ -12,7 +13,7 @@ use crate::model::facts::Facts;
 use crate::model::Model;
 use crate::policy::Policy;
 use crate::rules::audit::{self, Audit};
-use crate::rules::findings::Finding;
+use crate::rules::findings::{Finding, Rule};
 use crate::rules::targets::{self, Progress, Window};
 use crate::store::warehouse::Warehouse;
 
@@ -90,27 +91,53 @@ pub fn compute(
     })
 }
 
+/// Some findings of a month, by what they are about: the 整改台账 asks an earlier month only
+/// whether last month's findings were already there, and those are about few payees.
+#[derive(Debug, Clone, Default)]
+pub struct Only {
+    /// Each finding's key ([`Finding::payee_key`]): a labourer's ID, a payee unit's code or
+    /// name, a 凭证号 or a credit code.
+    pub keys: Vec<String>,
+    /// The findings' rules.
+    pub rules: BTreeSet<Rule>,
+}
+
 /// The findings as of a month alone, for the 整改台账's earlier months: the same steps as
 /// [`compute`], but of the targets only the transferred persons (whom 符合条件尚未发放 needs),
 /// and no summary. `targets_of`: a plan year whose full targets are wanted too (the report's
 /// previous month), computed on the same model when it is the month's own plan year.
+///
+/// `only`: of the findings about these keys and of these rules, only whether each is there
+/// matters. Then only the payments naming the keys are judged
+/// ([`Model::keep_payments_naming`]), and the transferred persons are found only for
+/// 符合条件尚未发放: each of those findings comes out as from every row, and the others may
+/// be missing or differ (the caller keeps only the ones it asked about).
 pub fn findings(
     wh: &Warehouse,
     policy: &Policy,
     as_of: Month,
     plan_year: Option<i32>,
     targets_of: Option<i32>,
+    only: Option<&Only>,
 ) -> Result<(Vec<Finding>, Option<Progress>), crate::Error> {
     let mut clock = Phases::start();
     let (mut model, plan_year) = load(wh, policy, as_of, plan_year)?;
+    if let Some(only) = only {
+        model
+            .keep_payments_naming(&only.keys)
+            .map_err(|e| format!("读取补贴发放明细失败：{e}"))?;
+    }
     clock.lap("model");
     let full = targets_of == Some(plan_year);
-    // The full targets, or the transferred persons alone (all the audit needs of them).
-    let (targets, paid) = beside_payments(&mut model, |m| match full {
-        true => {
+    let transferred = only.is_none_or(|o| o.rules.contains(&Rule::EligibleUnpaid));
+    // The full targets, or the transferred persons alone (all the audit needs of them), or
+    // nobody when no finding asked about needs them.
+    let (targets, paid) = beside_payments(&mut model, |m| match (full, transferred) {
+        (true, _) => {
             targets::compute(m, policy, plan_year).map(|p| (Some(p), targets::IdSet::default()))
         }
-        false => targets::transferred_ids(m, policy, plan_year).map(|t| (None, t)),
+        (false, true) => targets::transferred_ids(m, policy, plan_year).map(|t| (None, t)),
+        (false, false) => Ok((None, targets::IdSet::default())),
     });
     let ((progress, transferred_only), paid) = (targets?, paid?);
     let transferred = progress

@@ -646,3 +646,126 @@ fn the_audit_follows_the_policy_files_items_and_clauses() {
         );
     }
 }
+
+/// The IDs of an `audit --json` list (`list` or `closed`).
+fn ids_of(audit: &serde_json::Value, key: &str) -> Vec<String> {
+    audit[key]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The 整改台账 computed from nothing asks the months before last only whether last month's
+/// findings were there (judging the payments that name them alone). It must be the one built
+/// month by month from every row, in the monthly cycle after it too, and with an answer about
+/// a finding closed long before (which needs the months in full) still matched.
+#[test]
+fn the_followup_from_nothing_is_the_one_built_month_by_month() {
+    let tmp = tempfile::tempdir().unwrap();
+    let by_month_wh = ingested_samples(tmp.path(), "by-month", 12);
+    let months: Vec<String> = (1..=12).map(|m| format!("2020-{m:02}")).collect();
+    // Each month in order: every earlier month is in the report cache in full.
+    let by_month: Vec<serde_json::Value> =
+        months.iter().map(|m| audit_json(&by_month_wh, m)).collect();
+    for (k, m) in months.iter().enumerate() {
+        if k > 0 {
+            assert!(by_month[k]["list"].as_array().unwrap().len() > 5, "{m}");
+        }
+    }
+    // From nothing, December, then June (whose months before last December left asked about
+    // other findings), then the month after June from what they left.
+    let fresh = ingested_samples(tmp.path(), "fresh", 12);
+    for k in [11, 5, 6] {
+        assert_eq!(audit_json(&fresh, &months[k]), by_month[k], "{}", months[k]);
+    }
+    let cache: Vec<String> = std::fs::read_dir(Path::new(&fresh).join("cache"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(cache.iter().any(|n| n.starts_with("present-")), "{cache:?}");
+
+    // An answer about a finding of January that February's data no longer shows.
+    let closed = ids_of(&by_month[1], "closed");
+    let gone = closed
+        .first()
+        .expect("February closes a finding of January");
+    let list = tmp.path().join("问题整改台账-2020-01.xlsx");
+    let answers = tmp.path().join("问题整改台账-2020-01（反馈）.xlsx");
+    ok(&[
+        "audit",
+        "--as-of",
+        "2020-01",
+        "--warehouse",
+        &by_month_wh,
+        "--xlsx",
+        list.to_str().unwrap(),
+    ]);
+    answer_workbook(
+        &list,
+        &answers,
+        &[(gone, ["已整改", "凭证已更正", "2020-02-10"])],
+        &[],
+    );
+    for wh in [&by_month_wh, &fresh] {
+        let answers = answers.to_str().unwrap();
+        ok(&[
+            "ingest",
+            answers,
+            "--warehouse",
+            wh,
+            "--received",
+            "2020-02-20",
+        ]);
+    }
+    let december = audit_json(&by_month_wh, "2020-12");
+    assert!(
+        !ids_of(&december, "unmatched_answers").contains(gone),
+        "{december}"
+    );
+    assert_eq!(audit_json(&fresh, "2020-12"), december);
+}
+
+/// An earlier month asked about some findings (`run::Only`: their keys and rules) shows each
+/// of them exactly when the month computed from every row does: for each month of the samples,
+/// each finding of it and of the month after, asked alone, and all of them asked together.
+#[test]
+fn a_month_asked_about_some_findings_shows_them_as_every_row_does() {
+    use luyu::rules::findings::Finding;
+    use std::collections::BTreeSet;
+    let tmp = tempfile::tempdir().unwrap();
+    let wh = ingested_samples(tmp.path(), "files", 12);
+    let wh = luyu::store::warehouse::Warehouse::open(Path::new(&wh));
+    let policy = luyu::policy::Policy::load(None).unwrap();
+    let month = |m: u32| luyu::dates::Month::new(2020, m).unwrap();
+    let findings = |m: u32, only: Option<&luyu::run::Only>| -> Vec<Finding> {
+        luyu::run::findings(&wh, &policy, month(m), None, None, only)
+            .unwrap()
+            .0
+    };
+    for m in 1..12 {
+        let (this, next) = (findings(m, None), findings(m + 1, None));
+        let mut asks: Vec<Vec<&Finding>> = this.iter().chain(&next).map(|f| vec![f]).collect();
+        asks.push(this.iter().chain(&next).collect());
+        for ask in asks {
+            let asked: BTreeSet<&str> = ask.iter().map(|f| f.id.as_str()).collect();
+            let only = luyu::run::Only {
+                keys: ask.iter().map(|f| f.payee_key.clone()).collect(),
+                rules: ask.iter().map(|f| f.rule).collect(),
+            };
+            let shown = |found: &[Finding]| -> BTreeSet<String> {
+                found
+                    .iter()
+                    .filter(|f| asked.contains(f.id.as_str()))
+                    .map(|f| f.id.clone())
+                    .collect()
+            };
+            assert_eq!(
+                shown(&findings(m, Some(&only))),
+                shown(&this),
+                "2020-{m:02}, asked about {asked:?}"
+            );
+        }
+    }
+}
