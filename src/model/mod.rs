@@ -167,6 +167,60 @@ impl Model {
         Ok(())
     }
 
+    /// Keeps only the ledger rows that bear on the findings about `keys`, once the payments
+    /// are [`Self::keep_payments_naming`]: every row of the persons named — by the keys, or as
+    /// a payment's payee or labourer, or with a spell at a 车间 or 基地 named (a base's
+    /// entitlement and its roster check count those) — and the rows whose credit code is a
+    /// key (统一社会信用代码 findings). The workshop rosters stay whole: they are short. Each
+    /// named person's facts are then whole, and the findings about the keys are the ones every
+    /// row gives.
+    pub fn keep_ledgers_naming(&mut self, keys: &[String]) -> PolarsResult<()> {
+        let list = |s: Series| -> PolarsResult<Expr> { Ok(lit(s.implode()?.into_series())) };
+        let texts = |df: &DataFrame, c: &str| -> PolarsResult<Series> {
+            Ok(df.column(c)?.as_materialized_series().clone())
+        };
+        let keys = Series::new("named".into(), keys);
+        let mut named = keys.clone();
+        if self.payments.height() > 0 {
+            for c in ["payee_id", "linked_id", "payee_name"] {
+                named.append(&texts(&self.payments, c)?)?;
+            }
+        }
+        let (keys, persons_named) = (list(keys)?, named.clone());
+        let named = list(named)?;
+        let is_in = |c: &str, list: &Expr| col(c).is_in(list.clone(), false).fill_null(false);
+        let workshops = self
+            .workshops
+            .clone()
+            .lazy()
+            .filter(is_in("name", &named).or(is_in("credit_code", &named)))
+            .collect()?;
+        let (names, codes) = (
+            list(texts(&workshops, "name")?)?,
+            list(texts(&workshops, "credit_code")?)?,
+        );
+        let staff = self
+            .jining
+            .clone()
+            .lazy()
+            .filter(is_in("employer", &names).or(is_in("credit_code", &codes)))
+            .collect()?;
+        let mut persons = persons_named;
+        persons.append(&texts(&staff, "id_number")?)?;
+        let persons = list(persons)?;
+        let keep = |df: &mut DataFrame, coded: bool| -> PolarsResult<()> {
+            let mut wanted = is_in("id_number", &persons);
+            if coded {
+                wanted = wanted.or(is_in("credit_code", &keys));
+            }
+            *df = std::mem::take(df).lazy().filter(wanted).collect()?;
+            Ok(())
+        };
+        keep(&mut self.registry, false)?;
+        keep(&mut self.help, true)?;
+        keep(&mut self.jining, true)
+    }
+
     /// A SQL context with the named tables above.
     pub fn sql(&self) -> SQLContext {
         let ctx = SQLContext::new();

@@ -379,19 +379,35 @@ pub fn build(
     as_of: Month,
     current: &[Finding],
 ) -> Result<FollowUp, Error> {
-    Ok(build_with_targets(wh, inputs, as_of, current, None)?.0)
+    build_from(
+        wh,
+        inputs,
+        as_of,
+        current,
+        earlier(wh, inputs, as_of, None)?,
+    )
 }
 
-/// [`build`], and the full targets of an earlier month under a plan year when that month's
-/// findings had to be computed (not from the cache): the report's "change since last month"
-/// then needs no second reading of that month (`None` when they were not computed).
-pub fn build_with_targets(
+/// What the 整改台账 as of M knows of the months before M: it depends on those months alone,
+/// so a report computes it before M (the two are then not held at once).
+pub struct Earlier {
+    /// Each month's findings as known, oldest first.
+    months: Vec<(Month, Option<Known>)>,
+    /// The full targets of the month `earlier` was asked for, when it computed that month.
+    pub progress: Option<Progress>,
+}
+
+/// What the 整改台账 as of M needs of the months before it: last month's findings in full,
+/// and of each month before, whether the findings of last month were already there. From the
+/// report cache, or computed (and kept there). `targets_of`: a month and plan year whose full
+/// targets are wanted too, computed with that month's findings if they are computed (the
+/// report's "change since last month" then needs no second reading of that month).
+pub fn earlier(
     wh: &Warehouse,
     inputs: &Params,
     as_of: Month,
-    current: &[Finding],
     targets_of: Option<(Month, i32)>,
-) -> Result<(FollowUp, Option<Progress>), Error> {
+) -> Result<Earlier, Error> {
     let manifest = wh.manifest()?;
     let first = manifest
         .exports
@@ -407,13 +423,7 @@ pub fn build_with_targets(
         earlier.push(m);
         m = m.next();
     }
-    let answers = answers(wh, as_of)?;
     let year_of = |month: Month| targets_of.and_then(|(m, year)| (m == month).then_some(year));
-    keep(wh, inputs, as_of, current);
-    let current: BTreeMap<String, Seen> = current
-        .iter()
-        .map(|f| (f.id.clone(), Seen::of(f)))
-        .collect();
     let mut known: Vec<Option<Known>> = earlier.iter().map(|m| cached(wh, inputs, *m)).collect();
     let mut progress = None;
 
@@ -466,6 +476,27 @@ pub fn build_with_targets(
             known[*k] = Some(Known::Some(present));
         }
     }
+    Ok(Earlier {
+        months: earlier.into_iter().zip(known).collect(),
+        progress,
+    })
+}
+
+/// The 整改台账 as of M from what is known of the months before ([`earlier`]).
+pub fn build_from(
+    wh: &Warehouse,
+    inputs: &Params,
+    as_of: Month,
+    current: &[Finding],
+    earlier: Earlier,
+) -> Result<FollowUp, Error> {
+    let answers = answers(wh, as_of)?;
+    keep(wh, inputs, as_of, current);
+    let current: BTreeMap<String, Seen> = current
+        .iter()
+        .map(|f| (f.id.clone(), Seen::of(f)))
+        .collect();
+    let (earlier, mut known): (Vec<Month>, Vec<Option<Known>>) = earlier.months.into_iter().unzip();
     // An answer must be matched against every month's findings: one about a finding no month
     // above was asked about (one closed before last month) needs the months in full.
     let shown = |known: &[Option<Known>], id: &str| known.iter().flatten().any(|k| k.shows(id));
@@ -480,9 +511,8 @@ pub fn build_with_targets(
         let partial: Vec<usize> = (0..known.len())
             .filter(|k| !matches!(known[*k], Some(Known::All(_))))
             .collect();
-        let work = |k: &usize| compute_all(wh, inputs, earlier[*k], year_of(earlier[*k]));
-        for (k, (found, p)) in partial.iter().zip(two_at_a_time(&partial, work)?) {
-            progress = progress.or(p);
+        let work = |k: &usize| compute_all(wh, inputs, earlier[*k], None);
+        for (k, (found, _)) in partial.iter().zip(two_at_a_time(&partial, work)?) {
             known[*k] = Some(Known::all(found.iter().map(Seen::of).collect()));
         }
     }
@@ -562,7 +592,7 @@ pub fn build_with_targets(
         (t.seen.side.chinese().to_string(), t.seen.unit.clone())
     });
     f.by_rule = lines(&f, |t| (String::new(), t.seen.rule.chinese().to_string()));
-    Ok((f, progress))
+    Ok(f)
 }
 
 /// The first month of the unbroken run of months that show `id` and end with the last of

@@ -108,8 +108,9 @@ pub struct Only {
 /// previous month), computed on the same model when it is the month's own plan year.
 ///
 /// `only`: of the findings about these keys and of these rules, only whether each is there
-/// matters. Then only the payments naming the keys are judged
-/// ([`Model::keep_payments_naming`]), and the transferred persons are found only for
+/// matters. Then only the payments naming the keys are judged, on the facts of the persons
+/// they name ([`Model::keep_payments_naming`], [`Model::keep_ledgers_naming`]), and the
+/// transferred persons are found only for
 /// 符合条件尚未发放: each of those findings comes out as from every row, and the others may
 /// be missing or differ (the caller keeps only the ones it asked about).
 pub fn findings(
@@ -125,7 +126,8 @@ pub fn findings(
     if let Some(only) = only {
         model
             .keep_payments_naming(&only.keys)
-            .map_err(|e| format!("读取补贴发放明细失败：{e}"))?;
+            .and_then(|()| model.keep_ledgers_naming(&only.keys))
+            .map_err(|e| format!("读取补贴发放明细和台账失败：{e}"))?;
     }
     clock.lap("model");
     let full = targets_of == Some(plan_year);
@@ -172,7 +174,13 @@ fn load(
         .into());
     }
     let model = Model::load_for_rules(wh, as_of)?;
-    let plan_year = plan_year.unwrap_or_else(|| {
+    Ok((model, self::plan_year(policy, as_of, plan_year)))
+}
+
+/// The plan year of a computation as of a month: the one given, else the latest year of the
+/// policy's plans not after the month.
+pub fn plan_year(policy: &Policy, as_of: Month, plan_year: Option<i32>) -> i32 {
+    plan_year.unwrap_or_else(|| {
         policy
             .plans
             .iter()
@@ -180,8 +188,7 @@ fn load(
             .filter(|y| *y <= as_of.year)
             .max()
             .unwrap_or(as_of.year)
-    });
-    Ok((model, plan_year))
+    })
 }
 
 /// `targets` over the model's ledgers, computed beside the payments' versions (the rows that

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use super::{At, Results};
 use crate::dates::Month;
 use crate::render::report::{self, Format, Kind, Prepared};
+use crate::rules::followup;
 use crate::store::cache::{Cache, Inputs};
 
 use crate::Result;
@@ -94,6 +95,29 @@ pub fn prepare_all(
     if prepared.len() < kinds.len() {
         prepared.clear();
         say(&format!("核算截至 {} 的数据……", at.as_of));
+        let previous = report::previous_month(at.as_of);
+        let params = followup::Params {
+            policy: at.policy.as_deref(),
+            plan_year: at.plan_year,
+        };
+        // The 整改台账's earlier months first (those it has not cached), with last month's
+        // targets (for "change since last month") when it computes that month: they depend on
+        // those months alone, and computed before this month's figures they are not held
+        // beside them.
+        let mut clock = crate::run::Phases::start();
+        let plan_year = crate::run::plan_year(&at.policy()?, at.as_of, at.plan_year);
+        let earlier = match kinds.contains(&Kind::Supervision) {
+            true => Some(followup::earlier(
+                &wh,
+                &params,
+                at.as_of,
+                previous.map(|m| (m, plan_year)),
+            )?),
+            false => None,
+        };
+        // What the earlier months freed, handed back before this month's rows are read.
+        crate::memory::give_back();
+        clock.lap("follow-up: earlier months");
         let mut r: Results = at.compute()?;
         let mut clock = crate::run::Phases::start();
         // The reports read no per-person facts and no rows of the model or payments: free
@@ -114,27 +138,16 @@ pub fn prepare_all(
             _ => None,
         };
         clock.lap("revisions");
-        let previous = report::previous_month(at.as_of);
-        let params = crate::rules::followup::Params {
-            policy: at.policy.as_deref(),
-            plan_year: at.plan_year,
-        };
         let plan_year = r.progress.plan_year;
         // This month's counts, for next month's "change since last month".
         keep_actuals(&wh, &params, at.as_of, plan_year, &r.progress.actuals());
-        // The 整改台账 computes the earlier months it has not cached; last month's targets
-        // (for "change since last month") come with it when it computed that month.
-        let (followup, prev) = if kinds.contains(&Kind::Supervision) {
-            let (f, prev) = crate::rules::followup::build_with_targets(
-                &wh,
-                &params,
-                at.as_of,
-                &r.audit.findings,
-                previous.map(|m| (m, r.progress.plan_year)),
-            )?;
-            (Some(f), prev)
-        } else {
-            (None, None)
+        let (followup, prev) = match earlier {
+            Some(mut e) => {
+                let prev = e.progress.take();
+                let f = followup::build_from(&wh, &params, at.as_of, &r.audit.findings, e)?;
+                (Some(f), prev)
+            }
+            None => (None, None),
         };
         clock.lap("follow-up");
         let prev = match previous {

@@ -647,6 +647,26 @@ fn the_audit_follows_the_policy_files_items_and_clauses() {
     }
 }
 
+/// The samples of the whole year ingested, with November's 基地名册 giving its first base the
+/// 2 吸纳建档立卡 persons the 来济就业台账 counts (the samples say 6): its 名册不一致 closes in
+/// November and opens again in December. A finding that depends on other persons' facts.
+fn samples_with_a_right_roster(tmp: &Path, name: &str) -> String {
+    let files = tmp.join(name);
+    samples_upto(&files, 12, &[]);
+    let roster = "济宁市就业扶贫基地名册（2020年11月）.csv";
+    let text = sample_text(roster);
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    let cells: Vec<&str> = lines[1].split(',').collect();
+    lines[1] = [&cells[..cells.len() - 1], &["2"]].concat().join(",");
+    std::fs::write(files.join(roster), lines.join("\n") + "\n").unwrap();
+    let wh = tmp
+        .join(format!("{name}-wh"))
+        .to_string_lossy()
+        .into_owned();
+    ok(&["ingest", files.to_str().unwrap(), "--warehouse", &wh]);
+    wh
+}
+
 /// The IDs of an `audit --json` list (`list` or `closed`).
 fn ids_of(audit: &serde_json::Value, key: &str) -> Vec<String> {
     audit[key]
@@ -664,7 +684,7 @@ fn ids_of(audit: &serde_json::Value, key: &str) -> Vec<String> {
 #[test]
 fn the_followup_from_nothing_is_the_one_built_month_by_month() {
     let tmp = tempfile::tempdir().unwrap();
-    let by_month_wh = ingested_samples(tmp.path(), "by-month", 12);
+    let by_month_wh = samples_with_a_right_roster(tmp.path(), "by-month");
     let months: Vec<String> = (1..=12).map(|m| format!("2020-{m:02}")).collect();
     // Each month in order: every earlier month is in the report cache in full.
     let by_month: Vec<serde_json::Value> =
@@ -674,9 +694,29 @@ fn the_followup_from_nothing_is_the_one_built_month_by_month() {
             assert!(by_month[k]["list"].as_array().unwrap().len() > 5, "{m}");
         }
     }
+    // The first base's 名册不一致: in October, not in November, again in December.
+    let roster = |k: usize| {
+        by_month[k]["list"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == "roster_mismatch")
+            .map(|f| f["id"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    let reopened: Vec<String> = roster(9)
+        .into_iter()
+        .filter(|id| !roster(10).contains(id) && roster(11).contains(id))
+        .collect();
+    assert_eq!(
+        reopened.len(),
+        1,
+        "{:?}",
+        [roster(9), roster(10), roster(11)]
+    );
     // From nothing, December, then June (whose months before last December left asked about
     // other findings), then the month after June from what they left.
-    let fresh = ingested_samples(tmp.path(), "fresh", 12);
+    let fresh = samples_with_a_right_roster(tmp.path(), "fresh");
     for k in [11, 5, 6] {
         assert_eq!(audit_json(&fresh, &months[k]), by_month[k], "{}", months[k]);
     }
@@ -728,14 +768,15 @@ fn the_followup_from_nothing_is_the_one_built_month_by_month() {
 }
 
 /// An earlier month asked about some findings (`run::Only`: their keys and rules) shows each
-/// of them exactly when the month computed from every row does: for each month of the samples,
-/// each finding of it and of the month after, asked alone, and all of them asked together.
+/// of them exactly when the month computed from every row does: for each month of the samples
+/// (with November's roster put right), each finding of it and of the month after, asked alone, and
+/// all of them asked together.
 #[test]
 fn a_month_asked_about_some_findings_shows_them_as_every_row_does() {
     use luyu::rules::findings::Finding;
     use std::collections::BTreeSet;
     let tmp = tempfile::tempdir().unwrap();
-    let wh = ingested_samples(tmp.path(), "files", 12);
+    let wh = samples_with_a_right_roster(tmp.path(), "files");
     let wh = luyu::store::warehouse::Warehouse::open(Path::new(&wh));
     let policy = luyu::policy::Policy::load(None).unwrap();
     let month = |m: u32| luyu::dates::Month::new(2020, m).unwrap();
