@@ -395,6 +395,8 @@ pub struct Earlier {
     months: Vec<(Month, Option<Known>)>,
     /// The full targets of the month `earlier` was asked for, when it computed that month.
     pub progress: Option<Progress>,
+    /// Whether any month was computed (else all came from the report cache).
+    pub computed: bool,
 }
 
 /// What the 整改台账 as of M needs of the months before it: last month's findings in full,
@@ -453,6 +455,7 @@ pub fn earlier(
         _ => BTreeMap::new(),
     };
     let jobs = asks(&known, &last);
+    let computed = keys.is_some() || !jobs.is_empty();
     if !jobs.is_empty() {
         let keys = match keys {
             Some(keys) => keys,
@@ -479,6 +482,7 @@ pub fn earlier(
     Ok(Earlier {
         months: earlier.into_iter().zip(known).collect(),
         progress,
+        computed,
     })
 }
 

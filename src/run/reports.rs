@@ -106,13 +106,14 @@ pub fn prepare_all(
         // beside them.
         let mut clock = crate::run::Phases::start();
         let plan_year = crate::run::plan_year(&at.policy()?, at.as_of, at.plan_year);
-        let earlier = match kinds.contains(&Kind::Supervision) {
-            true => Some(followup::earlier(
-                &wh,
-                &params,
-                at.as_of,
-                previous.map(|m| (m, plan_year)),
-            )?),
+        let supervision = kinds.contains(&Kind::Supervision);
+        let targets_of = previous.map(|m| (m, plan_year));
+        let earlier = match supervision {
+            // All from the report cache (last month was reported): read again after this
+            // month's figures instead, so as not to hold it beside them.
+            true => {
+                Some(followup::earlier(&wh, &params, at.as_of, targets_of)?).filter(|e| e.computed)
+            }
             false => None,
         };
         // What the earlier months freed, handed back before this month's rows are read.
@@ -141,6 +142,10 @@ pub fn prepare_all(
         let plan_year = r.progress.plan_year;
         // This month's counts, for next month's "change since last month".
         keep_actuals(&wh, &params, at.as_of, plan_year, &r.progress.actuals());
+        let earlier = match (earlier, supervision) {
+            (None, true) => Some(followup::earlier(&wh, &params, at.as_of, targets_of)?),
+            (earlier, _) => earlier,
+        };
         let (followup, prev) = match earlier {
             Some(mut e) => {
                 let prev = e.progress.take();
