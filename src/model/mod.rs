@@ -142,28 +142,15 @@ impl Model {
         if self.payments.height() == 0 {
             return Ok(());
         }
-        let keys = Series::new("keys".into(), keys).implode()?.into_series();
-        let names = |c: &str| col(c).is_in(lit(keys.clone()), false).fill_null(lit(false));
-        let naming = names("voucher")
-            .or(names("payee_id"))
-            .or(names("linked_id"))
-            .or(names("payee_name"));
-        let vouchers = self
-            .payments
-            .clone()
-            .lazy()
-            .filter(naming)
-            .select([col("voucher")])
-            .collect()?;
-        let vouchers = vouchers
-            .column("voucher")?
-            .as_materialized_series()
-            .implode()?
-            .into_series();
-        self.payments = std::mem::take(&mut self.payments)
-            .lazy()
-            .filter(col("voucher").is_in(lit(vouchers), true))
-            .collect()?;
+        let keys = list_of(Series::new("keys".into(), keys))?;
+        let naming = ["voucher", "payee_id", "linked_id", "payee_name"]
+            .map(|c| one_of(c, &keys))
+            .into_iter()
+            .reduce(Expr::or)
+            .unwrap_or(lit(false));
+        let vouchers = rows_where(&self.payments, naming)?;
+        let vouchers = list_of(texts(&vouchers, "voucher")?)?;
+        self.payments = rows_where(&self.payments, col("voucher").is_in(vouchers, true))?;
         Ok(())
     }
 
@@ -175,10 +162,6 @@ impl Model {
     /// named person's facts are then whole, and the findings about the keys are the ones every
     /// row gives.
     pub fn keep_ledgers_naming(&mut self, keys: &[String]) -> PolarsResult<()> {
-        let list = |s: Series| -> PolarsResult<Expr> { Ok(lit(s.implode()?.into_series())) };
-        let texts = |df: &DataFrame, c: &str| -> PolarsResult<Series> {
-            Ok(df.column(c)?.as_materialized_series().clone())
-        };
         let keys = Series::new("named".into(), keys);
         let mut named = keys.clone();
         if self.payments.height() > 0 {
@@ -186,39 +169,28 @@ impl Model {
                 named.append(&texts(&self.payments, c)?)?;
             }
         }
-        let (keys, persons_named) = (list(keys)?, named.clone());
-        let named = list(named)?;
-        let is_in = |c: &str, list: &Expr| col(c).is_in(list.clone(), false).fill_null(false);
-        let workshops = self
-            .workshops
-            .clone()
-            .lazy()
-            .filter(is_in("name", &named).or(is_in("credit_code", &named)))
-            .collect()?;
+        let (keys, mut persons) = (list_of(keys)?, named.clone());
+        let named = list_of(named)?;
+        let workshops = rows_where(
+            &self.workshops,
+            one_of("name", &named).or(one_of("credit_code", &named)),
+        )?;
         let (names, codes) = (
-            list(texts(&workshops, "name")?)?,
-            list(texts(&workshops, "credit_code")?)?,
+            list_of(texts(&workshops, "name")?)?,
+            list_of(texts(&workshops, "credit_code")?)?,
         );
-        let staff = self
-            .jining
-            .clone()
-            .lazy()
-            .filter(is_in("employer", &names).or(is_in("credit_code", &codes)))
-            .collect()?;
-        let mut persons = persons_named;
+        let staff = rows_where(
+            &self.jining,
+            one_of("employer", &names).or(one_of("credit_code", &codes)),
+        )?;
         persons.append(&texts(&staff, "id_number")?)?;
-        let persons = list(persons)?;
-        let keep = |df: &mut DataFrame, coded: bool| -> PolarsResult<()> {
-            let mut wanted = is_in("id_number", &persons);
-            if coded {
-                wanted = wanted.or(is_in("credit_code", &keys));
-            }
-            *df = std::mem::take(df).lazy().filter(wanted).collect()?;
-            Ok(())
-        };
-        keep(&mut self.registry, false)?;
-        keep(&mut self.help, true)?;
-        keep(&mut self.jining, true)
+        let persons = list_of(persons)?;
+        let of_persons = one_of("id_number", &persons);
+        let or_coded = of_persons.clone().or(one_of("credit_code", &keys));
+        self.registry = rows_where(&self.registry, of_persons)?;
+        self.help = rows_where(&self.help, or_coded.clone())?;
+        self.jining = rows_where(&self.jining, or_coded)?;
+        Ok(())
     }
 
     /// A SQL context with the named tables above.
@@ -258,6 +230,26 @@ impl Skip {
         // A payment's month is the export's (`export_month`), its 所属月份 cell unread.
         payments: &["month"],
     };
+}
+
+/// A column's values, as a list literal for [`one_of`].
+fn list_of(values: Series) -> PolarsResult<Expr> {
+    Ok(lit(values.implode()?.into_series()))
+}
+
+/// Whether column `c` holds one of the values of `list` ([`list_of`]); a missing value does not.
+fn one_of(c: &str, list: &Expr) -> Expr {
+    col(c).is_in(list.clone(), false).fill_null(false)
+}
+
+/// The rows of `df` where `wanted` holds, in their order.
+fn rows_where(df: &DataFrame, wanted: Expr) -> PolarsResult<DataFrame> {
+    df.clone().lazy().filter(wanted).collect()
+}
+
+/// A text column's values.
+fn texts(df: &DataFrame, c: &str) -> PolarsResult<Series> {
+    Ok(df.column(c)?.as_materialized_series().clone())
 }
 
 /// Adds `spell_end`, `full_months` and `training_end` to the Jining ledger.

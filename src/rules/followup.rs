@@ -430,16 +430,16 @@ pub fn earlier(
     let mut progress = None;
 
     // Last month in full: its findings are the ones followed back (present or closed as of
-    // M), and a closed one is listed as last month saw it. Their keys come with them when
-    // computed (the cache keeps what circulates, masked).
+    // M), and a closed one is listed as last month saw it. Their keys and rules come with them
+    // when computed (the cache keeps what circulates, masked).
     let last_in_full = |known: &mut Vec<Option<Known>>| -> Result<_, Error> {
         let (Some(&month), Some(slot)) = (earlier.last(), known.last_mut()) else {
             return Ok((BTreeMap::new(), None));
         };
         let (found, progress) = compute_all(wh, inputs, month, year_of(month))?;
-        let keys: BTreeMap<String, String> = found
+        let keys: BTreeMap<String, (String, Rule)> = found
             .iter()
-            .map(|f| (f.id.clone(), f.payee_key.clone()))
+            .map(|f| (f.id.clone(), (f.payee_key.clone(), f.rule)))
             .collect();
         *slot = Some(Known::all(found.iter().map(Seen::of).collect()));
         Ok((keys, progress))
@@ -450,11 +450,10 @@ pub fn earlier(
         (keys, progress) = (Some(k), p);
     }
     // The months before it: whether each finding of last month was already there.
-    let last = match known.last() {
-        Some(Some(Known::All(seen))) => seen.clone(),
-        _ => BTreeMap::new(),
+    let jobs = match known.last() {
+        Some(Some(Known::All(last))) => asks(&known, last),
+        _ => Vec::new(),
     };
-    let jobs = asks(&known, &last);
     let computed = keys.is_some() || !jobs.is_empty();
     if !jobs.is_empty() {
         let keys = match keys {
@@ -467,9 +466,9 @@ pub fn earlier(
         };
         let work = |(k, asked): &(usize, BTreeSet<String>)| {
             let mut only = crate::run::Only::default();
-            for id in asked {
-                only.keys.extend(keys.get(id).cloned());
-                only.rules.extend(last.get(id).map(|s| s.rule));
+            for (key, rule) in asked.iter().filter_map(|id| keys.get(id)) {
+                only.keys.push(key.clone());
+                only.rules.insert(*rule);
             }
             only.keys.sort_unstable();
             only.keys.dedup();
