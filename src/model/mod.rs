@@ -92,8 +92,6 @@ impl Model {
             .collect();
         let date = as_of.last_day();
         let snap = |t: Table| Warehouse::snapshots(&manifest, t, as_of);
-        let registry = wh.read_without(Table::Registry, &snap(Table::Registry), skip.registry)?;
-        let help = wh.read_without(Table::Help, &snap(Table::Help), skip.help)?;
         let jining_exports = snap(Table::Jining);
         let jining_has_registration = !jining_exports.is_empty()
             && jining_exports.iter().all(|e| {
@@ -101,14 +99,36 @@ impl Model {
                     .iter()
                     .any(|c| c == "employment_registered")
             });
-        let jining = with_spell_columns(wh.read(Table::Jining, &jining_exports)?, date)?;
-        let workshops = wh.read(Table::Workshops, &snap(Table::Workshops))?;
         let payment_exports: Vec<&ExportRecord> = exports
             .iter()
             .filter(|e| with_payments && e.table == Table::Payments)
             .collect();
-        // `export_month` is added per file by `read`.
-        let payments = wh.read_without(Table::Payments, &payment_exports, skip.payments)?;
+        // The tables read side by side: each file's read keeps a core busy only part of the
+        // time (its columns are few and decompress in one go).
+        let ((registry, help), (jining, (workshops, payments))) = rayon::join(
+            || {
+                rayon::join(
+                    || wh.read_without(Table::Registry, &snap(Table::Registry), skip.registry),
+                    || wh.read_without(Table::Help, &snap(Table::Help), skip.help),
+                )
+            },
+            || {
+                rayon::join(
+                    || -> Result<DataFrame, Error> {
+                        with_spell_columns(wh.read(Table::Jining, &jining_exports)?, date)
+                    },
+                    || {
+                        rayon::join(
+                            || wh.read(Table::Workshops, &snap(Table::Workshops)),
+                            // `export_month` is added per file by `read`.
+                            || wh.read_without(Table::Payments, &payment_exports, skip.payments),
+                        )
+                    },
+                )
+            },
+        );
+        let (registry, help, workshops, payments) = (registry?, help?, workshops?, payments?);
+        let jining = jining?;
         let mut snapshots = Vec::new();
         for t in [
             Table::Registry,

@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::dates::Month;
 use crate::ids::{mask_id, mask_name};
 use crate::ingest::tables::Region;
-use crate::model::facts::{Facts, HelpMode, HelpType, Person, Workshop};
+use crate::model::facts::{Facts, HelpMode, HelpType, Person, Text, Workshop};
 use crate::rules::entitle::{self, Judgement, Words};
 use polars::prelude::*;
 
@@ -445,21 +445,34 @@ fn versions(payments: &DataFrame) -> PolarsResult<(Vec<IdxSize>, DataFrame)> {
     Ok((distinct, repeated))
 }
 
+/// A payment's date, voucher and row, ordered in that order (a missing value first).
+type DatedVoucher<'a> = (Option<i32>, Option<&'a [u8]>, IdxSize);
+
 /// Rows (of one voucher each) in order of payment date, then voucher, a missing one first.
+/// Sorted as (date, voucher bytes) pairs on every core: a voucher's text orders as its bytes,
+/// as Polars orders it, and most payments of a month share its last day, so the vouchers
+/// decide; Polars' sort on the two columns compared them through a dynamic comparison per
+/// pair, and took 0.4 s of the 1.0 s the payments' versions take at a million persons.
 fn by_date_and_voucher(payments: &DataFrame, rows: &mut [IdxSize]) -> PolarsResult<()> {
-    let idx = IdxCa::from_vec("i".into(), rows.to_vec());
-    let mut keys = payments.select(["pay_date", "voucher"])?.take(&idx)?;
-    keys.with_column(idx.into_column())?;
-    // No two rows have one voucher, so the order is total.
-    let sorted = keys
-        .lazy()
-        .sort(["pay_date", "voucher"], SortMultipleOptions::default())
-        .select([col("i")])
-        .collect()?;
-    for (slot, i) in rows
-        .iter_mut()
-        .zip(sorted.column("i")?.idx()?.into_no_null_iter())
-    {
+    use rayon::prelude::*;
+    let dates = payments.column("pay_date")?.date()?.physical().rechunk();
+    let vouchers = payments.column("voucher")?.str()?.rechunk();
+    let (Some(dates), Some(vouchers)) = (
+        dates.downcast_iter().next(),
+        vouchers.downcast_iter().next(),
+    ) else {
+        return Ok(()); // no payments
+    };
+    let mut keyed: Vec<DatedVoucher> = rows
+        .par_iter()
+        .map(|&i| {
+            let at = i as usize;
+            (dates.get(at), vouchers.get(at).map(str::as_bytes), i)
+        })
+        .collect();
+    // No two rows have one voucher, so the order is total and the unstable sort the one order.
+    keyed.par_sort_unstable();
+    for (slot, (_, _, i)) in rows.iter_mut().zip(keyed) {
         *slot = i;
     }
     Ok(())
@@ -1666,42 +1679,61 @@ fn ledger_findings(
     ledger_codes: Vec<(String, String)>,
     payee_codes: Vec<(String, String)>,
 ) -> Result<(), String> {
+    use rayon::prelude::*;
     let facts = ctx.facts;
     let in_window = |d: Option<NaiveDate>| d.is_some_and(|d| d >= window.start && d <= window.end);
-    // Persons in ID order, so findings come out the same every run.
-    for (id, p) in &facts.persons {
-        if p.registered {
-            continue;
-        }
-        let counted = p.spells.iter().any(|s| {
-            in_window(s.hire)
-                || (s.training_days.unwrap_or(0) >= 1
-                    && in_window(
-                        s.training_start
-                            .map(|t| t + chrono::Duration::days(s.training_days.unwrap_or(1) - 1)),
-                    ))
-        }) || p.help.iter().any(|h| {
-            (h.help_type == HelpType::Local && in_window(h.start))
-                || (h.help_type == HelpType::Training && in_window(h.end))
-        });
-        if counted && unregistered.insert(id.to_string()) {
-            let why = if p.in_registry {
-                "在贫困劳动力名册中“是否建档立卡”为否"
-            } else {
-                "不在贫困劳动力名册中"
-            };
-            let name = p.names.first().cloned().unwrap_or_default();
-            ctx.add(
-                Rule::UnregisteredPerson,
-                (id.to_string(), String::new()),
-                "一",
-                (mask_id(id), mask_name(&name)),
-                "",
-                (None, None),
-                Vec::new(),
-                format!("台账中有其帮扶记录，但{why}，不计入目标"),
-            );
-        }
+    // The persons are judged on every core, a range each (a million at national scale, and
+    // tens of thousands of findings to word), and the ranges' findings taken in ID order, so
+    // findings come out the same every run.
+    let size = facts
+        .persons
+        .len()
+        .div_ceil(rayon::current_num_threads().max(1) * 4)
+        .max(1);
+    let found: Vec<Ctx> = facts
+        .persons
+        .par_chunks(size)
+        .map(|part| {
+            let mut found = Ctx::new(ctx.policy, facts, ctx.date);
+            for (id, p) in part {
+                if p.registered || unregistered.contains(id.as_str()) {
+                    continue;
+                }
+                let counted = p.spells.iter().any(|s| {
+                    in_window(s.hire)
+                        || (s.training_days.unwrap_or(0) >= 1
+                            && in_window(s.training_start.map(|t| {
+                                t + chrono::Duration::days(s.training_days.unwrap_or(1) - 1)
+                            })))
+                }) || p.help.iter().any(|h| {
+                    (h.help_type == HelpType::Local && in_window(h.start))
+                        || (h.help_type == HelpType::Training && in_window(h.end))
+                });
+                if counted {
+                    let why = if p.in_registry {
+                        "在贫困劳动力名册中“是否建档立卡”为否"
+                    } else {
+                        "不在贫困劳动力名册中"
+                    };
+                    let name = p.names.first().cloned().unwrap_or_default();
+                    found.add(
+                        Rule::UnregisteredPerson,
+                        (id.to_string(), String::new()),
+                        "一",
+                        (mask_id(id), mask_name(&name)),
+                        "",
+                        (None, None),
+                        Vec::new(),
+                        format!("台账中有其帮扶记录，但{why}，不计入目标"),
+                    );
+                }
+            }
+            found
+        })
+        .collect();
+    for part in found {
+        unregistered.extend(part.keys.iter().map(|(_, id, _)| id.clone()));
+        ctx.absorb(part);
     }
 
     // Credit codes that fail their checksum, once per code.
@@ -1710,30 +1742,35 @@ fn ledger_findings(
     }
 
     // One-sided transfers: 万州's 转移就业/济宁 rows against 济宁's ledger.
-    for (id, p) in &facts.persons {
-        let wz = p
-            .help
-            .iter()
-            .any(|h| h.help_type == HelpType::Transfer && h.help_mode == HelpMode::Jining);
-        let jn = !p.spells.is_empty();
-        if wz != jn && (p.registered || wz) {
-            let name = p.names.first().cloned().unwrap_or_default();
-            let msg = if wz {
-                "万州帮扶台账记为转移到济宁就业，济宁来济就业台账中没有此人"
-            } else {
-                "济宁来济就业台账有此人，万州帮扶台账中没有转移就业（济宁）记录"
-            };
-            ctx.add(
-                Rule::OneSidedTransfer,
-                (id.to_string(), String::new()),
-                "二",
-                (mask_id(id), mask_name(&name)),
-                "",
-                (None, None),
-                Vec::new(),
-                msg.into(),
-            );
-        }
+    let one_sided: Vec<(&Text, &Person, bool)> = facts
+        .persons
+        .par_iter()
+        .filter_map(|(id, p)| {
+            let wz = p
+                .help
+                .iter()
+                .any(|h| h.help_type == HelpType::Transfer && h.help_mode == HelpMode::Jining);
+            let jn = !p.spells.is_empty();
+            (wz != jn && (p.registered || wz)).then_some((id, p, wz))
+        })
+        .collect();
+    for (id, p, wz) in one_sided {
+        let name = p.names.first().cloned().unwrap_or_default();
+        let msg = if wz {
+            "万州帮扶台账记为转移到济宁就业，济宁来济就业台账中没有此人"
+        } else {
+            "济宁来济就业台账有此人，万州帮扶台账中没有转移就业（济宁）记录"
+        };
+        ctx.add(
+            Rule::OneSidedTransfer,
+            (id.to_string(), String::new()),
+            "二",
+            (mask_id(id), mask_name(&name)),
+            "",
+            (None, None),
+            Vec::new(),
+            msg.into(),
+        );
     }
 
     // Roster counts against the ledger (the 基地's, B6's clause).
@@ -1909,9 +1946,69 @@ pub fn assign_units(audit: &mut Audit, facts: &Facts) -> PolarsResult<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::{as_categories, payee_parts, spend, Checked, Judged, PaymentColumns};
+    use super::{
+        as_categories, by_date_and_voucher, payee_parts, spend, Checked, Judged, PaymentColumns,
+    };
     use crate::model::facts::{Facts, Person};
     use polars::prelude::*;
+
+    /// The payments' order is the one Polars' sort on (pay_date, voucher) gives: by date, then
+    /// by the voucher's bytes, a missing date or voucher first; the rows not asked about are
+    /// left out.
+    #[test]
+    fn payments_are_ordered_by_date_then_voucher_as_polars_sorts_them() {
+        let day = |d: i32| Some(d);
+        let dates = [
+            day(10),
+            None,
+            day(10),
+            day(9),
+            day(10),
+            day(10),
+            None,
+            day(11),
+        ];
+        let vouchers = [
+            Some("B-2"),
+            Some("Z"),
+            Some("B-10"),
+            Some("C"),
+            None,
+            Some("中文"),
+            Some("A"),
+            Some("B-1"),
+        ];
+        let mut df = DataFrame::new(
+            dates.len(),
+            vec![
+                Column::new("pay_date".into(), dates)
+                    .cast(&DataType::Date)
+                    .unwrap(),
+                Column::new("voucher".into(), vouchers),
+            ],
+        )
+        .unwrap();
+        let asked: Vec<IdxSize> = vec![0, 1, 2, 3, 4, 5, 6];
+        let mut ours = asked.clone();
+        by_date_and_voucher(&df, &mut ours).unwrap();
+        df.with_column(Column::new("i".into(), (0..8).collect::<Vec<IdxSize>>()))
+            .unwrap();
+        let polars: Vec<IdxSize> = df
+            .take(&IdxCa::from_vec("i".into(), asked))
+            .unwrap()
+            .lazy()
+            .sort(["pay_date", "voucher"], SortMultipleOptions::default())
+            .collect()
+            .unwrap()
+            .column("i")
+            .unwrap()
+            .idx()
+            .unwrap()
+            .into_no_null_iter()
+            .collect();
+        assert_eq!(ours, polars);
+        assert_eq!(ours, vec![6, 1, 3, 4, 2, 0, 5]);
+    }
 
     /// The few-valued columns read and checked the same as texts and as categories, a missing
     /// one included: the labourer of a payment by its 对象类型 and 关联身份证号, and the

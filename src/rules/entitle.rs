@@ -518,9 +518,11 @@ pub fn b5_work_training(
 
 /// Distinct gated persons whose Jining spell is at the base (by 统一社会信用代码, else name).
 pub fn absorbed_by(ws: &Workshop, facts: &Facts, pol: &Policy, date: NaiveDate) -> i64 {
+    use rayon::prelude::*;
+    // Every person looked at (a million at national scale), on every core.
     facts
         .persons
-        .iter()
+        .par_iter()
         .map(|(_, p)| p)
         .filter(|p| p.registered)
         // Only persons with a spell at the base can count: check that before the gate.
