@@ -321,3 +321,65 @@ pub fn column_ints(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<i64>>>
 pub fn column_bools(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<bool>>> {
     Ok(df.column(name)?.bool()?.iter().collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(name: &str, v: &[Option<&str>]) -> Column {
+        Column::new(name.into(), v.to_vec())
+    }
+
+    fn ids(df: &DataFrame) -> Vec<String> {
+        column_strs(df, "id_number")
+            .unwrap()
+            .into_iter()
+            .flatten()
+            .map(String::from)
+            .collect()
+    }
+
+    /// A month asked about a base's finding (名册不一致, keyed by the base's name) keeps every
+    /// row of the base's staff, whom no key and no payment names (the roster check counts
+    /// them), and the Jining rows whose credit code is a key; nobody else's.
+    #[test]
+    fn a_base_named_keeps_its_staff_and_a_code_named_its_rows() {
+        let frame = |cols: Vec<Column>| DataFrame::new(cols[0].len(), cols).unwrap();
+        let as_of = Month::new(2020, 12).unwrap();
+        let mut model = Model {
+            as_of,
+            date: as_of.last_day(),
+            exports: Vec::new(),
+            registry: frame(vec![texts(
+                "id_number",
+                &[Some("P1"), Some("P2"), Some("P3"), Some("P4")],
+            )]),
+            help: frame(vec![
+                texts("id_number", &[Some("P1"), Some("P4"), Some("P5")]),
+                texts("credit_code", &[None, None, Some("C1")]),
+            ]),
+            jining: frame(vec![
+                texts("id_number", &[Some("P1"), Some("P2"), Some("P3")]),
+                texts("employer", &[Some("甲基地"), Some("别处"), Some("乙车间")]),
+                texts("credit_code", &[None, Some("K9"), None]),
+            ]),
+            workshops: frame(vec![
+                texts("name", &[Some("甲基地"), Some("乙车间")]),
+                texts("credit_code", &[Some("C1"), None]),
+            ]),
+            payments: frame(vec![
+                texts("payee_id", &[Some("X")]),
+                texts("linked_id", &[None]),
+                texts("payee_name", &[Some("某单位")]),
+            ]),
+            jining_has_registration: true,
+            snapshots: Vec::new(),
+        };
+        let keys = ["甲基地".to_string(), "K9".to_string()];
+        model.keep_ledgers_naming(&keys).unwrap();
+        assert_eq!(ids(&model.registry), ["P1"]);
+        assert_eq!(ids(&model.help), ["P1"]);
+        assert_eq!(ids(&model.jining), ["P1", "P2"]);
+        assert_eq!(model.workshops.height(), 2);
+    }
+}
