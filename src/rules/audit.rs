@@ -594,6 +594,21 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// Adds a finding about a labourer (ID, name), by the ID, shown masked: no item, amounts or
+    /// vouchers.
+    fn add_person(&mut self, rule: Rule, (id, name): (&str, &str), clause: &str, message: String) {
+        self.add(
+            rule,
+            (id.to_string(), String::new()),
+            clause,
+            (mask_id(id), mask_name(name)),
+            "",
+            (None, None),
+            Vec::new(),
+            message,
+        );
+    }
+
     /// Adds a finding unless one of the same rule is already there for the key.
     #[allow(clippy::too_many_arguments)]
     fn add(
@@ -1716,14 +1731,10 @@ fn ledger_findings(
                         "不在贫困劳动力名册中"
                     };
                     let name = p.names.first().cloned().unwrap_or_default();
-                    found.add(
+                    found.add_person(
                         Rule::UnregisteredPerson,
-                        (id.to_string(), String::new()),
+                        (id, &name),
                         "一",
-                        (mask_id(id), mask_name(&name)),
-                        "",
-                        (None, None),
-                        Vec::new(),
                         format!("台账中有其帮扶记录，但{why}，不计入目标"),
                     );
                 }
@@ -1761,16 +1772,7 @@ fn ledger_findings(
         } else {
             "济宁来济就业台账有此人，万州帮扶台账中没有转移就业（济宁）记录"
         };
-        ctx.add(
-            Rule::OneSidedTransfer,
-            (id.to_string(), String::new()),
-            "二",
-            (mask_id(id), mask_name(&name)),
-            "",
-            (None, None),
-            Vec::new(),
-            msg.into(),
-        );
+        ctx.add_person(Rule::OneSidedTransfer, (id, &name), "二", msg.into());
     }
 
     // Roster counts against the ledger (the 基地's, B6's clause).
