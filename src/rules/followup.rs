@@ -149,12 +149,13 @@ pub fn month_cache<'a>(wh: &'a Warehouse, inputs: &Params, month: Month) -> Opti
 
 /// Keeps the findings as of `month` that the caller computed (the 整改台账's own month), for the
 /// 整改台账 of the months after it: next month's then reads them instead of computing the whole
-/// month again. Only saves time, so a cache that cannot be written is no error.
-fn keep(wh: &Warehouse, inputs: &Params, month: Month, findings: &[Finding]) {
-    if let Some(c) = month_cache(wh, inputs, month) {
+/// month again. Only saves time, so a cache that cannot be written is no error: whether it was
+/// kept is returned.
+fn keep(wh: &Warehouse, inputs: &Params, month: Month, findings: &[Finding]) -> bool {
+    month_cache(wh, inputs, month).is_some_and(|c| {
         let seen: Vec<Seen> = findings.iter().map(Seen::of).collect();
-        let _ = c.put_named(ALL, &seen);
-    }
+        c.put_named(ALL, &seen).is_ok()
+    })
 }
 
 /// The cache entries of a month: every finding, or whether some were there ([`Present`]).
@@ -215,14 +216,14 @@ fn compute_all(
     inputs: &Params,
     month: Month,
     targets_of: Option<i32>,
-) -> Result<(Vec<Finding>, Option<Progress>), Error> {
+) -> Result<(Vec<Finding>, Option<Progress>, bool), Error> {
     let policy = crate::policy::Policy::load(inputs.policy)?;
     // The findings alone, and the targets when asked for (`run::findings` frees the month's
     // rows before it returns; never keep them here: a year of months would be ten gigabytes).
     let (found, progress) =
         crate::run::findings(wh, &policy, month, inputs.plan_year, targets_of, None)?;
-    keep(wh, inputs, month, &found);
-    Ok((found, progress))
+    let kept = keep(wh, inputs, month, &found);
+    Ok((found, progress, kept))
 }
 
 /// Whether each of the findings `asked` (about `only`) was there as of `month`, with what the
@@ -233,7 +234,7 @@ fn compute_some(
     month: Month,
     asked: &BTreeSet<String>,
     only: &crate::run::Only,
-) -> Result<Present, Error> {
+) -> Result<(Present, bool), Error> {
     let policy = crate::policy::Policy::load(inputs.policy)?;
     let (found, _) = crate::run::findings(wh, &policy, month, inputs.plan_year, None, Some(only))?;
     let cache = month_cache(wh, inputs, month);
@@ -248,11 +249,9 @@ fn compute_some(
             .filter(|f| asked.contains(&f.id))
             .map(|f| f.id),
     );
-    if let Some(c) = &cache {
-        // Only saves time: a warehouse that cannot take it still answers.
-        let _ = c.put_named(PRESENT, &present);
-    }
-    Ok(present)
+    // Only saves time: a warehouse that cannot take it still answers.
+    let kept = cache.is_some_and(|c| c.put_named(PRESENT, &present).is_ok());
+    Ok((present, kept))
 }
 
 /// `work` of each job, in their order, or the error of the earliest job that failed. Jobs are
@@ -397,6 +396,9 @@ pub struct Earlier {
     pub progress: Option<Progress>,
     /// Whether any month was computed (else all came from the report cache).
     pub computed: bool,
+    /// Whether all that was computed went into the report cache: then `earlier` again reads
+    /// the same back without computing anything.
+    pub kept: bool,
 }
 
 /// What the 整改台账 as of M needs of the months before it: last month's findings in full,
@@ -434,20 +436,20 @@ pub fn earlier(
     // when computed (the cache keeps what circulates, masked).
     let last_in_full = |known: &mut Vec<Option<Known>>| -> Result<_, Error> {
         let (Some(&month), Some(slot)) = (earlier.last(), known.last_mut()) else {
-            return Ok((BTreeMap::new(), None));
+            return Ok((BTreeMap::new(), None, true));
         };
-        let (found, progress) = compute_all(wh, inputs, month, year_of(month))?;
+        let (found, progress, kept) = compute_all(wh, inputs, month, year_of(month))?;
         let keys: BTreeMap<String, (String, Rule)> = found
             .iter()
             .map(|f| (f.id.clone(), (f.payee_key.clone(), f.rule)))
             .collect();
         *slot = Some(Known::all(found.iter().map(Seen::of).collect()));
-        Ok((keys, progress))
+        Ok((keys, progress, kept))
     };
-    let mut keys = None;
+    let (mut keys, mut kept) = (None, true);
     if !matches!(known.last(), Some(Some(Known::All(_)))) {
-        let (k, p) = last_in_full(&mut known)?;
-        (keys, progress) = (Some(k), p);
+        let (k, p, all_kept) = last_in_full(&mut known)?;
+        (keys, progress, kept) = (Some(k), p, all_kept);
     }
     // The months before it: whether each finding of last month was already there.
     let jobs = match known.last() {
@@ -459,8 +461,8 @@ pub fn earlier(
         let keys = match keys {
             Some(keys) => keys,
             None => {
-                let (k, p) = last_in_full(&mut known)?;
-                progress = progress.or(p);
+                let (k, p, all_kept) = last_in_full(&mut known)?;
+                (progress, kept) = (progress.or(p), kept && all_kept);
                 k
             }
         };
@@ -474,14 +476,16 @@ pub fn earlier(
             only.keys.dedup();
             compute_some(wh, inputs, earlier[*k], asked, &only)
         };
-        for ((k, _), present) in jobs.iter().zip(two_at_a_time(&jobs, work)?) {
+        for ((k, _), (present, some_kept)) in jobs.iter().zip(two_at_a_time(&jobs, work)?) {
             known[*k] = Some(Known::Some(present));
+            kept &= some_kept;
         }
     }
     Ok(Earlier {
         months: earlier.into_iter().zip(known).collect(),
         progress,
         computed,
+        kept,
     })
 }
 
@@ -515,7 +519,7 @@ pub fn build_from(
             .filter(|k| !matches!(known[*k], Some(Known::All(_))))
             .collect();
         let work = |k: &usize| compute_all(wh, inputs, earlier[*k], None);
-        for (k, (found, _)) in partial.iter().zip(two_at_a_time(&partial, work)?) {
+        for (k, (found, _, _)) in partial.iter().zip(two_at_a_time(&partial, work)?) {
             known[*k] = Some(Known::all(found.iter().map(Seen::of).collect()));
         }
     }

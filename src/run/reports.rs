@@ -109,10 +109,17 @@ pub fn prepare_all(
         let supervision = kinds.contains(&Kind::Supervision);
         let targets_of = previous.map(|m| (m, plan_year));
         let earlier = match supervision {
-            // All from the report cache (last month was reported): read again after this
-            // month's figures instead, so as not to hold it beside them.
+            // Read again after this month's figures, so as not to hold any of it beside them:
+            // what it computed is in the report cache now, and last month's counts are kept
+            // as its own report keeps them (the first report's peak was 70–100 MiB above the
+            // monthly cycle's). Held only where the cache could not take it all.
             true => {
-                Some(followup::earlier(&wh, &params, at.as_of, targets_of)?).filter(|e| e.computed)
+                let earlier = followup::earlier(&wh, &params, at.as_of, targets_of)?;
+                let counts_kept = match (earlier.progress.as_ref(), targets_of) {
+                    (Some(p), Some((m, year))) => keep_actuals(&wh, &params, m, year, &p.actuals()),
+                    _ => true,
+                };
+                (earlier.computed && !(earlier.kept && counts_kept)).then_some(earlier)
             }
             false => None,
         };
@@ -211,18 +218,17 @@ fn actuals_name(plan_year: i32) -> String {
     format!("targets-plan{plan_year}")
 }
 
-/// Keeps a month's counts in the report cache. Only saves time: a warehouse that cannot take
-/// it still reports.
+/// Keeps a month's counts in the report cache, and says whether it could. Only saves time: a
+/// warehouse that cannot take it still reports.
 fn keep_actuals(
     wh: &crate::store::warehouse::Warehouse,
     params: &crate::rules::followup::Params,
     month: Month,
     plan_year: i32,
     actuals: &crate::rules::targets::Actuals,
-) {
-    if let Some(c) = crate::rules::followup::month_cache(wh, params, month) {
-        let _ = c.put_named(&actuals_name(plan_year), actuals);
-    }
+) -> bool {
+    crate::rules::followup::month_cache(wh, params, month)
+        .is_some_and(|c| c.put_named(&actuals_name(plan_year), actuals).is_ok())
 }
 
 /// Last month's counts, for "change since last month": from its targets when the 整改台账

@@ -476,6 +476,35 @@ fn a_second_report_of_the_same_data_comes_from_the_cache_and_new_data_recomputes
     assert_ne!(from_cache.1, july("j").1);
 }
 
+/// A warehouse whose report cache cannot be written (here `cache` is a file) still reports, and
+/// the same: the 整改台账's earlier months, which a report otherwise reads back from the cache
+/// after its own month, are held instead.
+#[test]
+fn a_report_whose_cache_cannot_be_written_is_the_same() {
+    let tmp = tempfile::tempdir().unwrap();
+    let samples = repo().join("data-samples");
+    let (good, stuck) = (tmp.path().join("good"), tmp.path().join("stuck"));
+    for wh in [&good, &stuck] {
+        let o = luyu(&[
+            "ingest",
+            samples.to_str().unwrap(),
+            "--warehouse",
+            wh.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    std::fs::write(stuck.join("cache"), "not a folder").unwrap();
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    report_ok(good.to_str().unwrap(), &a, "2020-12", &[]);
+    let said = report_ok(stuck.to_str().unwrap(), &b, "2020-12", &[]);
+    assert!(said.contains("报告缓存未能写入"), "{said}");
+    for kind in ["briefing", "supervision", "annual"] {
+        let name = format!("{kind}-2020-12.md");
+        assert_eq!(read(&a.join(&name)), read(&b.join(&name)), "{name}");
+    }
+    assert_eq!(read(&a.join("summary.json")), read(&b.join("summary.json")));
+}
+
 fn json_file(p: &Path) -> serde_json::Value {
     serde_json::from_str(&read(p)).unwrap()
 }
