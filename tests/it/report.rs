@@ -32,6 +32,17 @@ fn read(p: &Path) -> String {
 }
 
 /// `luyu report --as-of M --warehouse WH --out OUT` and `extra`, which must succeed; its stderr.
+/// Ingests a folder or file into a warehouse, which must succeed.
+fn ingest_ok(files: &Path, wh: &Path) {
+    let o = luyu(&[
+        "ingest",
+        files.to_str().unwrap(),
+        "--warehouse",
+        wh.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
 fn report_ok(wh: &str, out: &Path, as_of: &str, extra: &[&str]) -> String {
     let mut args = vec![
         "report",
@@ -396,15 +407,7 @@ fn a_second_report_of_the_same_data_comes_from_the_cache_and_new_data_recomputes
         }
     }
     let wh = tmp.path().join("wh");
-    let ingest = |dir: &Path| {
-        let o = luyu(&[
-            "ingest",
-            dir.to_str().unwrap(),
-            "--warehouse",
-            wh.to_str().unwrap(),
-        ]);
-        assert!(o.status.success(), "{}", stderr(&o));
-    };
+    let ingest = |dir: &Path| ingest_ok(dir, &wh);
     let report = |out: &str, extra: &[&str]| -> (String, String) {
         let out = tmp.path().join(out);
         let said = report_ok(wh.to_str().unwrap(), &out, "2020-06", extra);
@@ -485,13 +488,7 @@ fn a_report_whose_cache_cannot_be_written_is_the_same() {
     let samples = repo().join("data-samples");
     let (good, stuck) = (tmp.path().join("good"), tmp.path().join("stuck"));
     for wh in [&good, &stuck] {
-        let o = luyu(&[
-            "ingest",
-            samples.to_str().unwrap(),
-            "--warehouse",
-            wh.to_str().unwrap(),
-        ]);
-        assert!(o.status.success(), "{}", stderr(&o));
+        ingest_ok(&samples, wh);
     }
     std::fs::write(stuck.join("cache"), "not a folder").unwrap();
     let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
