@@ -31,7 +31,6 @@ fn read(p: &Path) -> String {
     std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
-/// `luyu report --as-of M --warehouse WH --out OUT` and `extra`, which must succeed; its stderr.
 /// Ingests a folder or file into a warehouse, which must succeed.
 fn ingest_ok(files: &Path, wh: &Path) {
     let o = luyu(&[
@@ -43,6 +42,7 @@ fn ingest_ok(files: &Path, wh: &Path) {
     assert!(o.status.success(), "{}", stderr(&o));
 }
 
+/// `luyu report --as-of M --warehouse WH --out OUT` and `extra`, which must succeed; its stderr.
 fn report_ok(wh: &str, out: &Path, as_of: &str, extra: &[&str]) -> String {
     let mut args = vec![
         "report",
