@@ -278,6 +278,19 @@ fn cumulative(dates: impl Iterator<Item = NaiveDate>, ends: &[NaiveDate]) -> Vec
     counts
 }
 
+/// How many of the texts there are of each (a missing one as [`UNFILLED`]), counted in a hash
+/// map and then put in order: a tree's entry per row compared texts and made a `String` each.
+fn tally<'a>(texts: impl IntoIterator<Item = Option<&'a str>>) -> BTreeMap<String, i64> {
+    let mut counts: PlHashMap<&str, i64> = PlHashMap::default();
+    for t in texts {
+        *counts.entry(t.unwrap_or(UNFILLED)).or_default() += 1;
+    }
+    counts
+        .into_iter()
+        .map(|(t, n)| (t.to_string(), n))
+        .collect()
+}
+
 /// A helped person in [`compute`]: which indicators count them, their township, and the first
 /// date any of them does.
 struct Helped<'a> {
@@ -382,20 +395,12 @@ pub fn compute(model: &Model, policy: &Policy, plan_year: i32) -> Result<Progres
         let n = full.iter().filter(|m| m.unwrap_or(0) >= threshold).count() as i64;
         progress.stable.insert(threshold, n);
     }
-    for c in column_strs(&s.transferred, "county").map_err(e)? {
-        *progress
-            .by_county
-            .entry(c.unwrap_or(UNFILLED).to_string())
-            .or_default() += 1;
-    }
-    for df in [&s.local, &s.trained] {
-        for m in column_strs(df, "help_mode").map_err(e)? {
-            *progress
-                .by_mode
-                .entry(m.unwrap_or(UNFILLED).to_string())
-                .or_default() += 1;
-        }
-    }
+    progress.by_county = tally(column_strs(&s.transferred, "county").map_err(e)?);
+    let (local_modes, trained_modes) = (
+        column_strs(&s.local, "help_mode").map_err(e)?,
+        column_strs(&s.trained, "help_mode").map_err(e)?,
+    );
+    progress.by_mode = tally(local_modes.into_iter().chain(trained_modes));
 
     // By Wanzhou township, from the registry (a person's last row there, as the registry is
     // read in order).
@@ -406,16 +411,20 @@ pub fn compute(model: &Model, policy: &Policy, plan_year: i32) -> Result<Progres
             h.town = town.unwrap_or(UNFILLED);
         }
     }
+    // Tallied by the township's text in a hash map (a few dozen townships, a million helped
+    // persons), then put in order.
+    let mut by_township: PlHashMap<&str, TownshipLine> = PlHashMap::default();
     for h in helped.values() {
-        let line = match progress.by_township.get_mut(h.town) {
-            Some(line) => line,
-            None => progress.by_township.entry(h.town.into()).or_default(),
-        };
+        let line = by_township.entry(h.town).or_default();
         line.helped += 1;
         line.transferred += i64::from(h.bits & 1);
         line.local += i64::from((h.bits >> 1) & 1);
         line.trained += i64::from((h.bits >> 2) & 1);
     }
+    progress.by_township = by_township
+        .into_iter()
+        .map(|(town, line)| (town.to_string(), line))
+        .collect();
 
     // The monthly cumulative series, Jan..M, on the as-of snapshots. The window always starts
     // on 1 January, so a person counts by month m exactly when the first date that counts them
