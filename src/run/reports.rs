@@ -134,6 +134,7 @@ pub fn prepare_all(
         r.facts = crate::model::facts::Facts::default();
         r.model.release_ledgers();
         r.audit.release_payments();
+        crate::memory::give_back();
         let revisions = match (at.known_on, crate::store::publish::latest(&wh, at.as_of)?) {
             (None, Some(publication)) => Some(crate::rules::revisions::compute(
                 &wh,
