@@ -19,7 +19,7 @@ use crate::model::Model;
 use crate::money::{from_fen, yuan};
 use crate::policy::{Item, ItemCode, Payee, Policy};
 use crate::rules::findings::{finding_id, Finding, Rule, Severity};
-use crate::rules::targets::Window;
+use crate::rules::targets::{IdSet, Window};
 use crate::store::warehouse::days_to_date;
 
 /// One payment row as exported, borrowed from the payment columns.
@@ -201,12 +201,15 @@ impl<'a> PaymentColumns<'a> {
     /// order: the judging loop then reads its rows one after the other. Read at the random
     /// places of the judging order in the frame itself, they stalled on memory more than the
     /// loop computed.
+    ///
+    /// Column by column on the calling thread: the judging's parts are already one per core.
     pub fn gathered(df: &DataFrame, rows: &[IdxSize]) -> PolarsResult<DataFrame> {
-        let mut out = df
-            .select(Self::JUDGING)?
-            .take(&IdxCa::from_vec("i".into(), rows.to_vec()))?;
-        out.rechunk_mut_par();
-        Ok(out)
+        let rows = IdxCa::from_vec("i".into(), rows.to_vec());
+        let columns = Self::JUDGING
+            .iter()
+            .map(|name| Ok(df.column(name)?.take(&rows)?.rechunk()))
+            .collect::<PolarsResult<Vec<_>>>()?;
+        DataFrame::new(rows.len(), columns)
     }
 
     /// The rows of a frame [`Self::gathered`] made; the columns it leaves out read as empty.
@@ -270,12 +273,8 @@ impl<'a> PaymentColumns<'a> {
         }
     }
 
-    /// Row `i` (< `len()`) with only what judging its entitlement reads: the payee and the
-    /// amount, date, months and days. The voucher, region, pool, item, export and row are
-    /// left empty: the judging loop reads a million rows, and these six are needed only where
-    /// a finding is made ([`Self::voucher`]).
-    pub fn get_payee_and_amount(&self, i: usize) -> Payment<'a> {
-        let amounts = self.get_amounts(i);
+    /// Row `i`'s payee texts alone (< `len()`): its type, name, ID and 关联身份证号.
+    fn get_payee(&self, i: usize) -> Payment<'a> {
         let i = self.at(i);
         let t = |k: usize| self.text[k].as_ref().and_then(|a| a.get(i)).unwrap_or("");
         Payment {
@@ -283,7 +282,33 @@ impl<'a> PaymentColumns<'a> {
             payee_name: t(5),
             payee_id: t(6),
             linked_id: t(7),
-            ..amounts
+            ..Payment::default()
+        }
+    }
+
+    /// Row `i`'s labourer ([`Payment::person`]).
+    fn person(&self, i: usize) -> &'a str {
+        self.get_payee(i).person()
+    }
+
+    /// Row `i`'s key as the checks group it ([`payee_key`]): its labourer for a per-person
+    /// item, else the payee's ID, else its name.
+    fn key(&self, i: usize, per_person: bool) -> &'a str {
+        payee_key(&self.get_payee(i), per_person.then_some(Payee::Person))
+    }
+
+    /// Row `i` (< `len()`) with only what judging its entitlement reads: the payee and the
+    /// amount, date, months and days. The voucher, region, pool, item, export and row are
+    /// left empty: the judging loop reads a million rows, and these six are needed only where
+    /// a finding is made ([`Self::voucher`]).
+    pub fn get_payee_and_amount(&self, i: usize) -> Payment<'a> {
+        let payee = self.get_payee(i);
+        Payment {
+            payee_type: payee.payee_type,
+            payee_name: payee.payee_name,
+            payee_id: payee.payee_id,
+            linked_id: payee.linked_id,
+            ..self.get_amounts(i)
         }
     }
 
@@ -787,14 +812,15 @@ fn bad_codes(df: &DataFrame, col: &str, name_col: &str) -> PolarsResult<Vec<(Str
 }
 
 /// Runs every check as of `date` (the model's), on the payments [`Paid::of`] read and the
-/// ledgers' failing credit codes ([`ledger_codes`]).
+/// ledgers' failing credit codes ([`ledger_codes`]); `transferred`: the persons transferred
+/// in the plan year (符合条件尚未发放 looks among them).
 pub fn audit(
     date: NaiveDate,
     paid: Paid,
     ledger_codes: Vec<(String, String)>,
-    policy: &Policy,
-    facts: &Facts,
+    (policy, facts): (&Policy, &Facts),
     window: Window,
+    transferred: &IdSet,
 ) -> Result<Audit, String> {
     let e = |x: PolarsError| format!("读取补贴发放明细失败：{x}");
     let Paid {
@@ -814,25 +840,50 @@ pub fn audit(
     // Per payment, in the order of summary.md.
     let payments = PaymentColumns::ordered(&all, &distinct).map_err(e)?;
     let mut unregistered: BTreeSet<String> = BTreeSet::new();
-    let checked = Checked::of(&all, &distinct, policy, facts).map_err(e)?;
-    payment_checks(&mut ctx, &payments, &checked, &mut unregistered).map_err(e)?;
-    let judged = Judged::of(checked, facts).map_err(e)?;
+    let checked = Checked::of(&all, (&distinct, &payments), policy, facts).map_err(e)?;
+    // The few flagged payments' findings are worded on one core while the judging order is
+    // sorted on the others: each alone leaves a core idle most of its time.
+    let (checks, judged) = rayon::join(
+        || payment_checks(&mut ctx, &payments, &checked, &mut unregistered),
+        || Judged::of(&checked, &payments, facts),
+    );
+    checks.map_err(e)?;
+    let judged = judged.map_err(e)?;
     // The checks' frame handed back before the judging allocates its own.
+    drop(checked);
     crate::memory::give_back();
-    let stacked = entitlement_checks(&mut ctx, &all, &distinct, &judged, &mut spend).map_err(e)?;
-    stacking_findings(&mut ctx, stacked);
-    ledger_findings(
-        &mut ctx,
-        window,
-        &mut unregistered,
-        ledger_codes,
-        payee_codes,
-    )?;
+    // Beside the judging, the findings from the ledgers and the persons entitled but unpaid
+    // (mostly one core each), with findings of their own: taken after the judging's, in the
+    // order they would have been found one after the other (`absorb` keeps the first of a
+    // rule and key, as adding them here would).
+    let mut on_ledgers = Ctx::new(policy, facts, date);
+    let (stacked, (ledgers, unpaid)) = rayon::join(
+        || entitlement_checks(&mut ctx, &all, &distinct, &judged, &mut spend),
+        || {
+            rayon::join(
+                || {
+                    ledger_findings(
+                        &mut on_ledgers,
+                        window,
+                        &mut unregistered,
+                        ledger_codes,
+                        payee_codes,
+                    )
+                },
+                || eligible_unpaid((&all, &distinct), policy, facts, transferred, date),
+            )
+        },
+    );
+    stacking_findings(&mut ctx, stacked.map_err(e)?);
+    ledgers?;
+    ctx.absorb(on_ledgers);
+    let mut findings = ctx.findings;
+    findings.extend(unpaid?);
     Ok(Audit {
         payments: all,
         distinct,
         spend,
-        findings: ctx.findings,
+        findings,
         released: None,
     })
 }
@@ -890,7 +941,8 @@ fn repeated_vouchers(ctx: &mut Ctx, rows: &PaymentColumns) {
 
 /// The checks of each payment on its own, as columns over the distinct payments (in their
 /// order, `i`): the item's position in the policy (`item_pos`, null for an item the policy
-/// does not have), the payee's key and the labourer, and each check's verdict — `wrong_pool`
+/// does not have), whether it is paid per person, the labourer's place among the facts'
+/// persons (`person_pos`), and each check's verdict — `wrong_pool`
 /// (资金来源), `floor_due` (the item has a daily floor and days were paid: the exact comparison
 /// is made in decimals on these rows), `out` (发放期限) and `unregistered` (建档立卡). `judged`:
 /// the rows that go on to be judged against their entitlement.
@@ -901,7 +953,7 @@ struct Checked {
 impl Checked {
     fn of(
         all: &DataFrame,
-        distinct: &[IdxSize],
+        (distinct, payments): (&[IdxSize], &PaymentColumns),
         policy: &Policy,
         facts: &Facts,
     ) -> PolarsResult<Checked> {
@@ -976,15 +1028,7 @@ impl Checked {
         );
         let checked = base
             .lazy()
-            .with_columns([person_expr().alias("person")])
             .with_columns([
-                // [`payee_key`] over the columns, for the grouping sort.
-                when(col("per_person"))
-                    .then(col("person"))
-                    .when(text("payee_id").neq(lit("")))
-                    .then(text("payee_id"))
-                    .otherwise(text("payee_name"))
-                    .alias("key"),
                 known
                     .clone()
                     .and(col("pool_pos").neq(col("item_pool")).fill_null(lit(true)))
@@ -996,13 +1040,12 @@ impl Checked {
                     .alias("floor_due"),
                 out.alias("out"),
             ])
-            .select(columns(&[&VERDICTS[..], &["per_person", "person"]]))
+            .select(columns(&[&VERDICTS[..], &["per_person"]]))
             .collect()?;
-        // The distinct payments, in their order, numbered as `PaymentColumns::ordered` reads
-        // them.
+        // The distinct payments, in their order, numbered as `payments` reads them.
         let mut frame = checked.take(&IdxCa::from_vec("i".into(), distinct.to_vec()))?;
         frame.rechunk_mut();
-        for c in registered_persons(&frame, facts)? {
+        for c in registered_persons(payments, facts) {
             frame.with_column(c)?;
         }
         let known = col("item_pos").is_not_null();
@@ -1050,14 +1093,7 @@ impl Checked {
 
 /// The columns of [`Checked`] from each payment's item and its checks on its own, carried
 /// from the checks over every row to the distinct payments.
-const VERDICTS: [&str; 6] = [
-    "item_pos",
-    "code_ord",
-    "key",
-    "wrong_pool",
-    "floor_due",
-    "out",
-];
+const VERDICTS: [&str; 5] = ["item_pos", "code_ord", "wrong_pool", "floor_due", "out"];
 
 /// The named columns, in order.
 fn columns(groups: &[&[&str]]) -> Vec<Expr> {
@@ -1067,31 +1103,27 @@ fn columns(groups: &[&[&str]]) -> Vec<Expr> {
         .collect()
 }
 
-/// Each row's `person`'s place among the facts' persons (`person_pos`, null for someone the
-/// ledgers do not know) and whether they are a 建档立卡 labourer (`registered`), looked up in
-/// the facts' index on every core: an `is_in` against a list of the registered IDs built a hash
-/// set of a million strings first, and took 0.3 s of `Checked::of`'s 0.7 s at a million persons
-/// (BENCHMARKS.md).
-fn registered_persons(frame: &DataFrame, facts: &Facts) -> PolarsResult<[Column; 2]> {
+/// Each payment's labourer's ([`Payment::person`]) place among the facts' persons
+/// (`person_pos`, null for someone the ledgers do not know) and whether they are a 建档立卡
+/// labourer (`registered`), looked up in the facts' index on every core. The labourer's ID is
+/// read where the payment holds it: as a column of its own (a `when` over the payee columns)
+/// it was a serial copy of every payment's ID, and an `is_in` against a list of the registered
+/// IDs built a hash set of a million strings first (BENCHMARKS.md).
+fn registered_persons(payments: &PaymentColumns, facts: &Facts) -> [Column; 2] {
     use rayon::prelude::*;
-    let persons = frame.column("person")?.str()?;
-    let mut places: Vec<Option<u32>> = Vec::with_capacity(persons.len());
-    for arr in persons.downcast_iter() {
-        let part: Vec<Option<u32>> = (0..arr.len())
-            .into_par_iter()
-            .map(|k| arr.get(k).and_then(|id| facts.position(id)))
-            .collect();
-        places.extend(part);
-    }
+    let places: Vec<Option<u32>> = (0..payments.len())
+        .into_par_iter()
+        .map(|i| facts.position(payments.person(i)))
+        .collect();
     let registered: Vec<bool> = places
-        .iter()
+        .par_iter()
         .map(|r| r.is_some_and(|r| facts.persons[r as usize].1.registered))
         .collect();
     let places: IdxCa = places.into_iter().collect();
-    Ok([
+    [
         places.with_name("person_pos".into()).into_column(),
         Column::new("registered".into(), registered),
-    ])
+    ]
 }
 
 /// Each row's text of `column` looked up in `table` (a few texts; of two equal ones the first
@@ -1160,7 +1192,6 @@ fn payment_checks(
     let flagged = checked.flagged()?;
     let rows = flagged.column("i")?.idx()?;
     let item_pos = flagged.column("item_pos")?.u32()?;
-    let keys = flagged.column("key")?.str()?;
     let flag = |c: &str| -> PolarsResult<Vec<bool>> {
         Ok(flagged
             .column(c)?
@@ -1189,7 +1220,7 @@ fn payment_checks(
             );
             continue;
         };
-        let key = keys.get(j).unwrap_or("");
+        let key = payee_key(&p, Some(item.payee));
         // Labels (masked IDs and names) only where a finding is made.
         let label = || payee_label(&p, Some(item.payee), facts);
         let finding_key = || (key.to_string(), item.code.to_string());
@@ -1283,17 +1314,16 @@ struct Judged {
 }
 
 impl Judged {
-    fn of(checked: Checked, facts: &Facts) -> PolarsResult<Judged> {
+    fn of(checked: &Checked, payments: &PaymentColumns, facts: &Facts) -> PolarsResult<Judged> {
         use rayon::prelude::*;
         let f = &checked.frame;
         let judged = f.column("judged")?.bool()?;
         let per_person = f.column("per_person")?.bool()?;
-        let (key, code_ord) = (f.column("key")?.str()?, f.column("code_ord")?.u32()?);
+        let code_ord = f.column("code_ord")?.u32()?;
         let (item_pos, person_pos) = (f.column("item_pos")?.u32()?, f.column("person_pos")?.idx()?);
-        let (Some(judged), Some(per_person), Some(key), Some(code_ord), Some(item_pos)) = (
+        let (Some(judged), Some(per_person), Some(code_ord), Some(item_pos)) = (
             one_chunk(judged)?,
             one_chunk(per_person)?,
-            one_chunk(key)?,
             one_chunk(code_ord)?,
             one_chunk(item_pos)?,
         ) else {
@@ -1308,7 +1338,7 @@ impl Judged {
         // them, its rank among the other keys that would take that place)`, so it sorts just
         // before the person there, as its text does. The keys are never missing (they are built
         // from filled texts). Sorting on the text keys themselves was most of this step.
-        let text_of = |i: usize| key.get(i).unwrap_or("");
+        let text_of = |i: usize| payments.key(i, per_person.get(i) == Some(true));
         // A per-person row's labourer was found by the 建档立卡 check; another key may still
         // be someone's ID.
         let labourer = |i: usize| match per_person.get(i) {
@@ -1803,24 +1833,23 @@ fn ledger_findings(
 
 /// Persons entitled as of M to A1 (the policy's 一次性交通伙食补助: its name and clause come
 /// from the policy file) with nothing paid: a reminder, not an error.
-pub fn eligible_unpaid(
-    audit: &mut Audit,
+fn eligible_unpaid(
+    (payments, distinct): (&DataFrame, &[IdxSize]),
     policy: &Policy,
     facts: &Facts,
-    transferred_ids: &crate::rules::targets::IdSet,
+    transferred_ids: &IdSet,
     date: NaiveDate,
-) -> Result<(), String> {
+) -> Result<Vec<Finding>, String> {
     let Some(item) = policy.item(ItemCode::A1) else {
-        return Ok(()); // a policy without the item has no such reminder
+        return Ok(Vec::new()); // a policy without the item has no such reminder
     };
     let e = |x: PolarsError| format!("读取补贴发放明细失败：{x}");
     // The item's few rows picked where they are: the four columns of every distinct payment
     // gathered first were a copy of 100 MB at a million persons, at the summary's peak.
-    let payments = &audit.payments;
     let mut rows = payments
         .select(["item", "payee_type", "payee_id", "linked_id"])
         .map_err(e)?;
-    rows.with_column(counts(payments.height(), &audit.distinct))
+    rows.with_column(counts(payments.height(), distinct))
         .map_err(e)?;
     let of_item = col("item")
         .eq(lit(item.name.as_str()))
@@ -1862,8 +1891,7 @@ pub fn eligible_unpaid(
             });
         }
     }
-    audit.findings.extend(new);
-    Ok(())
+    Ok(new)
 }
 
 /// Fills in each finding's 责任单位 (README, "The supervision loop"): a finding about a payment
@@ -2012,37 +2040,16 @@ mod tests {
         assert_eq!(ours, vec![6, 1, 3, 4, 2, 0, 5]);
     }
 
-    /// The few-valued columns read and checked the same as texts and as categories, a missing
-    /// one included: the labourer of a payment by its 对象类型 and 关联身份证号, and the
-    /// 资金来源 check (a missing or unknown pool is wrong).
-    #[test]
-    fn few_valued_texts_are_checked_alike_as_categories() {
-        let policy = crate::policy::Policy::load(None).unwrap();
-        let item = policy.items.iter().find(|i| i.per_person()).unwrap();
-        let (name, pool) = (Some(item.name.as_str()), Some(item.pool.as_str()));
-        // (payee type, payee id, linked id, pool, item) → (key, wrong pool)
-        let rows = [
-            (Some("个人"), "P1", Some("L1"), pool, name, "P1", false),
-            (Some("单位"), "U2", Some("L2"), None, name, "L2", true),
-            (None, "P3", None, Some("别的来源"), name, "P3", true),
-            (Some(""), "P4", Some("L4"), pool, name, "L4", false),
-            (None, "P5", Some("L5"), pool, name, "L5", false),
-            (None, "P6", Some(""), pool, name, "P6", false),
-            (
-                Some("个人"),
-                "P7",
-                None,
-                Some("别的来源"),
-                None,
-                "P7",
-                false,
-            ),
-            (Some("个人"), "P8", None, Some(""), name, "P8", true),
-        ];
+    /// A frame of payments as [`PaymentColumns`] reads them, one per (对象类型, payee's ID,
+    /// 关联身份证号, 资金来源, item); the rest alike (the payee's name 某某).
+    #[allow(clippy::type_complexity)]
+    fn payment_frame(
+        rows: &[(Option<&str>, &str, Option<&str>, Option<&str>, Option<&str>)],
+    ) -> DataFrame {
         let n = rows.len();
         let day = chrono::NaiveDate::from_ymd_opt(2020, 3, 10).unwrap();
         let days = day - chrono::NaiveDate::default();
-        let plain = DataFrame::new_infer_height(vec![
+        DataFrame::new_infer_height(vec![
             Column::new(
                 "voucher".into(),
                 (0..n).map(|i| format!("V{i}")).collect::<Vec<_>>(),
@@ -2073,7 +2080,39 @@ mod tests {
                 .cast(&DataType::Date)
                 .unwrap(),
         ])
-        .unwrap();
+        .unwrap()
+    }
+
+    /// The few-valued columns read and checked the same as texts and as categories, a missing
+    /// one included: the labourer of a payment by its 对象类型 and 关联身份证号, and the
+    /// 资金来源 check (a missing or unknown pool is wrong).
+    #[test]
+    fn few_valued_texts_are_checked_alike_as_categories() {
+        let policy = crate::policy::Policy::load(None).unwrap();
+        let item = policy.items.iter().find(|i| i.per_person()).unwrap();
+        let (name, pool) = (Some(item.name.as_str()), Some(item.pool.as_str()));
+        // (payee type, payee id, linked id, pool, item) → (key, wrong pool)
+        let rows = [
+            (Some("个人"), "P1", Some("L1"), pool, name, "P1", false),
+            (Some("单位"), "U2", Some("L2"), None, name, "L2", true),
+            (None, "P3", None, Some("别的来源"), name, "P3", true),
+            (Some(""), "P4", Some("L4"), pool, name, "L4", false),
+            (None, "P5", Some("L5"), pool, name, "L5", false),
+            (None, "P6", Some(""), pool, name, "P6", false),
+            (
+                Some("个人"),
+                "P7",
+                None,
+                Some("别的来源"),
+                None,
+                "P7",
+                false,
+            ),
+            (Some("个人"), "P8", None, Some(""), name, "P8", true),
+        ];
+        let n = rows.len();
+        let payees: Vec<_> = rows.iter().map(|r| (r.0, r.1, r.2, r.3, r.4)).collect();
+        let plain = payment_frame(&payees);
         let mut coded = plain.clone();
         as_categories(&mut coded).unwrap();
         assert!(matches!(
@@ -2083,20 +2122,16 @@ mod tests {
         let facts = Facts::new(Vec::new(), Vec::new(), true);
         let distinct: Vec<IdxSize> = (0..n as IdxSize).collect();
         for frame in [&plain, &coded] {
-            let checked = Checked::of(frame, &distinct, &policy, &facts)
+            let payments = PaymentColumns::ordered(frame, &distinct).unwrap();
+            let checked = Checked::of(frame, (&distinct, &payments), &policy, &facts)
                 .unwrap()
                 .frame;
-            let key: Vec<_> = checked
-                .column("key")
-                .unwrap()
-                .str()
-                .unwrap()
-                .iter()
-                .collect();
+            let per_person = checked.column("per_person").unwrap().bool().unwrap();
             let wrong = checked.column("wrong_pool").unwrap().bool().unwrap();
             for (i, r) in rows.iter().enumerate() {
                 if r.4.is_some() {
-                    assert_eq!(key[i], Some(r.5), "row {i}");
+                    let key = payments.key(i, per_person.get(i) == Some(true));
+                    assert_eq!(key, r.5, "row {i}");
                 }
                 assert_eq!(wrong.get(i), Some(r.6), "row {i}");
             }
@@ -2156,13 +2191,31 @@ mod tests {
             .iter()
             .map(|r| if r.1 { facts.position(r.0) } else { None })
             .collect();
-        let keys: Vec<&str> = rows.iter().map(|r| r.0).collect();
+        // Each key as a payment holds it: a labourer's as a 个人's ID, any other as a 单位's
+        // ID (an empty one as its empty name).
+        let payees: Vec<_> = rows
+            .iter()
+            .map(|r| {
+                (
+                    Some(if r.1 { "个人" } else { "单位" }),
+                    r.0,
+                    None,
+                    None,
+                    None,
+                )
+            })
+            .collect();
+        let mut payments = payment_frame(&payees);
+        payments
+            .with_column(Column::new("payee_name".into(), vec![""; rows.len()]))
+            .unwrap();
+        let distinct: Vec<IdxSize> = (0..rows.len() as IdxSize).collect();
+        let payments = PaymentColumns::ordered(&payments, &distinct).unwrap();
         let per_person: Vec<bool> = rows.iter().map(|r| r.1).collect();
         // The item's position doubles as its order here.
         let items: Vec<u32> = rows.iter().map(|r| r.2).collect();
         let judged: Vec<bool> = rows.iter().map(|r| r.3).collect();
         let frame = DataFrame::new_infer_height(vec![
-            Column::new("key".into(), keys),
             Column::new("per_person".into(), per_person),
             Column::new("code_ord".into(), &items),
             Column::new("item_pos".into(), &items),
@@ -2174,7 +2227,7 @@ mod tests {
                 .into_column(),
         ])
         .unwrap();
-        let judged = Judged::of(Checked { frame }, &facts).unwrap();
+        let judged = Judged::of(&Checked { frame }, &payments, &facts).unwrap();
         let mut expected: Vec<usize> = (0..rows.len()).filter(|&i| rows[i].3).collect();
         expected.sort_by_key(|&i| (rows[i].0, rows[i].2, i));
         let got: Vec<usize> = judged.rows.iter().map(|&i| i as usize).collect();
