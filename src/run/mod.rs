@@ -65,38 +65,32 @@ pub fn compute(
     as_of: Month,
     plan_year: Option<i32>,
 ) -> Result<Results, crate::Error> {
-    on_polars_threads(|| compute_here(wh, policy, as_of, plan_year))
-}
-
-fn compute_here(
-    wh: &Warehouse,
-    policy: Policy,
-    as_of: Month,
-    plan_year: Option<i32>,
-) -> Result<Results, crate::Error> {
-    let mut clock = Phases::start();
-    let (mut model, plan_year) = load(wh, &policy, as_of, plan_year)?;
-    clock.lap("model");
-    let (progress, paid) = beside_payments(&mut model, |m| targets::compute(m, &policy, plan_year));
-    let (progress, paid) = (progress?, paid?);
-    clock.lap("targets and payments");
-    let (facts, audit) = judge(
-        &mut model,
-        paid,
-        &policy,
-        plan_year,
-        &progress.transferred_ids,
-        &mut clock,
-    )?;
-    let summary = crate::rules::summary::build(&model, &progress, &audit);
-    clock.lap("summary");
-    Ok(Results {
-        model,
-        policy,
-        facts,
-        progress,
-        audit,
-        summary,
+    on_polars_threads(|| -> Result<Results, crate::Error> {
+        let mut clock = Phases::start();
+        let (mut model, plan_year) = load(wh, &policy, as_of, plan_year)?;
+        clock.lap("model");
+        let (progress, paid) =
+            beside_payments(&mut model, |m| targets::compute(m, &policy, plan_year));
+        let (progress, paid) = (progress?, paid?);
+        clock.lap("targets and payments");
+        let (facts, audit) = judge(
+            &mut model,
+            paid,
+            &policy,
+            plan_year,
+            &progress.transferred_ids,
+            &mut clock,
+        )?;
+        let summary = crate::rules::summary::build(&model, &progress, &audit);
+        clock.lap("summary");
+        Ok(Results {
+            model,
+            policy,
+            facts,
+            progress,
+            audit,
+            summary,
+        })
     })
 }
 
@@ -130,52 +124,46 @@ pub fn findings(
     targets_of: Option<i32>,
     only: Option<&Only>,
 ) -> Result<(Vec<Finding>, Option<Progress>), crate::Error> {
-    on_polars_threads(|| findings_here(wh, policy, as_of, plan_year, targets_of, only))
-}
-
-fn findings_here(
-    wh: &Warehouse,
-    policy: &Policy,
-    as_of: Month,
-    plan_year: Option<i32>,
-    targets_of: Option<i32>,
-    only: Option<&Only>,
-) -> Result<(Vec<Finding>, Option<Progress>), crate::Error> {
-    let mut clock = Phases::start();
-    let (mut model, plan_year) = load(wh, policy, as_of, plan_year)?;
-    if let Some(only) = only {
-        model
-            .keep_payments_naming(&only.keys)
-            .and_then(|()| model.keep_ledgers_naming(&only.keys))
-            .map_err(|e| format!("读取补贴发放明细和台账失败：{e}"))?;
-    }
-    clock.lap("model");
-    let full = targets_of == Some(plan_year);
-    let transferred = only.is_none_or(|o| o.rules.contains(&Rule::EligibleUnpaid));
-    // The full targets, or the transferred persons alone (all the audit needs of them), or
-    // nobody when no finding asked about needs them.
-    let (targets, paid) = beside_payments(&mut model, |m| match (full, transferred) {
-        (true, _) => {
-            targets::compute(m, policy, plan_year).map(|p| (Some(p), targets::IdSet::default()))
-        }
-        (false, true) => targets::transferred_ids(m, policy, plan_year).map(|t| (None, t)),
-        (false, false) => Ok((None, targets::IdSet::default())),
-    });
-    let ((progress, transferred_only), paid) = (targets?, paid?);
-    let transferred = progress
-        .as_ref()
-        .map_or(&transferred_only, |p| &p.transferred_ids);
-    clock.lap(if full {
-        "targets and payments"
-    } else {
-        "transferred and payments"
-    });
-    let (facts, mut audit) = judge(&mut model, paid, policy, plan_year, transferred, &mut clock)?;
-    let findings = std::mem::take(&mut audit.findings);
-    // Freed here, before the caller's next month: the 整改台账 computes two months at a time,
-    // and a month's rows left to free on a third thread would make three at once.
-    drop((model, facts, audit));
-    Ok((findings, progress))
+    on_polars_threads(
+        || -> Result<(Vec<Finding>, Option<Progress>), crate::Error> {
+            let mut clock = Phases::start();
+            let (mut model, plan_year) = load(wh, policy, as_of, plan_year)?;
+            if let Some(only) = only {
+                model
+                    .keep_payments_naming(&only.keys)
+                    .and_then(|()| model.keep_ledgers_naming(&only.keys))
+                    .map_err(|e| format!("读取补贴发放明细和台账失败：{e}"))?;
+            }
+            clock.lap("model");
+            let full = targets_of == Some(plan_year);
+            let transferred = only.is_none_or(|o| o.rules.contains(&Rule::EligibleUnpaid));
+            // The full targets, or the transferred persons alone (all the audit needs of
+            // them), or nobody when no finding asked about needs them.
+            let (targets, paid) = beside_payments(&mut model, |m| match (full, transferred) {
+                (true, _) => targets::compute(m, policy, plan_year)
+                    .map(|p| (Some(p), targets::IdSet::default())),
+                (false, true) => targets::transferred_ids(m, policy, plan_year).map(|t| (None, t)),
+                (false, false) => Ok((None, targets::IdSet::default())),
+            });
+            let ((progress, transferred_only), paid) = (targets?, paid?);
+            let transferred = progress
+                .as_ref()
+                .map_or(&transferred_only, |p| &p.transferred_ids);
+            clock.lap(if full {
+                "targets and payments"
+            } else {
+                "transferred and payments"
+            });
+            let (facts, mut audit) =
+                judge(&mut model, paid, policy, plan_year, transferred, &mut clock)?;
+            let findings = std::mem::take(&mut audit.findings);
+            // Freed here, before the caller's next month: the 整改台账 computes two months at
+            // a time, and a month's rows left to free on a third thread would make three at
+            // once.
+            drop((model, facts, audit));
+            Ok((findings, progress))
+        },
+    )
 }
 
 /// Runs a computation on Polars' own threads, one per core. luyu's parallel steps
