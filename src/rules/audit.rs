@@ -865,7 +865,7 @@ pub fn audit(
                     ledger_findings(
                         &mut on_ledgers,
                         window,
-                        &mut unregistered,
+                        &unregistered,
                         ledger_codes,
                         payee_codes,
                     )
@@ -1715,12 +1715,13 @@ fn payee_label(p: &Payment, payee: Option<Payee>, facts: &Facts) -> (String, Str
     }
 }
 
-/// Findings from the ledgers themselves: unregistered persons in counted rows, invalid credit
-/// codes, one-sided transfers, roster mismatches, eligible but unpaid.
+/// Findings from the ledgers themselves: unregistered persons in counted rows (but those the
+/// payment checks found already, `unregistered`), invalid credit codes, one-sided transfers,
+/// roster mismatches.
 fn ledger_findings(
     ctx: &mut Ctx,
     window: Window,
-    unregistered: &mut BTreeSet<String>,
+    unregistered: &BTreeSet<String>,
     ledger_codes: Vec<(String, String)>,
     payee_codes: Vec<(String, String)>,
 ) -> Result<(), String> {
@@ -1773,7 +1774,6 @@ fn ledger_findings(
         })
         .collect();
     for part in found {
-        unregistered.extend(part.keys.iter().map(|(_, id, _)| id.clone()));
         ctx.absorb(part);
     }
 

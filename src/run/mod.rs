@@ -172,7 +172,7 @@ pub fn findings(
 /// work onto its stack meanwhile: the judging's parts, each gathering its rows with Polars,
 /// ran one after the other (0.8–1.0 s at 1.2 cores at a million persons, 0.5 s at 2 on
 /// Polars' threads). On one pool both kinds of work share the same threads and wait on none.
-pub fn on_polars_threads<R: Send>(work: impl FnOnce() -> R + Send) -> R {
+fn on_polars_threads<R: Send>(work: impl FnOnce() -> R + Send) -> R {
     polars_core::runtime::THREAD_POOL.install(work)
 }
 

@@ -129,8 +129,9 @@ pub fn prepare_all(
         let mut r: Results = at.compute()?;
         let mut clock = crate::run::Phases::start();
         // The reports read no per-person facts and no rows of the model or payments: free
-        // them (two gigabytes at national scale) before the previous month and the ledger
-        // edits are read.
+        // them (two gigabytes at national scale), and hand them back to the kernel, before
+        // the previous month and the ledger edits are read (kept by the allocator, the
+        // edits' 700 MB came on top of them at the new month's peak).
         r.facts = crate::model::facts::Facts::default();
         r.model.release_ledgers();
         r.audit.release_payments();
