@@ -12,14 +12,14 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Returns the spans freed so far to the kernel now rather than a second later. Called where
 /// something large has just been freed and more is about to be built: where the facts drop
-/// each ledger's rows and once they are built, after the payments' texts become categories,
-/// in the audit after the spend and after the judging order, after the 整改台账's earlier
-/// months, before a report computes its own month, and once a report has freed its month's
-/// rows, before the ledger edits. It visits the allocator's
-/// pages (1–2 % of the summary's CPU in `perf`) and changes nothing the computation holds; what
-/// it costs is the pages faulted in again by the next step, so it is not called where that
-/// buys no lower peak: after the payments' rechunk or the targets (5 % wall), or after each
-/// earlier month of the 整改台账 (14 % CPU, BENCHMARKS.md).
+/// each ledger's rows and once they are built, once the payments' texts are categories and
+/// their other columns in one chunk, in the audit after the spend and after the judging
+/// order, after the 整改台账's last month in full and after its earlier months, before a
+/// report computes its own month, and once a report has freed its month's rows, before the
+/// ledger edits. It visits the allocator's pages (1–2 % of the summary's CPU in `perf`) and
+/// changes nothing the computation holds; what it costs is the pages faulted in again by the
+/// next step, so it is not called where that buys no lower peak: after the targets (5 % wall),
+/// or after each earlier month of the 整改台账 (14 % CPU, BENCHMARKS.md).
 pub fn give_back() {
     // SAFETY: `mi_collect` takes no pointers; it walks the allocator's own free lists and purges
     // the free spans of its arenas (program wide), whichever thread calls it.

@@ -761,11 +761,12 @@ impl Paid {
     /// from the model so that the targets, which read only the ledgers, are computed beside.
     pub fn of(mut all: DataFrame) -> Result<Paid, String> {
         let e = |x: PolarsError| format!("读取补贴发放明细失败：{x}");
-        // One chunk: rows are read by index.
-        all.rechunk_mut_par();
+        // The few-valued texts coded first, chunk by chunk, so that only the other columns
+        // are copied into one chunk (rows are read by index), one column at a time.
         as_categories(&mut all).map_err(e)?;
-        // The texts the categories replace (130 MB at a million persons) handed back at once:
-        // the targets beside reach their peak soon after.
+        all.rechunk_mut();
+        // The texts the categories replace (130 MB at a million persons) and the chunks the
+        // copies replace handed back at once: the targets beside reach their peak soon after.
         crate::memory::give_back();
         let (distinct, repeated) = versions(&all).map_err(e)?;
         let payee_codes = bad_codes(&all, "payee_id", "payee_name").map_err(e)?;
