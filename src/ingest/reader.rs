@@ -650,10 +650,12 @@ fn first_guess(
     }
 }
 
-/// What a row's cells are typed against: the export's month, the latest birth date it allows,
+/// What a row's cells are typed against: the export's month (and its text, which nearly every
+/// 所属月份 cell gives: formatted once, not once a row), the latest birth date it allows,
 /// whether the row's payee is a person (by 对象类型), and whether the table is cumulative.
-struct RowContext {
+struct RowContext<'m> {
     month: Month,
+    month_text: &'m str,
     latest: NaiveDate,
     payee_is_person: Option<bool>,
     cumulative: bool,
@@ -672,15 +674,13 @@ enum Typed<'r> {
 fn type_cell<'r>(
     kind: Kind,
     raw: &'r Raw<'_>,
-    at: &RowContext,
+    at: &RowContext<'r>,
     region: &mut Region,
     reject: &mut impl FnMut(String, &'static str),
 ) -> Typed<'r> {
-    let code = |code: Option<(String, bool)>| {
-        Typed::Code(
-            Value::Text(code.as_ref().map(|c| Cow::Owned(c.0.clone()))),
-            Value::Bool(code.map(|c| c.1)),
-        )
+    let code = |code: Option<(String, bool)>| match code {
+        Some((code, ok)) => Typed::Code(Value::Text(Some(Cow::Owned(code))), Value::Bool(Some(ok))),
+        None => Typed::Code(Value::Text(None), Value::Bool(None)),
     };
     let value = match kind {
         Kind::Text => Value::Text(cells::text(raw)),
@@ -728,7 +728,10 @@ fn type_cell<'r>(
                         "invalid_value",
                     );
                 }
-                Value::Text(Some(Cow::Owned(m.to_string())))
+                Value::Text(Some(match m == at.month {
+                    true => Cow::Borrowed(at.month_text),
+                    false => Cow::Owned(m.to_string()),
+                }))
             }
             Ok(None) => Value::Text(None),
             Err(e) => {
@@ -849,6 +852,7 @@ fn type_rows(
     let positions = &header.positions;
     // Nobody in an export can be born after its month.
     let latest = month.last_day();
+    let month_text = month.to_string();
     let mut exports: BTreeMap<Region, Export> = BTreeMap::new();
     exports.insert(default_region, Export::new(table, default_region, month));
     // Yes/no columns that mark yes with `√`: there a blank is 否 (filled in after the pass).
@@ -864,6 +868,7 @@ fn type_rows(
         let mut region = default_region;
         let at = RowContext {
             month,
+            month_text: &month_text,
             latest,
             payee_is_person: payee_type_col
                 .and_then(|i| cells::text(cell(positions, cells, i)))
