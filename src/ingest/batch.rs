@@ -315,17 +315,20 @@ fn take_content(
         Err(e) => return Ok(Err(e)),
     };
     let mut exports = Vec::with_capacity(parsed.exports.len());
-    for export in &parsed.exports {
+    for export in parsed.exports {
+        let (region, month, rows_read) = (export.region, export.month, export.rows_read);
+        let (rows_accepted, rows_rejected) = (export.rows_accepted(), export.rows_rejected());
+        let (invalid_id_rows, reexport) = (export.invalid_id_rows(), reexport(&export));
         let (id, data, rejects) = write_export(wh, parsed.table, export, hash, later)?;
         exports.push(WrittenExport {
             id,
-            region: export.region,
-            month: export.month,
-            rows_read: export.rows_read,
-            rows_accepted: export.rows_accepted(),
-            rows_rejected: export.rows_rejected(),
-            invalid_id_rows: export.invalid_id_rows(),
-            reexport: reexport(export),
+            region,
+            month,
+            rows_read,
+            rows_accepted,
+            rows_rejected,
+            invalid_id_rows,
+            reexport,
             data,
             rejects,
         });
@@ -409,12 +412,12 @@ impl Drop for InOrder<'_> {
     }
 }
 
-/// Writes an export's rows and rejected cells as Parquet under its id; returns (id, data
-/// path, rejects path).
+/// Writes an export's rows (taken into their frame) and rejected cells as Parquet under its
+/// id; returns (id, data path, rejects path).
 fn write_export(
     wh: &Warehouse,
     table: Table,
-    export: &Export,
+    export: Export,
     hash: &str,
     later: &SyncQueue,
 ) -> Result<(String, String, String), warehouse::Error> {
@@ -433,7 +436,8 @@ fn write_export(
     );
     let data = format!("tables/{part}/{id}.parquet");
     let rejects = format!("rejects/{part}/{id}.parquet");
-    let mut df = warehouse::frame(export).map_err(|e| warehouse::Error::Parquet(e.to_string()))?;
+    let mut df =
+        warehouse::frame(export.columns).map_err(|e| warehouse::Error::Parquet(e.to_string()))?;
     wh.write_then_sync(&data, &warehouse::parquet_bytes(&mut df)?, later)?;
     let mut rj = warehouse::rejects_frame(&export.rejects)
         .map_err(|e| warehouse::Error::Parquet(e.to_string()))?;

@@ -517,7 +517,7 @@ impl Warehouse {
         }
         match frames.len() {
             0 => {
-                let mut df = frame(&empty_export(table))
+                let mut df = frame(empty_export(table).columns)
                     .map_err(|e| Error::Parquet(e.to_string()))?
                     .drop_many(skip.iter().copied());
                 df.with_column(Column::new("export".into(), Vec::<u32>::new()))
@@ -604,13 +604,13 @@ pub fn parquet_bytes(df: &mut DataFrame) -> Result<Vec<u8>, Error> {
     Ok(buf)
 }
 
-/// The accepted rows of an export as a frame.
-pub fn frame(export: &Export) -> PolarsResult<DataFrame> {
-    let mut cols = Vec::with_capacity(export.columns.len());
-    for (name, values) in &export.columns {
+/// The accepted rows of an export (its columns, taken) as a frame.
+pub fn frame(columns: Vec<(String, Values)>) -> PolarsResult<DataFrame> {
+    let mut cols = Vec::with_capacity(columns.len());
+    for (name, values) in columns {
         let name: PlSmallStr = name.as_str().into();
         let col = match values {
-            Values::Text(v) => StringChunked::from_iter_options(name, v.iter()).into_column(),
+            Values::Text(v) => StringChunked::with_chunk(name, v.into_array()).into_column(),
             Values::Int(v) => Column::new(name, v),
             Values::Bool(v) => Column::new(name, v),
             Values::Date(v) => {
