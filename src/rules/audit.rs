@@ -1978,7 +1978,8 @@ pub fn assign_units(audit: &mut Audit, facts: &Facts) -> PolarsResult<()> {
 #[cfg(test)]
 mod tests {
     use super::{
-        as_categories, by_date_and_voucher, payee_parts, spend, Checked, Judged, PaymentColumns,
+        as_categories, by_date_and_voucher, payee_parts, person_expr, spend, Checked, Judged,
+        PaymentColumns,
     };
     use crate::model::facts::{Facts, Person};
     use polars::prelude::*;
@@ -2085,8 +2086,8 @@ mod tests {
     }
 
     /// The few-valued columns read and checked the same as texts and as categories, a missing
-    /// one included: the labourer of a payment by its 对象类型 and 关联身份证号, and the
-    /// 资金来源 check (a missing or unknown pool is wrong).
+    /// one included: the labourer of a payment by its 对象类型 and 关联身份证号 (over the
+    /// columns and row by row alike), and the 资金来源 check (a missing or unknown pool is wrong).
     #[test]
     fn few_valued_texts_are_checked_alike_as_categories() {
         let policy = crate::policy::Policy::load(None).unwrap();
@@ -2110,6 +2111,7 @@ mod tests {
                 false,
             ),
             (Some("个人"), "P8", None, Some(""), name, "P8", true),
+            (Some(""), "P9", None, pool, name, "P9", false),
         ];
         let n = rows.len();
         let payees: Vec<_> = rows.iter().map(|r| (r.0, r.1, r.2, r.3, r.4)).collect();
@@ -2129,11 +2131,21 @@ mod tests {
                 .frame;
             let per_person = checked.column("per_person").unwrap().bool().unwrap();
             let wrong = checked.column("wrong_pool").unwrap().bool().unwrap();
+            // The labourer as the columns spell it (`person_expr`, for 符合条件尚未发放) and
+            // as the rows do (`Payment::person`, for the checks): one rule, two spellings.
+            let persons = frame
+                .clone()
+                .lazy()
+                .select([person_expr().alias("person")])
+                .collect()
+                .unwrap();
+            let persons = persons.column("person").unwrap().str().unwrap();
             for (i, r) in rows.iter().enumerate() {
                 if r.4.is_some() {
                     let key = payments.key(i, per_person.get(i) == Some(true));
                     assert_eq!(key, r.5, "row {i}");
                 }
+                assert_eq!(persons.get(i), Some(payments.person(i)), "row {i}");
                 assert_eq!(wrong.get(i), Some(r.6), "row {i}");
             }
         }
