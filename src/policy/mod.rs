@@ -27,6 +27,12 @@ struct RawPeriod {
     reference: String,
 }
 
+/// The funds as a whole (policy 四): what a check on no one pool or item cites.
+#[derive(Debug, Clone, Deserialize)]
+struct Funds {
+    reference: String,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct Plan {
     pub year: i32,
@@ -172,6 +178,7 @@ struct RawPolicy {
     period: RawPeriod,
     plans: Vec<Plan>,
     pace: PaceSection,
+    funds: Funds,
     pools: Vec<Pool>,
     items: Vec<Item>,
     parameters: BTreeMap<String, Parameter>,
@@ -219,6 +226,9 @@ pub struct Policy {
     pub period_from: NaiveDate,
     pub period_to: NaiveDate,
     pub period_reference: String,
+    /// The clause of the checks on the funds as a whole (`[funds]`): a 凭证号 paid twice, an
+    /// item the policy does not list.
+    pub funds_reference: String,
     pub plans: Vec<Plan>,
     pub pools: Vec<Pool>,
     pub items: Vec<Item>,
@@ -361,6 +371,7 @@ impl Policy {
             period_from: date_of(&raw.period.from, "period.from")?,
             period_to: date_of(&raw.period.to, "period.to")?,
             period_reference: raw.period.reference,
+            funds_reference: raw.funds.reference,
             document: raw.document,
             plans: raw.plans,
             pools: raw.pools,

@@ -927,10 +927,11 @@ fn repeated_vouchers(ctx: &mut Ctx, rows: &PaymentColumns) {
                 ),
             )
         };
+        let policy = ctx.policy;
         ctx.add(
             rule,
             (voucher.to_string(), String::new()),
-            "四",
+            &policy.funds_reference,
             (voucher.to_string(), String::new()),
             chosen.item,
             (Some(chosen.amount()), None),
@@ -1209,7 +1210,7 @@ fn payment_checks(
             ctx.add(
                 Rule::UnknownItem,
                 (payee_key(&p, None).to_string(), p.item.to_string()),
-                "四",
+                &policy.funds_reference,
                 payee_label(&p, None, facts),
                 p.item,
                 (Some(p.amount()), None),

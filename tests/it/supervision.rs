@@ -645,6 +645,24 @@ fn the_audit_follows_the_policy_files_items_and_clauses() {
             "an old clause quoted: {f}"
         );
     }
+
+    // The checks on the funds as a whole (a voucher twice, an unknown item) cite `[funds]`.
+    let funds = builtin.replace(
+        "[funds]\nreference = \"四\"",
+        "[funds]\nreference = \"第四条\"",
+    );
+    assert_ne!(funds, builtin);
+    let policy = crate::write(tmp.path(), "funds.toml", &funds);
+    let audit = audit_json_with(wh, "2020-12", &["--policy", policy.to_str().unwrap()]);
+    let list = audit["list"].as_array().unwrap();
+    for rule in ["duplicate_voucher", "voucher_conflict", "unknown_item"] {
+        let of_rule: Vec<_> = list.iter().filter(|f| f["rule"] == rule).collect();
+        assert!(!of_rule.is_empty(), "no {rule} in the samples");
+        assert!(
+            of_rule.iter().all(|f| f["clause"] == "第四条"),
+            "{of_rule:?}"
+        );
+    }
 }
 
 /// The samples of the whole year ingested, with November's 基地名册 giving its first base the
