@@ -79,8 +79,10 @@ pub fn halfwidth(s: &str) -> Cow<'_, str> {
 /// are ASCII (IDs, dates, amounts) and leave at the first check.
 fn needs_halfwidth(s: &str) -> bool {
     let b = s.as_bytes();
+    // Only the lead bytes are looked at closely (a Chinese cell's characters start with
+    // `E4`–`E9`, so most cells have none).
     !s.is_ascii()
-        && (0..b.len()).any(|i| {
+        && memchr::memchr2_iter(0xE3, 0xEF, b).any(|i| {
             matches!(
                 (b[i], b.get(i + 1), b.get(i + 2)),
                 (0xE3, Some(0x80), Some(0x80))
@@ -100,11 +102,20 @@ fn blank(s: &str) -> bool {
     }
 }
 
-/// `s.trim()`, without decoding the ends when they are printable ASCII (most cells).
+/// `s.trim()`, without decoding the ends when neither can be whitespace (most cells): by the
+/// lead byte of the first and of the last character. Every Unicode whitespace character is
+/// ASCII `09`–`0D` or `20`, or starts with `C2` (U+0085, U+00A0), `E1` (U+1680), `E2`
+/// (U+2000–U+205F) or `E3` (U+3000); a Chinese character starts with none of them.
 fn trim(s: &str) -> &str {
-    match s.as_bytes() {
-        [first, .., last] if first.is_ascii_graphic() && last.is_ascii_graphic() => s,
-        [only] if only.is_ascii_graphic() => s,
+    let may_be_space = |lead: u8| matches!(lead, 0x09..=0x0D | 0x20 | 0xC2 | 0xE1..=0xE3);
+    let b = s.as_bytes();
+    let Some(&first) = b.first() else {
+        return s;
+    };
+    // The last character's lead byte: the last byte that is no continuation (`10xxxxxx`).
+    let last = b.iter().rev().take(4).find(|x| *x & 0xC0 != 0x80);
+    match last {
+        Some(&last) if !may_be_space(first) && !may_be_space(last) => s,
         _ => s.trim(),
     }
 }
@@ -686,10 +697,11 @@ mod properties {
         }
 
         /// The fast paths say what the plain definitions say, on any text (full-width forms,
-        /// ideographic and other Unicode spaces, CJK and ASCII mixed).
+        /// every kind of Unicode space, characters sharing a space's lead byte, CJK and ASCII
+        /// mixed).
         #[test]
         fn fast_paths_agree_with_the_definitions(
-            s in "[ \t\u{3000}\u{A0}\u{2003}a-z0-9年月日/.\\-\u{FF01}-\u{FF5E}\u{FF5F}\u{3001}王东]{0,12}"
+            s in "[ \t\n\r\u{B}\u{C}\u{1C}\u{85}\u{A0}\u{A9}\u{1680}\u{1100}\u{2003}\u{2018}\u{2028}\u{202F}\u{205F}\u{3000}a-z0-9年月日/.\\-\u{FF01}-\u{FF5E}\u{FF5F}\u{3001}王东]{0,12}"
         ) {
             prop_assert_eq!(
                 needs_halfwidth(&s),

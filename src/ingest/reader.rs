@@ -473,16 +473,19 @@ fn is_data(cells: &[Raw], serial_col: Option<usize>) -> bool {
             continue;
         }
         if first {
-            // Only a cell starting with 合/总 can be a 合计 row: look closer at those alone.
+            // Only a cell starting with 合/总 can be a 合计 row: look closer at those alone (a
+            // cell starting with a printable ASCII character, a row's 序号, is none).
             if let Raw::Text(t) = c {
-                let t = t.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{3000}');
-                if t.starts_with('合') || t.starts_with('总') {
-                    let t: String = t
-                        .chars()
-                        .filter(|c| !c.is_whitespace() && *c != '\u{3000}')
-                        .collect();
-                    if t.starts_with("合计") || t.starts_with("总计") {
-                        return false;
+                if !t.as_bytes().first().is_some_and(u8::is_ascii_graphic) {
+                    let t = t.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{3000}');
+                    if t.starts_with('合') || t.starts_with('总') {
+                        let t: String = t
+                            .chars()
+                            .filter(|c| !c.is_whitespace() && *c != '\u{3000}')
+                            .collect();
+                        if t.starts_with("合计") || t.starts_with("总计") {
+                            return false;
+                        }
                     }
                 }
             }
