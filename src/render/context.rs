@@ -66,7 +66,7 @@ pub struct Report {
     rejects: Vec<RejectRow>,
     edits: Vec<EditsRow>,
     to_fix: Vec<String>,
-    readings: Vec<&'static str>,
+    readings: Vec<String>,
     /// Filled in by `run::reports`: the publication these reports are, the revisions since
     /// the month's latest publication, and the 整改台账 (supervision).
     publication: Option<Value>,
@@ -126,7 +126,7 @@ impl Report {
             missing,
             rejects,
             edits: edits_section(q, kind, list_cap),
-            readings: readings(),
+            readings: readings(&r.policy),
             publication: None,
             revisions: None,
             followup: None,
@@ -580,16 +580,21 @@ fn to_fix(r: &Results, targets: &[TargetRow], missing: usize) -> Vec<String> {
     out
 }
 
-/// The readings of rules.md this report applies (shown in every report).
-fn readings() -> Vec<&'static str> {
+/// The readings of rules.md this report applies (shown in every report), with the numbers
+/// of the policy in force.
+fn readings(policy: &crate::policy::Policy) -> Vec<String> {
+    let n = &policy.n;
     vec![
-        "人数均按身份证号去重，只计截至本月名册中“是否建档立卡”为“是”的人员（一）。",
-        "转移到济宁就业以济宁来济就业台账为准（入职日期在年度内）；万州台账的“转移就业/济宁”记录只用于双方核对。",
-        "就地就近就业按开始日期、培训按结业日期计入年度；应完成数 = ⌈目标 × 月数 ÷ 12⌉。",
-        "整月数：入职日加满 m 个自然月不晚于截止日次日（月末对齐）；在岗月数按起止月份均计。",
-        "资金按凭证号去重；同一凭证号内容不一致时以最新一期报表为准；金额精确到分，四舍五入。",
-        "就业补助资金各项须满足六个月条件（在济稳定就业满 6 个整月、合同 ≥ 6 个月、缴纳社保、办理就业登记）；缺“就业登记”列时记为“无法证明”。",
-        "身份证号显示前 6 位和后 4 位，姓名隐去中间字。",
+        "人数均按身份证号去重，只计截至本月名册中“是否建档立卡”为“是”的人员（一）。".into(),
+        "转移到济宁就业以济宁来济就业台账为准（入职日期在年度内）；万州台账的“转移就业/济宁”记录只用于双方核对。".into(),
+        format!("就地就近就业按开始日期、培训按结业日期计入年度；应完成数 = ⌈目标 × 月数 ÷ {}⌉。", n.pace_months),
+        "整月数：入职日加满 m 个自然月不晚于截止日次日（月末对齐）；在岗月数按起止月份均计。".into(),
+        "资金按凭证号去重；同一凭证号内容不一致时以最新一期报表为准；金额精确到分，四舍五入。".into(),
+        format!(
+            "就业补助资金各项须满足六个月条件（在济稳定就业满 {} 个整月、合同 ≥ {} 个月、缴纳社保、办理就业登记）；缺“就业登记”列时记为“无法证明”。",
+            n.gate_min_full_months, n.gate_min_contract_months
+        ),
+        "身份证号显示前 6 位和后 4 位，姓名隐去中间字。".into(),
     ]
 }
 
@@ -692,5 +697,29 @@ impl<'a> FollowUpSection<'a> {
                 })
                 .collect(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The readings quote the policy in force: another gate or pace is read out as it is.
+    #[test]
+    fn readings_quote_the_policys_numbers() {
+        let mut policy = crate::policy::Policy::load(None).unwrap();
+        let builtin = super::readings(&policy);
+        assert!(builtin
+            .iter()
+            .any(|r| r.contains("满 6 个整月、合同 ≥ 6 个月")));
+        assert!(builtin.iter().any(|r| r.contains("÷ 12⌉")));
+        (
+            policy.n.gate_min_full_months,
+            policy.n.gate_min_contract_months,
+        ) = (3, 12);
+        policy.n.pace_months = 10;
+        let other = super::readings(&policy);
+        assert!(other
+            .iter()
+            .any(|r| r.contains("满 3 个整月、合同 ≥ 12 个月")));
+        assert!(other.iter().any(|r| r.contains("÷ 10⌉")));
     }
 }
