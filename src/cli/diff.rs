@@ -1,4 +1,4 @@
-//! `luyu diff --table T --from M1 --to M2 [--region R] [--warehouse DIR]`
+//! `luyu diff --table T --from M1 --to M2 [--warehouse DIR]`
 //!
 //! What changed in a cumulative ledger between the snapshots as of two months: rows added,
 //! rows changed (which columns, old → new) and rows withdrawn, matched by each table's natural
