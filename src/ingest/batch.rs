@@ -314,25 +314,11 @@ fn take_content(
         Ok(p) => p,
         Err(e) => return Ok(Err(e)),
     };
-    let mut exports = Vec::with_capacity(parsed.exports.len());
-    for export in parsed.exports {
-        let (region, month, rows_read) = (export.region, export.month, export.rows_read);
-        let (rows_accepted, rows_rejected) = (export.rows_accepted(), export.rows_rejected());
-        let (invalid_id_rows, reexport) = (export.invalid_id_rows(), reexport(&export));
-        let (id, data, rejects) = write_export(wh, parsed.table, export, hash, later)?;
-        exports.push(WrittenExport {
-            id,
-            region,
-            month,
-            rows_read,
-            rows_accepted,
-            rows_rejected,
-            invalid_id_rows,
-            reexport,
-            data,
-            rejects,
-        });
-    }
+    let exports = parsed
+        .exports
+        .into_iter()
+        .map(|export| write_export(wh, parsed.table, export, hash, later))
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(Ok(Written {
         table: parsed.table,
         format: parsed.format.to_string(),
@@ -413,36 +399,42 @@ impl Drop for InOrder<'_> {
 }
 
 /// Writes an export's rows (taken into their frame) and rejected cells as Parquet under its
-/// id; returns (id, data path, rejects path).
+/// id, and returns its record: its counts are read before its rows are taken.
 fn write_export(
     wh: &Warehouse,
     table: Table,
     export: Export,
     hash: &str,
     later: &SyncQueue,
-) -> Result<(String, String, String), warehouse::Error> {
+) -> Result<WrittenExport, warehouse::Error> {
+    let (region, month) = (export.region, export.month);
     let id = format!(
         "{}-{}-{}-{}",
         table.code(),
-        export.region.code(),
-        export.month,
+        region.code(),
+        month,
         &hash[..12]
     );
-    let part = format!(
-        "{}/region={}/month={}",
-        table.code(),
-        export.region.code(),
-        export.month
-    );
-    let data = format!("tables/{part}/{id}.parquet");
-    let rejects = format!("rejects/{part}/{id}.parquet");
+    let part = format!("{}/region={}/month={}", table.code(), region.code(), month);
+    let written = WrittenExport {
+        data: format!("tables/{part}/{id}.parquet"),
+        rejects: format!("rejects/{part}/{id}.parquet"),
+        id,
+        region,
+        month,
+        rows_read: export.rows_read,
+        rows_accepted: export.rows_accepted(),
+        rows_rejected: export.rows_rejected(),
+        invalid_id_rows: export.invalid_id_rows(),
+        reexport: reexport(&export),
+    };
     let mut df =
         warehouse::frame(export.columns).map_err(|e| warehouse::Error::Parquet(e.to_string()))?;
-    wh.write_then_sync(&data, &warehouse::parquet_bytes(&mut df)?, later)?;
+    wh.write_then_sync(&written.data, &warehouse::parquet_bytes(&mut df)?, later)?;
     let mut rj = warehouse::rejects_frame(&export.rejects)
         .map_err(|e| warehouse::Error::Parquet(e.to_string()))?;
-    wh.write_then_sync(&rejects, &warehouse::parquet_bytes(&mut rj)?, later)?;
-    Ok((id, data, rejects))
+    wh.write_then_sync(&written.rejects, &warehouse::parquet_bytes(&mut rj)?, later)?;
+    Ok(written)
 }
 
 /// Ingests a batch of files into the warehouse, received at `received` (default now).

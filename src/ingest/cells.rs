@@ -209,19 +209,12 @@ fn number_parts(s: &str) -> Option<Runs> {
 }
 
 fn parse_month_text(s: &str) -> Option<Month> {
-    // `2020-03`, as every system export writes it: read in place (what the general path below
-    // gives it, without its steps; twice a row in a file whose rows vote for its month).
-    if let [y0, y1, y2, y3, b'-', m0, m1] = *s.as_bytes() {
-        let digit = |b: u8| b.is_ascii_digit().then(|| u32::from(b - b'0'));
-        let (y, m) = (
-            [y0, y1, y2, y3]
-                .into_iter()
-                .try_fold(0, |n, b| Some(n * 10 + digit(b)?)),
-            digit(m0).zip(digit(m1)).map(|(a, b)| a * 10 + b),
-        );
-        if let (Some(y), Some(m)) = (y, m) {
-            return Month::new(i32::try_from(y).ok()?, m);
-        }
+    // `2020-03`, as every system export writes it: read in place, as `202003` is below (what
+    // the general path gives it, without its steps; twice a row in a file whose rows vote for
+    // its month).
+    let b = s.as_bytes();
+    if b.len() == 7 && b[4] == b'-' && b[..4].iter().chain(&b[5..]).all(u8::is_ascii_digit) {
+        return Month::new(s[..4].parse().ok()?, s[5..].parse().ok()?);
     }
     month_in_any_spelling(s)
 }

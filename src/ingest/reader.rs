@@ -473,21 +473,8 @@ fn is_data(cells: &[Raw], serial_col: Option<usize>) -> bool {
             continue;
         }
         if first {
-            // Only a cell starting with 合/总 can be a 合计 row: look closer at those alone (a
-            // cell starting with a printable ASCII character, a row's 序号, is none).
-            if let Raw::Text(t) = c {
-                if !t.as_bytes().first().is_some_and(u8::is_ascii_graphic) {
-                    let t = t.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{3000}');
-                    if t.starts_with('合') || t.starts_with('总') {
-                        let t: String = t
-                            .chars()
-                            .filter(|c| !c.is_whitespace() && *c != '\u{3000}')
-                            .collect();
-                        if t.starts_with("合计") || t.starts_with("总计") {
-                            return false;
-                        }
-                    }
-                }
+            if matches!(c, Raw::Text(t) if is_total_label(t)) {
+                return false;
             }
             first = false;
         }
@@ -496,6 +483,24 @@ fn is_data(cells: &[Raw], serial_col: Option<usize>) -> bool {
         }
     }
     any
+}
+
+/// Whether a row's first cell makes it a 合计/总计 row, spaces anywhere (`合 计`). Only a cell
+/// starting with 合/总 is looked at closer; one starting with a printable ASCII character (a
+/// row's 序号) is settled without decoding.
+fn is_total_label(t: &str) -> bool {
+    if t.as_bytes().first().is_some_and(u8::is_ascii_graphic) {
+        return false;
+    }
+    let t = t.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{3000}');
+    if !(t.starts_with('合') || t.starts_with('总')) {
+        return false;
+    }
+    let t: String = t
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '\u{3000}')
+        .collect();
+    t.starts_with("合计") || t.starts_with("总计")
 }
 
 /// Whether a row fills one of the `reply` columns (all rows do when there are none).
