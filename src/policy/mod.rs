@@ -407,6 +407,13 @@ impl Policy {
             .map_or("", |p| p.reference.as_str())
     }
 
+    /// What the reports call the 就业补助资金 items' gate: 六个月条件 under this policy, named
+    /// by its months of stable employment (`gate_min_full_months`) so that another policy's
+    /// gate is read out as its own.
+    pub fn gate_name(&self) -> GateName {
+        GateName(self.n.gate_min_full_months)
+    }
+
     /// B4's daily standard: minimum wage × share ÷ days per month, to 0.01 (四舍五入).
     pub fn training_living_daily(&self) -> Decimal {
         crate::money::round2(
@@ -415,9 +422,72 @@ impl Policy {
     }
 }
 
+/// The gate's name ([`Policy::gate_name`]), written out where it is formatted: messages
+/// about the gate are made per person judged, and this makes no string of its own.
+pub struct GateName(i64);
+
+impl std::fmt::Display for GateName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}个月条件", ChineseCount(self.0))
+    }
+}
+
+/// A count as Chinese words say it in a name (六, 十二, 二十): 1 to 99; other numbers as
+/// digits (a name such a policy gives would not be spelled out either).
+struct ChineseCount(i64);
+
+impl std::fmt::Display for ChineseCount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        const DIGITS: [&str; 10] = ["零", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
+        let digit = |d: i64| DIGITS[d as usize];
+        match self.0 {
+            n @ 1..=9 => f.write_str(digit(n)),
+            n @ 10..=99 => {
+                let (tens, ones) = (n / 10, n % 10);
+                if tens > 1 {
+                    f.write_str(digit(tens))?;
+                }
+                f.write_str("十")?;
+                if ones > 0 {
+                    f.write_str(digit(ones))?;
+                }
+                Ok(())
+            }
+            n => write!(f, "{n}"),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_are_spelled_as_names_spell_them() {
+        let spelled: Vec<String> = [1, 6, 10, 12, 20, 36, 99, 0, 100, -3]
+            .into_iter()
+            .map(|n| ChineseCount(n).to_string())
+            .collect();
+        assert_eq!(
+            spelled,
+            [
+                "一",
+                "六",
+                "十",
+                "十二",
+                "二十",
+                "三十六",
+                "九十九",
+                "0",
+                "100",
+                "-3"
+            ]
+        );
+        let mut p = Policy::builtin().unwrap();
+        assert_eq!(p.gate_name().to_string(), "六个月条件");
+        p.n.gate_min_full_months = 12;
+        assert_eq!(p.gate_name().to_string(), "十二个月条件");
+    }
     use std::str::FromStr;
 
     #[test]

@@ -4,12 +4,15 @@
 //! templates in `reports/` name exactly these fields. Amounts are formatted here (grouped
 //! yuan, "—" for none); IDs and names arrive masked.
 
+use std::borrow::Cow;
+
 use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::ids::mask_id;
 use crate::money::yuan_grouped;
+use crate::policy::Policy;
 use crate::render::report::Kind;
 use crate::rules::findings::{listing_order, rule_name, Finding, Rule, Severity};
 use crate::rules::followup::{self, FollowUp, Tracked};
@@ -262,7 +265,7 @@ fn spend_section(r: &Results) -> Vec<PoolRow> {
 #[derive(Serialize, Clone)]
 struct FindingRow {
     rule: Rule,
-    rule_name: &'static str,
+    rule_name: String,
     severity: Severity,
     clause: String,
     payee: String,
@@ -276,10 +279,10 @@ struct FindingRow {
 }
 
 impl FindingRow {
-    fn of(f: &Finding) -> FindingRow {
+    fn of(f: &Finding, policy: &Policy) -> FindingRow {
         FindingRow {
             rule: f.rule,
-            rule_name: f.rule.chinese(),
+            rule_name: f.rule.name(policy).into_owned(),
             severity: f.severity,
             clause: f.clause.clone(),
             payee: f.payee.clone(),
@@ -297,7 +300,7 @@ impl FindingRow {
 #[derive(Serialize)]
 struct RuleCount {
     rule: String,
-    name: &'static str,
+    name: Cow<'static, str>,
     severity: Option<Severity>,
     count: usize,
 }
@@ -326,7 +329,7 @@ fn findings_section(r: &Results, list_cap: usize) -> FindingsSection {
             .iter()
             .filter(|f| keep(f))
             .take(list_cap)
-            .map(|f| FindingRow::of(f))
+            .map(|f| FindingRow::of(f, &r.policy))
             .collect();
         (list, total)
     };
@@ -342,7 +345,7 @@ fn findings_section(r: &Results, list_cap: usize) -> FindingsSection {
         .filter(|(_, n)| **n > 0)
         .map(|(k, n)| RuleCount {
             rule: k.clone(),
-            name: rule_name(k),
+            name: rule_name(k, &r.policy),
             severity: Rule::from_code(k).map(Rule::severity),
             count: *n,
         })
@@ -582,7 +585,7 @@ fn to_fix(r: &Results, targets: &[TargetRow], missing: usize) -> Vec<String> {
 
 /// The readings of rules.md this report applies (shown in every report), with the numbers
 /// of the policy in force.
-fn readings(policy: &crate::policy::Policy) -> Vec<String> {
+fn readings(policy: &Policy) -> Vec<String> {
     let n = &policy.n;
     vec![
         "人数均按身份证号去重，只计截至本月名册中“是否建档立卡”为“是”的人员（一）。".into(),
@@ -591,8 +594,8 @@ fn readings(policy: &crate::policy::Policy) -> Vec<String> {
         "整月数：入职日加满 m 个自然月不晚于截止日次日（月末对齐）；在岗月数按起止月份均计。".into(),
         "资金按凭证号去重；同一凭证号内容不一致时以最新一期报表为准；金额精确到分，四舍五入。".into(),
         format!(
-            "就业补助资金各项须满足六个月条件（在济稳定就业满 {} 个整月、合同 ≥ {} 个月、缴纳社保、办理就业登记）；缺“就业登记”列时记为“无法证明”。",
-            n.gate_min_full_months, n.gate_min_contract_months
+            "就业补助资金各项须满足{}（在济稳定就业满 {} 个整月、合同 ≥ {} 个月、缴纳社保、办理就业登记）；缺“就业登记”列时记为“无法证明”。",
+            policy.gate_name(), n.gate_min_full_months, n.gate_min_contract_months
         ),
         "身份证号显示前 6 位和后 4 位，姓名隐去中间字。".into(),
     ]
@@ -618,7 +621,7 @@ pub struct FollowUpSection<'a> {
 #[derive(Serialize)]
 struct TrackedRow<'a> {
     id: &'a str,
-    rule: &'static str,
+    rule: Cow<'static, str>,
     severity: Severity,
     unit: &'a str,
     payee: &'a str,
@@ -635,11 +638,11 @@ struct TrackedRow<'a> {
 }
 
 impl<'a> TrackedRow<'a> {
-    fn of(t: &'a Tracked) -> TrackedRow<'a> {
+    fn of(t: &'a Tracked, policy: &Policy) -> TrackedRow<'a> {
         let answer = |f: fn(&followup::Answer) -> &str| t.answer.as_ref().map_or("", f);
         TrackedRow {
             id: &t.seen.id,
-            rule: t.seen.rule.chinese(),
+            rule: t.seen.rule.name(policy),
             severity: t.seen.severity,
             unit: &t.seen.unit,
             payee: &t.seen.payee,
@@ -667,7 +670,8 @@ struct UnmatchedRow<'a> {
 }
 
 impl<'a> FollowUpSection<'a> {
-    pub fn of(f: &'a FollowUp, list_cap: usize) -> FollowUpSection<'a> {
+    pub fn of(f: &'a FollowUp, policy: &Policy, list_cap: usize) -> FollowUpSection<'a> {
+        let row = |t: &'a Tracked| TrackedRow::of(t, policy);
         FollowUpSection {
             new: f.new,
             open: f.open,
@@ -676,14 +680,9 @@ impl<'a> FollowUpSection<'a> {
             answered: f.answered,
             by_unit: &f.by_unit,
             by_rule: &f.by_rule,
-            present: f
-                .present
-                .iter()
-                .take(list_cap)
-                .map(TrackedRow::of)
-                .collect(),
+            present: f.present.iter().take(list_cap).map(row).collect(),
             present_total: f.present.len(),
-            closed_list: f.closed.iter().take(list_cap).map(TrackedRow::of).collect(),
+            closed_list: f.closed.iter().take(list_cap).map(row).collect(),
             unmatched: f
                 .unmatched
                 .iter()
@@ -719,7 +718,7 @@ mod tests {
         let other = super::readings(&policy);
         assert!(other
             .iter()
-            .any(|r| r.contains("满 3 个整月、合同 ≥ 12 个月")));
+            .any(|r| r.contains("须满足三个月条件（在济稳定就业满 3 个整月、合同 ≥ 12 个月")));
         assert!(other.iter().any(|r| r.contains("÷ 10⌉")));
     }
 }

@@ -107,7 +107,7 @@ pub fn workbook(
         let cells = [
             f.id.clone(),
             f.severity.to_string(),
-            f.rule.chinese().to_string(),
+            f.rule.name(&r.policy).into_owned(),
             f.side.to_string(),
             f.unit.clone(),
             id,

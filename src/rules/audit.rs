@@ -1824,8 +1824,9 @@ fn ledger_findings(
                 (None, None),
                 Vec::new(),
                 format!(
-                    "{}名册填报吸纳建档立卡 {r} 人，来济就业台账中满足六个月条件的为 {n} 人",
-                    ws.name
+                    "{}名册填报吸纳建档立卡 {r} 人，来济就业台账中满足{}的为 {n} 人",
+                    ws.name,
+                    ctx.policy.gate_name()
                 ),
             );
         }

@@ -340,11 +340,15 @@ pub fn six_month_gate<'a>(
         return Err(Judgement {
             eligible: false,
             unproven: true,
-            why: format!("{why}，无法证明已满足{c} 六个月条件"),
+            why: format!("{why}，无法证明已满足{c} {}", pol.gate_name()),
             ..Default::default()
         });
     }
-    Err(no(format!("{}，不满足{c} 六个月条件", reasons.join("；"))))
+    Err(no(format!(
+        "{}，不满足{c} {}",
+        reasons.join("；"),
+        pol.gate_name()
+    )))
 }
 
 /// B1 社会保险补贴: gate; months paid ≤ 社保缴纳月数; monthly amount parameter (default no cap).
@@ -369,7 +373,10 @@ pub fn b1_social_insurance(
             .map(|c| c * Decimal::from(months)),
         units: Some((months, "个月")),
         why: w.say(|| {
-            format!("满足六个月条件，社保缴纳 {months} 个月，按{c} 补贴月数不超过 {months} 个月")
+            format!(
+                "满足{}，社保缴纳 {months} 个月，按{c} 补贴月数不超过 {months} 个月",
+                pol.gate_name()
+            )
         }),
         ..Default::default()
     }
@@ -388,7 +395,15 @@ pub fn b2_post(p: &Person, facts: &Facts, pol: &Policy, date: NaiveDate, w: Word
         eligible: true,
         amount: Some(amount),
         units: Some((months, "个月")),
-        why: w.say(|| format!("满足六个月条件，在济就业 {months} 个整月，按{c} 每月 {} 元，应享受 {} × {months} = {} 元", yuan(pol.n.post_subsidy_monthly), yuan(pol.n.post_subsidy_monthly), yuan(amount))),
+        why: w.say(|| {
+            format!(
+                "满足{}，在济就业 {months} 个整月，按{c} 每月 {} 元，应享受 {} × {months} = {} 元",
+                pol.gate_name(),
+                yuan(pol.n.post_subsidy_monthly),
+                yuan(pol.n.post_subsidy_monthly),
+                yuan(amount)
+            )
+        }),
         ..Default::default()
     }
 }
@@ -432,7 +447,7 @@ pub fn b3_vocational_training(
         return Judgement {
             eligible: true,
             amount: Some(*cap),
-            why: w.say(|| format!("满足六个月条件，入职后 {within} 个月内参加{level}培训并取得证书，按{c} {level}不高于 {} 元", yuan(*cap))),
+            why: w.say(|| format!("满足{}，入职后 {within} 个月内参加{level}培训并取得证书，按{c} {level}不高于 {} 元", pol.gate_name(), yuan(*cap))),
             ..Default::default()
         };
     }
@@ -566,13 +581,13 @@ pub fn b6_base(
         return Judgement {
             eligible: true,
             amount: Some(amount),
-            why: w.say(|| format!("{}吸纳满足六个月条件的建档立卡劳动力 {n} 人（职工 {staff} 人），按{c} 每人 {} 元，应奖补 {} × {n} = {} 元", ws.name, yuan(pol.n.base_per_person), yuan(pol.n.base_per_person), yuan(amount))),
+            why: w.say(|| format!("{}吸纳满足{}的建档立卡劳动力 {n} 人（职工 {staff} 人），按{c} 每人 {} 元，应奖补 {} × {n} = {} 元", ws.name, pol.gate_name(), yuan(pol.n.base_per_person), yuan(pol.n.base_per_person), yuan(amount))),
             ..Default::default()
         };
     }
     no(format!(
-        "{}吸纳满足六个月条件的建档立卡劳动力 {n} 人，职工 {staff} 人，既不足 {} 人也不足职工总数的 {}%，不符合{c} 条件",
-        ws.name, pol.n.base_min_absorbed, pol.n.base_min_share * Decimal::from(100)
+        "{}吸纳满足{}的建档立卡劳动力 {n} 人，职工 {staff} 人，既不足 {} 人也不足职工总数的 {}%，不符合{c} 条件",
+        ws.name, pol.gate_name(), pol.n.base_min_absorbed, pol.n.base_min_share * Decimal::from(100)
     ))
 }
 

@@ -3,11 +3,13 @@
 //! and, for the rules a briefing asks the offices to act on, what to do — and the one order
 //! in which findings are listed by the CLI, the workbook, the web pages and every report.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use rust_decimal::Decimal;
 
 use crate::ingest::tables::Region;
+use crate::policy::Policy;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -124,9 +126,10 @@ impl Rule {
         }
     }
 
-    /// The name a clerk reads (问题类型).
-    pub fn chinese(self) -> &'static str {
-        match self {
+    /// The name a clerk reads (问题类型), with the numbers of the policy in force: the gate's
+    /// months ([`Policy::gate_name`]) and the training living allowance's daily floor.
+    pub fn name(self, policy: &Policy) -> Cow<'static, str> {
+        Cow::Borrowed(match self {
             Rule::UnregisteredPerson => "非建档立卡或不在名册",
             Rule::InvalidId => "身份证号错误（已拒收）",
             Rule::InvalidCreditCode => "统一社会信用代码校验未通过",
@@ -137,13 +140,16 @@ impl Rule {
             Rule::OutOfPeriod => "发放日期超出期限",
             Rule::NotEligible => "不符合享受条件",
             Rule::OverEntitlement => "超标准、超期限或重复发放",
-            Rule::BelowFloor => "培训生活费低于每天 50 元",
+            Rule::BelowFloor => {
+                let floor = policy.n.training_living_daily_floor.normalize();
+                return format!("培训生活费低于每天 {floor} 元").into();
+            }
             Rule::StackedTraining => "以工代训与职业培训补贴重复享受",
             Rule::OneSidedTransfer => "转移就业仅一方记录",
             Rule::RosterMismatch => "基地名册人数与台账不符",
             Rule::EligibleUnpaid => "符合条件尚未发放",
-            Rule::GateUnproven => "六个月条件无法证明",
-        }
+            Rule::GateUnproven => return format!("{}无法证明", policy.gate_name()).into(),
+        })
     }
 
     /// What the briefing's 需整改事项 asks the offices to do, for the rules it lists (in the
@@ -228,8 +234,8 @@ pub fn listing_order(findings: &[Finding]) -> Vec<&Finding> {
 
 /// The Chinese name of a rule given by its code (as `summary.json` and the caches hold it);
 /// 其他 for a code no rule has.
-pub fn rule_name(code: &str) -> &'static str {
-    Rule::from_code(code).map_or("其他", Rule::chinese)
+pub fn rule_name(code: &str, policy: &Policy) -> Cow<'static, str> {
+    Rule::from_code(code).map_or("其他".into(), |r| r.name(policy))
 }
 
 #[cfg(test)]
@@ -253,6 +259,17 @@ mod tests {
             Rule::ALL.iter().filter(|r| r.remedy().is_some()).count(),
             Rule::REMEDIED.len()
         );
-        assert_eq!(rule_name("nonsense"), "其他");
+        let policy = Policy::builtin().unwrap();
+        assert_eq!(rule_name("nonsense", &policy), "其他");
+        assert_eq!(rule_name("gate_unproven", &policy), "六个月条件无法证明");
+        assert_eq!(
+            rule_name("below_floor", &policy),
+            "培训生活费低于每天 50 元"
+        );
+        let mut other = policy.clone();
+        other.n.gate_min_full_months = 3;
+        other.n.training_living_daily_floor = rust_decimal::Decimal::new(605, 1);
+        assert_eq!(Rule::GateUnproven.name(&other), "三个月条件无法证明");
+        assert_eq!(Rule::BelowFloor.name(&other), "培训生活费低于每天 60.5 元");
     }
 }

@@ -602,7 +602,11 @@ pub fn build_from(
     f.by_unit = lines(&f, |t| {
         (t.seen.side.chinese().to_string(), t.seen.unit.clone())
     });
-    f.by_rule = lines(&f, |t| (String::new(), t.seen.rule.chinese().to_string()));
+    // Named as the policy in force names them (the gate's months, the daily floor).
+    let policy = crate::policy::Policy::load(inputs.policy)?;
+    f.by_rule = lines(&f, |t| {
+        (String::new(), t.seen.rule.name(&policy).into_owned())
+    });
     Ok(f)
 }
 

@@ -64,7 +64,7 @@ pub struct Revisions {
 }
 
 /// The Chinese name of a summary.json figure.
-fn figure_name(path: &str, progress: &Progress) -> String {
+fn figure_name(path: &str, progress: &Progress, policy: &Policy) -> String {
     let parts: Vec<&str> = path.split('.').collect();
     let target = |key: &str| {
         progress
@@ -95,7 +95,7 @@ fn figure_name(path: &str, progress: &Progress) -> String {
         ["findings", "errors"] => "“错误”问题数".into(),
         ["findings", "notices"] => "“提示”问题数".into(),
         ["findings", "by_rule", rule] => {
-            format!("问题：{}", crate::rules::findings::rule_name(rule))
+            format!("问题：{}", crate::rules::findings::rule_name(rule, policy))
         }
         ["data_quality", "files"] => "报表份数".into(),
         ["data_quality", "rows_read"] => "读取行数".into(),
@@ -158,7 +158,7 @@ pub fn compute(
     let figures = publish::differences(&published_summary, current_summary)
         .into_iter()
         .map(|(path, a, b)| Figure {
-            name: figure_name(&path, current),
+            name: figure_name(&path, current, policy),
             path,
             published: text(&a),
             current: text(&b),

@@ -140,8 +140,8 @@ pub fn story(at: &At, id: &str, r: &crate::run::Results) -> Result<String> {
     }
     let gate = r.policy.parameter_clause("gate_min_full_months");
     match entitle::six_month_gate(p, &r.facts, &r.policy, date) {
-        Ok(s) => say!("\n{gate} 六个月条件：满足（{}）", s.employer),
-        Err(j) => say!("\n{gate} 六个月条件：{}", j.why),
+        Ok(s) => say!("\n{gate} {}：满足（{}）", r.policy.gate_name(), s.employer),
+        Err(j) => say!("\n{gate} {}：{}", r.policy.gate_name(), j.why),
     }
     say!("\n补贴发放：");
     let rows = r.audit.payment_rows()?;

@@ -184,8 +184,9 @@ pub fn prepare_all(
             let mut p = report::prepare(&r, prev.as_ref(), &quality, *kind, list_cap)?;
             p.context["revisions"] = serde_json::to_value(&revisions)?;
             if let (Kind::Supervision, Some(f)) = (kind, &followup) {
-                p.context["followup"] =
-                    serde_json::to_value(crate::render::context::FollowUpSection::of(f, list_cap))?;
+                p.context["followup"] = serde_json::to_value(
+                    crate::render::context::FollowUpSection::of(f, &r.policy, list_cap),
+                )?;
             }
             clock.lap(kind.code());
             if let Some(c) = &cache {

@@ -668,7 +668,7 @@ fn findings_list(c: &Computed, q: &ListQuery) -> Result<Table2, String> {
         } else {
             format!(
                 "{}：截至 {} 的问题",
-                crate::rules::findings::rule_name(rule),
+                crate::rules::findings::rule_name(rule, &c.results.policy),
                 c.month
             )
         },
@@ -693,7 +693,7 @@ fn findings_list(c: &Computed, q: &ListQuery) -> Result<Table2, String> {
         t.rows.push(vec![
             f.id.clone(),
             f.severity.to_string(),
-            f.rule.chinese().to_string(),
+            f.rule.name(&c.results.policy).into_owned(),
             f.unit.clone(),
             f.payee.clone(),
             f.payee_name.clone(),

@@ -665,6 +665,74 @@ fn the_audit_follows_the_policy_files_items_and_clauses() {
     }
 }
 
+/// The gate's name and the daily floor are read out as the policy in force sets them: a policy
+/// whose gate asks 3 整月 and whose floor is 60 元 names 三个月条件 and 每天 60 元 in the
+/// reports, the audit's reasons and the rule names, and 六个月条件 nowhere.
+#[test]
+fn the_gate_and_the_floor_are_named_by_the_policys_numbers() {
+    let tmp = tempfile::tempdir().unwrap();
+    let wh = ingested_samples(tmp.path(), "files", 12);
+    let builtin =
+        std::fs::read_to_string(repo().join("src/policy/jirenshezi-2020-47.toml")).unwrap();
+    let other = builtin
+        .replace(
+            "[parameters.gate_min_full_months]\nvalue = 6",
+            "[parameters.gate_min_full_months]\nvalue = 3",
+        )
+        .replace(
+            "[parameters.training_living_daily_floor]\nvalue = \"50\"",
+            "[parameters.training_living_daily_floor]\nvalue = \"60\"",
+        );
+    assert_eq!(other.matches("value = 3\n").count(), 2, "the gate changed");
+    assert!(other.contains("value = \"60\""), "the floor changed");
+    let policy = crate::write(tmp.path(), "gate.toml", &other);
+    let policy = policy.to_str().unwrap();
+    let audit = audit_json_with(&wh, "2020-12", &["--policy", policy]);
+    let list = audit["list"].as_array().unwrap();
+    let messages = |rule: &str| -> Vec<&str> {
+        list.iter()
+            .filter(|f| f["rule"] == rule)
+            .filter_map(|f| f["message"].as_str())
+            .collect()
+    };
+    let below: Vec<&str> = messages("below_floor");
+    assert!(
+        !below.is_empty(),
+        "no payment under the 60 元 floor in the samples"
+    );
+    // The 基地's roster check counts the persons who pass the gate, and names it.
+    assert!(
+        messages("roster_mismatch")
+            .iter()
+            .any(|m| m.contains("满足三个月条件的为")),
+        "{list:?}"
+    );
+    let report = tmp.path().join("report");
+    ok(&[
+        "report",
+        "--as-of",
+        "2020-12",
+        "--policy",
+        policy,
+        "--warehouse",
+        &wh,
+        "--out",
+        report.to_str().unwrap(),
+    ]);
+    let mut shown = String::new();
+    for kind in ["briefing", "supervision", "annual"] {
+        shown += &std::fs::read_to_string(report.join(format!("{kind}-2020-12.md"))).unwrap();
+    }
+    shown += &audit.to_string();
+    assert!(
+        shown.contains("须满足三个月条件（在济稳定就业满 3 个整月"),
+        "{shown}"
+    );
+    assert!(shown.contains("培训生活费低于每天 60 元"), "{shown}");
+    assert!(!shown.contains("六个月条件"), "{shown}");
+    assert!(!shown.contains("每天 50 元"), "{shown}");
+}
+
 /// The samples of the whole year ingested, with November's 基地名册 giving its first base the
 /// 2 吸纳建档立卡 persons the 来济就业台账 counts (the samples say 6): its 名册不一致 closes in
 /// November and opens again in December. A finding that depends on other persons' facts.
