@@ -46,18 +46,18 @@ pub struct Model {
 pub use crate::Error;
 
 impl Model {
-    /// Frees the ledgers' rows, keeping the as-of month and the exports: what a report needs
-    /// once the figures are computed.
-    pub fn release_ledgers(&mut self) {
-        for df in [
+    /// Takes the ledgers' rows, keeping the as-of month and the exports: what a report needs
+    /// once the figures are computed. The caller frees them (on another thread, while it goes
+    /// on with what needs none of them).
+    pub fn take_ledgers(&mut self) -> [DataFrame; 5] {
+        [
             &mut self.registry,
             &mut self.help,
             &mut self.jining,
             &mut self.workshops,
             &mut self.payments,
-        ] {
-            *df = DataFrame::empty();
-        }
+        ]
+        .map(std::mem::take)
     }
 
     /// Every column of every table: what `luyu query` gives SQL.

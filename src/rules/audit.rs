@@ -381,12 +381,15 @@ pub struct Audit {
 }
 
 impl Audit {
-    /// Frees the payment rows, keeping the compliance rate: a report needs no row, and at
-    /// national scale they are half a gigabyte. `payment_rows` is empty afterwards.
-    pub fn release_payments(&mut self) {
+    /// Takes the payment rows, keeping the compliance rate: a report needs no row, and at
+    /// national scale they are half a gigabyte, which the caller frees. `payment_rows` is
+    /// empty afterwards.
+    pub fn take_payments(&mut self) -> (DataFrame, Vec<IdxSize>) {
         self.released = Some(self.compliance());
-        self.payments = DataFrame::empty();
-        self.distinct = Vec::new();
+        (
+            std::mem::take(&mut self.payments),
+            std::mem::take(&mut self.distinct),
+        )
     }
 
     pub fn count(&self, rule: Rule) -> usize {

@@ -333,6 +333,14 @@ fn asks(known: &[Option<Known>], last: &BTreeMap<String, Seen>) -> Vec<(usize, B
     out
 }
 
+/// Whether any follow-up workbook was received for a month up to M.
+pub fn has_answers(wh: &Warehouse, as_of: Month) -> Result<bool, Error> {
+    let manifest = wh.manifest()?;
+    Ok(Warehouse::current(&manifest, as_of)
+        .into_iter()
+        .any(|e| e.table == Table::Answers))
+}
+
 /// The latest answer per 问题编号 among the follow-up workbooks received for months up to M.
 fn answers(wh: &Warehouse, as_of: Month) -> Result<BTreeMap<String, Answer>, Error> {
     let manifest = wh.manifest()?;
