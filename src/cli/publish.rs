@@ -146,7 +146,15 @@ pub fn run(args: Args) -> Result<i32> {
 }
 
 fn verify(dir: &std::path::Path, policy: &PolicyArg) -> Result<i32> {
-    let checks = publish::verify(dir, policy.policy.as_deref())?;
+    let recompute = |then: &Warehouse, p: &Publication| -> Result<Vec<u8>> {
+        let policy = crate::policy::Policy::load(policy.policy.as_deref())?;
+        let r = crate::run::compute(then, policy, p.month, Some(p.plan_year))?;
+        let bytes = r.summary.to_bytes()?;
+        // Freed while the next publication is checked.
+        std::thread::spawn(move || drop(r));
+        Ok(bytes)
+    };
+    let checks = publish::verify(dir, policy.policy.as_deref(), recompute)?;
     if checks.is_empty() {
         println!("仓库中还没有发布记录");
         return Ok(0);

@@ -10,7 +10,9 @@ use super::{At, Results};
 use crate::dates::Month;
 use crate::render::report::{self, Format, Kind, Prepared};
 use crate::rules::followup;
+use crate::rules::summary::Summary;
 use crate::store::cache::{Cache, Inputs};
+use serde::{Deserialize, Serialize};
 
 use crate::Result;
 
@@ -60,7 +62,7 @@ pub fn prepare_all(
     list_cap: usize,
     recompute: bool,
     say: &dyn Fn(&str),
-) -> Result<(Vec<(Kind, Prepared)>, crate::rules::summary::Summary)> {
+) -> Result<(Vec<(Kind, Prepared)>, Summary)> {
     let kinds = if kinds.is_empty() {
         Kind::ALL.to_vec()
     } else {
@@ -86,7 +88,7 @@ pub fn prepare_all(
     let mut summary = None;
     if let (Some(c), false) = (&cache, recompute) {
         for kind in &kinds {
-            if let Some((p, s)) = c.get(*kind) {
+            if let Some((p, s)) = cached(c, *kind) {
                 prepared.push((*kind, p));
                 summary = Some(s);
             }
@@ -202,7 +204,7 @@ pub fn prepare_all(
             clock.lap(kind.code());
             if let Some(c) = &cache {
                 // The cache only saves time: a warehouse that cannot take it still reports.
-                if let Err(e) = c.put(*kind, &p, &r.summary) {
+                if let Err(e) = keep_report(c, *kind, &p, &r.summary) {
                     eprintln!("提示：报告缓存未能写入（{e}），不影响本次报告");
                 }
             }
@@ -224,6 +226,30 @@ pub fn prepare_all(
     // Every kind either came from the cache with its summary or was computed.
     let summary = summary.ok_or("没有要生成的报告：请用 --kind 指定报告类型")?;
     Ok((prepared, summary))
+}
+
+/// A report as the cache keeps it (`cache/report-<kind>-YYYY-MM.json`): prepared, with the
+/// summary.json written beside it. Borrowed when kept, owned when read back.
+#[derive(Serialize, Deserialize)]
+struct Cached<R, S> {
+    report: R,
+    summary: S,
+}
+
+fn cache_name(kind: Kind) -> String {
+    format!("report-{}", kind.code())
+}
+
+/// The prepared report of this kind and its summary, if the cache has them from the same
+/// inputs.
+pub fn cached(cache: &Cache, kind: Kind) -> Option<(Prepared, Summary)> {
+    let c: Cached<Prepared, Summary> = cache.get_named(&cache_name(kind))?;
+    Some((c.report, c.summary))
+}
+
+/// Keeps a prepared report and its summary, replacing the entry of the same month and kind.
+fn keep_report(cache: &Cache, kind: Kind, report: &Prepared, summary: &Summary) -> Result<()> {
+    cache.put_named(&cache_name(kind), &Cached { report, summary })
 }
 
 /// Rows being freed on another thread.

@@ -94,7 +94,7 @@ fn prepared(
         },
     )
     .ok()?;
-    cache.get(kind)
+    crate::run::reports::cached(&cache, kind)
 }
 
 fn computing_page(app: &App, user: &User, month: Month, back: &str) -> Response {

@@ -1,5 +1,5 @@
 //! The report cache: what `report` computed as of a month, kept in the warehouse
-//! (`cache/report-YYYY-MM-<kind>.json`), so that rendering the same reports again — another
+//! (`cache/report-<kind>-YYYY-MM.json`), so that rendering the same reports again — another
 //! format, a reprint for the meeting — reads one small file instead of recomputing from every
 //! row (about 25 s at a million persons, against well under a second).
 //!
@@ -15,18 +15,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::dates::Month;
-use crate::render::report::{Kind, Prepared};
-use crate::rules::summary::Summary;
 use crate::store::warehouse::Warehouse;
-
-/// What one entry holds: the key it was computed under, the prepared report, and the
-/// summary.json written beside it.
-#[derive(Serialize, Deserialize)]
-struct Entry {
-    key: String,
-    report: Prepared,
-    summary: Summary,
-}
 
 pub struct Cache<'a> {
     wh: &'a Warehouse,
@@ -101,37 +90,11 @@ impl<'a> Cache<'a> {
             key,
         })
     }
-
-    fn rel(&self, kind: Kind) -> String {
-        format!("cache/report-{}-{}.json", self.as_of, kind.code())
-    }
-
-    /// The prepared report and summary of this kind, if an entry was computed from the same
-    /// inputs.
-    pub fn get(&self, kind: Kind) -> Option<(Prepared, Summary)> {
-        let bytes = std::fs::read(self.wh.dir.join(self.rel(kind))).ok()?;
-        let e: Entry = serde_json::from_slice(&bytes).ok()?;
-        (e.key == self.key).then_some((e.report, e.summary))
-    }
-
-    /// Keeps a prepared report, replacing the entry of the same month and kind.
-    pub fn put(
-        &self,
-        kind: Kind,
-        report: &Prepared,
-        summary: &Summary,
-    ) -> Result<(), crate::Error> {
-        let bytes = serde_json::to_vec(&Entry {
-            key: self.key.clone(),
-            report: report.clone(),
-            summary: summary.clone(),
-        })?;
-        self.wh.write_atomic(&self.rel(kind), &bytes)?;
-        Ok(())
-    }
 }
 
-/// An entry of another derived value (`cache/<name>-YYYY-MM.json`) under the same key.
+/// An entry (`cache/<name>-YYYY-MM.json`): a value and the key it was computed under. What a
+/// value is — a prepared report, a month's findings — is its owner's to say (`run::reports`,
+/// `rules::followup`): the store keeps bytes under a key, and knows no report.
 #[derive(Serialize, Deserialize)]
 struct Named<T> {
     key: String,

@@ -437,7 +437,7 @@ fn a_second_report_of_the_same_data_comes_from_the_cache_and_new_data_recomputes
     assert!(report("c", &["--list-cap", "3"]).0.contains(computed));
     assert!(report("d", &["--recompute"]).0.contains(computed));
     // A damaged entry is a miss.
-    let entry = wh.join("cache").join("report-2020-06-supervision.json");
+    let entry = wh.join("cache").join("report-supervision-2020-06.json");
     std::fs::write(&entry, "{ not json").unwrap();
     let (said, again) = report("e", &[]);
     assert!(said.contains(computed), "{said}");
