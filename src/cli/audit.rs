@@ -40,6 +40,7 @@ pub fn run(args: Args) -> Result<i32> {
         &crate::rules::followup::Params {
             policy: args.at.policy.policy.as_deref(),
             plan_year: args.at.plan_year,
+            compute: &crate::run::findings_under(&r.policy),
         },
         args.at.as_of,
         &r.audit.findings,

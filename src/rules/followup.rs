@@ -124,10 +124,36 @@ impl FollowUp {
     }
 }
 
+/// Some findings of a month, by what they are about: the 整改台账 asks an earlier month only
+/// whether last month's findings were already there, and those are about few payees.
+#[derive(Debug, Clone, Default)]
+pub struct Only {
+    /// Each finding's key ([`Finding::payee_key`]): a labourer's ID, a payee unit's code or
+    /// name, a 凭证号 or a credit code.
+    pub keys: Vec<String>,
+    /// The findings' rules.
+    pub rules: BTreeSet<Rule>,
+}
+
+/// How the 整改台账 has a month's findings computed: `run::findings` under the policy in force
+/// (`run::findings_under`), given the warehouse, the month, the plan year, a plan year whose
+/// full targets are wanted too, and the findings asked about. The rules compute no month
+/// themselves: the caller gives them the pipeline.
+pub type Compute<'a> = dyn Fn(
+        &Warehouse,
+        Month,
+        Option<i32>,
+        Option<i32>,
+        Option<&Only>,
+    ) -> Result<(Vec<Finding>, Option<Progress>), Error>
+    + Sync
+    + 'a;
+
 /// What the month-by-month findings depend on besides the warehouse and the month.
 pub struct Params<'a> {
     pub policy: Option<&'a std::path::Path>,
     pub plan_year: Option<i32>,
+    pub compute: &'a Compute<'a>,
 }
 
 /// Where a month's findings are kept: keyed by the month's own exports, so a new month's files
@@ -210,18 +236,16 @@ fn cached(wh: &Warehouse, inputs: &Params, month: Month) -> Option<Known> {
 }
 
 /// Every finding as of `month`, computed and kept in the report cache; with the month's full
-/// targets under plan year `targets_of` if given (see [`crate::run::findings`]).
+/// targets under plan year `targets_of` if given (see `run::findings`).
 fn compute_all(
     wh: &Warehouse,
     inputs: &Params,
     month: Month,
     targets_of: Option<i32>,
 ) -> Result<(Vec<Finding>, Option<Progress>, bool), Error> {
-    let policy = crate::policy::Policy::load(inputs.policy)?;
     // The findings alone, and the targets when asked for (`run::findings` frees the month's
     // rows before it returns; never keep them here: a year of months would be ten gigabytes).
-    let (found, progress) =
-        crate::run::findings(wh, &policy, month, inputs.plan_year, targets_of, None)?;
+    let (found, progress) = (inputs.compute)(wh, month, inputs.plan_year, targets_of, None)?;
     let kept = keep(wh, inputs, month, &found);
     Ok((found, progress, kept))
 }
@@ -233,10 +257,9 @@ fn compute_some(
     inputs: &Params,
     month: Month,
     asked: &BTreeSet<String>,
-    only: &crate::run::Only,
+    only: &Only,
 ) -> Result<(Present, bool), Error> {
-    let policy = crate::policy::Policy::load(inputs.policy)?;
-    let (found, _) = crate::run::findings(wh, &policy, month, inputs.plan_year, None, Some(only))?;
+    let (found, _) = (inputs.compute)(wh, month, inputs.plan_year, None, Some(only))?;
     let cache = month_cache(wh, inputs, month);
     let mut present = cache
         .as_ref()
@@ -479,7 +502,7 @@ pub fn earlier(
             }
         };
         let work = |(k, asked): &(usize, BTreeSet<String>)| {
-            let mut only = crate::run::Only::default();
+            let mut only = Only::default();
             for (key, rule) in asked.iter().filter_map(|id| keys.get(id)) {
                 only.keys.push(key.clone());
                 only.rules.insert(*rule);

@@ -5,7 +5,6 @@
 pub mod explain;
 pub mod reports;
 
-use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use crate::dates::Month;
@@ -14,6 +13,7 @@ use crate::model::Model;
 use crate::policy::Policy;
 use crate::rules::audit::{self, Audit};
 use crate::rules::findings::{Finding, Rule};
+use crate::rules::followup::Only;
 use crate::rules::targets::{self, Progress, Window};
 use crate::store::warehouse::Warehouse;
 
@@ -94,17 +94,6 @@ pub fn compute(
     })
 }
 
-/// Some findings of a month, by what they are about: the 整改台账 asks an earlier month only
-/// whether last month's findings were already there, and those are about few payees.
-#[derive(Debug, Clone, Default)]
-pub struct Only {
-    /// Each finding's key ([`Finding::payee_key`]): a labourer's ID, a payee unit's code or
-    /// name, a 凭证号 or a credit code.
-    pub keys: Vec<String>,
-    /// The findings' rules.
-    pub rules: BTreeSet<Rule>,
-}
-
 /// The findings as of a month alone, for the 整改台账's earlier months: the same steps as
 /// [`compute`], but of the targets only the transferred persons (whom 符合条件尚未发放 needs),
 /// and no summary. `targets_of`: a plan year whose full targets are wanted too (the report's
@@ -165,6 +154,19 @@ pub fn findings(
         },
     )
 }
+
+/// [`findings`] under `policy`: how the 整改台账 (`rules::followup::Params::compute`) has the
+/// months it needs computed.
+pub fn findings_under(
+    policy: &Policy,
+) -> impl Fn(&Warehouse, Month, Option<i32>, Option<i32>, Option<&Only>) -> FoundOf + Sync + '_ {
+    move |wh, month, plan_year, targets_of, only| {
+        findings(wh, policy, month, plan_year, targets_of, only)
+    }
+}
+
+/// What [`findings`] gives: the findings, and the targets when asked for.
+type FoundOf = Result<(Vec<Finding>, Option<Progress>), crate::Error>;
 
 /// Runs a computation on Polars' own threads, one per core. luyu's parallel steps
 /// (`rayon::join`, `par_iter`) call Polars inside them, and run on rayon's global pool each

@@ -98,16 +98,19 @@ pub fn prepare_all(
         prepared.clear();
         say(&format!("核算截至 {} 的数据……", at.as_of));
         let previous = report::previous_month(at.as_of);
+        let policy = at.policy()?;
+        let compute = crate::run::findings_under(&policy);
         let params = followup::Params {
             policy: at.policy.as_deref(),
             plan_year: at.plan_year,
+            compute: &compute,
         };
         // The 整改台账's earlier months first (those it has not cached), with last month's
         // targets (for "change since last month") when it computes that month: they depend on
         // those months alone, and computed before this month's figures they are not held
         // beside them.
         let mut clock = crate::run::Phases::start();
-        let plan_year = crate::run::plan_year(&at.policy()?, at.as_of, at.plan_year);
+        let plan_year = crate::run::plan_year(&policy, at.as_of, at.plan_year);
         let supervision = kinds.contains(&Kind::Supervision);
         let targets_of = previous.map(|m| (m, plan_year));
         let earlier = match supervision {

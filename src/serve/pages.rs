@@ -1006,6 +1006,7 @@ pub async fn report_file(
                     &crate::rules::followup::Params {
                         policy: app2.policy.as_deref(),
                         plan_year: None,
+                        compute: &crate::run::findings_under(&r.policy),
                     },
                     month,
                     &r.audit.findings,

@@ -853,7 +853,7 @@ fn the_followup_from_nothing_is_the_one_built_month_by_month() {
     assert_eq!(audit_json(&fresh, "2020-12"), december);
 }
 
-/// An earlier month asked about some findings (`run::Only`: their keys and rules) shows each
+/// An earlier month asked about some findings (`followup::Only`: their keys and rules) shows each
 /// of them exactly when the month computed from every row does: for each month of the samples
 /// (with November's roster put right), each finding of it and of the month after, asked alone, and
 /// all of them asked together.
@@ -866,7 +866,7 @@ fn a_month_asked_about_some_findings_shows_them_as_every_row_does() {
     let wh = luyu::store::warehouse::Warehouse::open(Path::new(&wh));
     let policy = luyu::policy::Policy::load(None).unwrap();
     let month = |m: u32| luyu::dates::Month::new(2020, m).unwrap();
-    let findings = |m: u32, only: Option<&luyu::run::Only>| -> Vec<Finding> {
+    let findings = |m: u32, only: Option<&luyu::rules::followup::Only>| -> Vec<Finding> {
         luyu::run::findings(&wh, &policy, month(m), None, None, only)
             .unwrap()
             .0
@@ -877,7 +877,7 @@ fn a_month_asked_about_some_findings_shows_them_as_every_row_does() {
         asks.push(this.iter().chain(&next).collect());
         for ask in asks {
             let asked: BTreeSet<&str> = ask.iter().map(|f| f.id.as_str()).collect();
-            let only = luyu::run::Only {
+            let only = luyu::rules::followup::Only {
                 keys: ask.iter().map(|f| f.payee_key.clone()).collect(),
                 rules: ask.iter().map(|f| f.rule).collect(),
             };
