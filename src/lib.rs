@@ -22,6 +22,12 @@
 //!   depending on the other;
 //! - [`gen`]: the generator of realistic exports for the samples, tests and benchmarks.
 //!
+//! A stage imports the stages before it, not after: the store keeps named values and knows no
+//! report; the rules compute no month (the 整改台账 is handed the pipeline,
+//! `rules::followup::Params::compute`). Two back-edges remain: the store reads the tables'
+//! definitions from `ingest::tables`, and `render` lays out `run::Results` while `run::reports`
+//! calls `render` to write them.
+//!
 //! Shared vocabulary: [`dates`] (months and calendar arithmetic), [`money`] (exact yuan),
 //! [`ids`] (身份证号, credit codes, masking), and [`Error`], the one error type; [`memory`]
 //! is the allocator and when freed memory goes back to the kernel.
