@@ -11,7 +11,9 @@
 //! | jining (来济就业台账) | 身份证号 + 用工单位 + 入职日期 |
 //! | workshops (车间名册) | 所在地区 + 车间名称 |
 //!
-//! 身份证号 and names are masked, as in every output meant to circulate.
+//! 身份证号 and names are masked, as in every output meant to circulate. At most `--limit`
+//! rows are listed (500 unless told; 0 lists all): a month of a national-scale ledger adds a
+//! hundred thousand rows, more than a terminal shows. The counts are always of every row.
 
 use super::history::parse_table;
 use super::{Result, WarehouseArg};
@@ -31,6 +33,9 @@ pub struct Args {
     /// 截止月份
     #[arg(long, value_name = "YYYY-MM")]
     pub to: Month,
+    /// 最多列出的行数（0 为全部列出；新增、修改、撤回的行数总是全部统计）
+    #[arg(long, value_name = "N", default_value_t = 500)]
+    pub limit: usize,
     #[command(flatten)]
     pub warehouse: WarehouseArg,
 }
@@ -57,13 +62,25 @@ pub fn run(args: Args) -> Result<i32> {
     };
     println!("{}：{} → {}", args.table, name(&a), name(&b));
     let (mut added, mut changed, mut withdrawn) = (0, 0, 0);
-    for c in list {
+    let shown = match args.limit {
+        0 => list.len(),
+        n => n.min(list.len()),
+    };
+    for (i, c) in list.iter().enumerate() {
         match c {
             Change::Added(_) => added += 1,
             Change::Changed(..) => changed += 1,
             Change::Withdrawn(_) => withdrawn += 1,
         }
-        println!("{}", c.describe());
+        if i < shown {
+            println!("{}", c.describe());
+        }
+    }
+    if shown < list.len() {
+        println!(
+            "……另有 {} 行变动未列出（用 --limit 0 全部列出）",
+            list.len() - shown
+        );
     }
     println!("新增 {added} 行，修改 {changed} 行，撤回 {withdrawn} 行");
     Ok(0)

@@ -168,6 +168,35 @@ fn diff_shows_edits_between_months() {
         out.contains("+ 新增") && out.contains("~ 修改") && out.contains("- 撤回"),
         "{out}"
     );
+    assert!(!out.contains("未列出"), "{out}");
+    // With a limit, the first rows are listed and every row still counted.
+    let o = luyu(&[
+        "diff",
+        "--table",
+        "help",
+        "--from",
+        "2020-05",
+        "--to",
+        "2020-06",
+        "--limit",
+        "2",
+        "--warehouse",
+        wh,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let capped = stdout(&o);
+    let listed = |s: &str| {
+        s.lines()
+            .filter(|l| ["+ ", "~ ", "- "].iter().any(|p| l.starts_with(p)))
+            .count()
+    };
+    assert_eq!(listed(&capped), 2, "{capped}");
+    let total = listed(&out);
+    assert!(
+        capped.contains(&format!("……另有 {} 行变动未列出", total - 2)),
+        "{capped}"
+    );
+    assert_eq!(capped.lines().last(), out.lines().last(), "the same counts");
 }
 
 #[test]
