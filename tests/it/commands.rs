@@ -151,40 +151,31 @@ fn audit_xlsx_and_query_csv_are_written() {
 #[test]
 fn diff_shows_edits_between_months() {
     let wh = warehouse();
-    let o = luyu(&[
-        "diff",
-        "--table",
-        "help",
-        "--from",
-        "2020-05",
-        "--to",
-        "2020-06",
-        "--warehouse",
-        wh,
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let out = stdout(&o);
+    let diff = |more: &[&str]| -> String {
+        let mut args = vec![
+            "diff",
+            "--table",
+            "help",
+            "--from",
+            "2020-05",
+            "--to",
+            "2020-06",
+            "--warehouse",
+            wh,
+        ];
+        args.extend(more);
+        let o = luyu(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        stdout(&o)
+    };
+    let out = diff(&[]);
     assert!(
         out.contains("+ 新增") && out.contains("~ 修改") && out.contains("- 撤回"),
         "{out}"
     );
     assert!(!out.contains("未列出"), "{out}");
     // With a limit, the first rows are listed and every row still counted.
-    let o = luyu(&[
-        "diff",
-        "--table",
-        "help",
-        "--from",
-        "2020-05",
-        "--to",
-        "2020-06",
-        "--limit",
-        "2",
-        "--warehouse",
-        wh,
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let capped = stdout(&o);
+    let capped = diff(&["--limit", "2"]);
     let listed = |s: &str| {
         s.lines()
             .filter(|l| ["+ ", "~ ", "- "].iter().any(|p| l.starts_with(p)))
