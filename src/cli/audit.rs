@@ -39,6 +39,7 @@ pub fn run(args: Args) -> Result<i32> {
         &wh,
         &crate::rules::followup::Params {
             policy: args.at.policy.policy.as_deref(),
+            in_force: &r.policy,
             plan_year: args.at.plan_year,
             compute: &crate::run::findings_under(&r.policy),
         },

@@ -21,7 +21,7 @@ use crate::ingest::tables::{Region, Table};
 use crate::rules::findings::{Finding, Rule, Severity};
 use crate::rules::targets::Progress;
 use crate::store::cache::{Cache, Inputs};
-use crate::store::warehouse::Warehouse;
+use crate::store::warehouse::{ExportRecord, Manifest, Warehouse};
 
 pub use crate::Error;
 
@@ -151,7 +151,10 @@ pub type Compute<'a> = dyn Fn(
 
 /// What the month-by-month findings depend on besides the warehouse and the month.
 pub struct Params<'a> {
+    /// The policy file (`--policy`), which the cached months are keyed by.
     pub policy: Option<&'a std::path::Path>,
+    /// That policy, loaded: the 整改台账's lines name the rules by its numbers.
+    pub in_force: &'a crate::policy::Policy,
     pub plan_year: Option<i32>,
     pub compute: &'a Compute<'a>,
 }
@@ -356,21 +359,23 @@ fn asks(known: &[Option<Known>], last: &BTreeMap<String, Seen>) -> Vec<(usize, B
     out
 }
 
+/// The follow-up workbooks received for months up to M (their current exports).
+fn answer_exports(manifest: &Manifest, as_of: Month) -> Vec<&ExportRecord> {
+    Warehouse::current(manifest, as_of)
+        .into_iter()
+        .filter(|e| e.table == Table::Answers)
+        .collect()
+}
+
 /// Whether any follow-up workbook was received for a month up to M.
 pub fn has_answers(wh: &Warehouse, as_of: Month) -> Result<bool, Error> {
-    let manifest = wh.manifest()?;
-    Ok(Warehouse::current(&manifest, as_of)
-        .into_iter()
-        .any(|e| e.table == Table::Answers))
+    Ok(!answer_exports(&wh.manifest()?, as_of).is_empty())
 }
 
 /// The latest answer per 问题编号 among the follow-up workbooks received for months up to M.
 fn answers(wh: &Warehouse, as_of: Month) -> Result<BTreeMap<String, Answer>, Error> {
     let manifest = wh.manifest()?;
-    let mut exports: Vec<_> = Warehouse::current(&manifest, as_of)
-        .into_iter()
-        .filter(|e| e.table == Table::Answers)
-        .collect();
+    let mut exports = answer_exports(&manifest, as_of);
     // Later receipts answer last.
     exports.sort_by_key(|e| (e.received(), e.batch));
     let mut out = BTreeMap::new();
@@ -634,9 +639,11 @@ pub fn build_from(
         (t.seen.side.chinese().to_string(), t.seen.unit.clone())
     });
     // Named as the policy in force names them (the gate's months, the daily floor).
-    let policy = crate::policy::Policy::load(inputs.policy)?;
     f.by_rule = lines(&f, |t| {
-        (String::new(), t.seen.rule.name(&policy).into_owned())
+        (
+            String::new(),
+            t.seen.rule.name(inputs.in_force).into_owned(),
+        )
     });
     Ok(f)
 }

@@ -102,6 +102,7 @@ pub fn prepare_all(
         let compute = crate::run::findings_under(&policy);
         let params = followup::Params {
             policy: at.policy.as_deref(),
+            in_force: &policy,
             plan_year: at.plan_year,
             compute: &compute,
         };

@@ -1005,6 +1005,7 @@ pub async fn report_file(
                     &wh,
                     &crate::rules::followup::Params {
                         policy: app2.policy.as_deref(),
+                        in_force: &r.policy,
                         plan_year: None,
                         compute: &crate::run::findings_under(&r.policy),
                     },
