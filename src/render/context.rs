@@ -8,7 +8,6 @@ use std::borrow::Cow;
 
 use rust_decimal::Decimal;
 use serde::Serialize;
-use serde_json::Value;
 
 use crate::ids::mask_id;
 use crate::money::yuan_grouped;
@@ -17,6 +16,7 @@ use crate::render::report::Kind;
 use crate::rules::findings::{listing_order, rule_name, Finding, Rule, Severity};
 use crate::rules::followup::{self, FollowUp, Tracked};
 use crate::rules::quality::Quality;
+use crate::rules::revisions::Revisions;
 use crate::rules::targets::{Actuals, Progress, Status};
 use crate::run::Results;
 
@@ -36,9 +36,23 @@ fn pct(part: Decimal, whole: Decimal) -> String {
     }
 }
 
-/// Everything a report shows but the charts.
+/// What a report shows beyond the month's [`Results`], worked out by `run::reports` from
+/// other months and the publications.
+#[derive(Clone, Copy, Default)]
+pub struct Beyond<'a> {
+    /// Last month's target counts, for the change column.
+    pub prev: Option<&'a Actuals>,
+    /// The revisions since the month's latest publication.
+    pub revisions: Option<&'a Revisions>,
+    /// The 整改台账 (the supervision review shows it).
+    pub followup: Option<&'a FollowUp>,
+}
+
+/// Everything a report shows but the charts and the publication stamp (which
+/// `render::report::write` adds: the same computed report is written before and after it is
+/// published).
 #[derive(Serialize)]
-pub struct Report {
+pub struct Report<'a> {
     kind: &'static str,
     title: &'static str,
     as_of: String,
@@ -70,26 +84,29 @@ pub struct Report {
     edits: Vec<EditsRow>,
     to_fix: Vec<String>,
     readings: Vec<String>,
-    /// Filled in by `run::reports`: the publication these reports are, the revisions since
-    /// the month's latest publication, and the 整改台账 (supervision).
-    publication: Option<Value>,
-    revisions: Option<Value>,
-    followup: Option<Value>,
+    revisions: Option<&'a Revisions>,
+    /// The supervision review's alone.
+    followup: Option<FollowUpSection<'a>>,
     #[serde(flatten)]
     findings: FindingsSection,
     #[serde(flatten)]
     breakdowns: Breakdowns,
 }
 
-impl Report {
-    /// The report of `kind`; `prev`: last month's target counts, for the change column.
+impl<'a> Report<'a> {
+    /// The report of `kind`.
     pub fn of(
         r: &Results,
-        prev: Option<&Actuals>,
+        beyond: Beyond<'a>,
         q: &Quality,
         kind: Kind,
         list_cap: usize,
-    ) -> Report {
+    ) -> Report<'a> {
+        let Beyond {
+            prev,
+            revisions,
+            followup,
+        } = beyond;
         let p = &r.progress;
         let targets = targets_section(p, prev);
         let (files, missing, rejects) = quality_section(r, q);
@@ -130,9 +147,10 @@ impl Report {
             rejects,
             edits: edits_section(q, kind, list_cap),
             readings: readings(&r.policy),
-            publication: None,
-            revisions: None,
-            followup: None,
+            revisions,
+            followup: followup
+                .filter(|_| kind == Kind::Supervision)
+                .map(|f| FollowUpSection::of(f, &r.policy, list_cap)),
             findings: findings_section(r, list_cap),
             breakdowns: breakdowns(p),
         }

@@ -15,8 +15,10 @@ use tera::{Context, Tera};
 
 use crate::dates::Month;
 use crate::render::charts::{self, Chart};
+use crate::render::context::Beyond;
 use crate::rules::quality::Quality;
 use crate::run::Results;
+use crate::store::publish::Stamp;
 
 /// The most rows of one list a circulated report carries by default (findings, persons,
 /// withdrawn rows): `report --list-cap`.
@@ -188,26 +190,29 @@ pub struct Prepared {
 /// Computes what one kind of report shows.
 pub fn prepare(
     r: &Results,
-    prev: Option<&crate::rules::targets::Actuals>,
+    beyond: Beyond,
     q: &Quality,
     kind: Kind,
     list_cap: usize,
 ) -> Result<Prepared, Error> {
     Ok(Prepared {
         stem: format!("{}-{}", kind.code(), r.model.as_of),
-        context: serde_json::to_value(super::context::Report::of(r, prev, q, kind, list_cap))?,
+        context: serde_json::to_value(super::context::Report::of(r, beyond, q, kind, list_cap))?,
         charts: chart_list(r),
     })
 }
 
 /// Writes a prepared report in the given formats into `out` (charts inline in HTML, as PNG
 /// and SVG files beside Markdown); returns the files written. Asset files are named for kind
-/// and month, so reports of several kinds and months can share a folder.
+/// and month, so reports of several kinds and months can share a folder. `stamp`: the
+/// publication these files are, named in their header; not part of [`Prepared`], as the
+/// same computed report is written before and after it is published.
 pub fn write(
     p: &Prepared,
     kind: Kind,
     formats: &[Format],
     out: &Path,
+    stamp: Option<&Stamp>,
 ) -> Result<Vec<PathBuf>, Error> {
     std::fs::create_dir_all(out)?;
     let (html, md) = engines()?;
@@ -229,6 +234,7 @@ pub fn write(
         }
     }
     let mut ctx = Context::from_serialize(&p.context)?;
+    ctx.insert("publication", &stamp);
     ctx.insert("charts", &svgs);
     ctx.insert("assets", &assets);
     for f in formats {

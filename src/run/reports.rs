@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use super::{At, Results};
 use crate::dates::Month;
+use crate::render::context::Beyond;
 use crate::render::report::{self, Format, Kind, Prepared};
 use crate::rules::followup;
 use crate::rules::summary::Summary;
@@ -35,13 +36,12 @@ pub fn render_all(
     } else {
         formats.to_vec()
     };
-    let (mut prepared, summary) =
-        prepare_all(at, kinds, list_cap, recompute, &|s| eprintln!("{s}"))?;
+    let (prepared, summary) = prepare_all(at, kinds, list_cap, recompute, &|s| eprintln!("{s}"))?;
     let mut written = Vec::new();
-    for (kind, p) in &mut prepared {
+    for (kind, p) in &prepared {
         eprintln!("生成{}……", kind.title());
-        p.context["publication"] = stamp.map_or(serde_json::Value::Null, |s| s.stamp());
-        written.extend(report::write(p, *kind, &formats, out)?);
+        let stamp = stamp.map(|s| s.stamp());
+        written.extend(report::write(p, *kind, &formats, out, stamp.as_ref())?);
     }
     let summary = summary.to_bytes()?;
     for name in [
@@ -198,13 +198,12 @@ pub fn prepare_all(
         )?;
         clock.lap("quality");
         for kind in &kinds {
-            let mut p = report::prepare(&r, prev.as_ref(), &quality, *kind, list_cap)?;
-            p.context["revisions"] = serde_json::to_value(&revisions)?;
-            if let (Kind::Supervision, Some(f)) = (kind, &followup) {
-                p.context["followup"] = serde_json::to_value(
-                    crate::render::context::FollowUpSection::of(f, &r.policy, list_cap),
-                )?;
-            }
+            let beyond = Beyond {
+                prev: prev.as_ref(),
+                revisions: revisions.as_ref(),
+                followup: followup.as_ref(),
+            };
+            let p = report::prepare(&r, beyond, &quality, *kind, list_cap)?;
             clock.lap(kind.code());
             if let Some(c) = &cache {
                 // The cache only saves time: a warehouse that cannot take it still reports.

@@ -909,15 +909,14 @@ fn render(
     kind: Kind,
     format: crate::render::report::Format,
 ) -> Result<std::path::PathBuf, String> {
-    let (mut p, _) = prepared(app, month, kind).ok_or("这个月份尚未核算，请先打开报告页面")?;
-    p.context["publication"] = Value::Null;
+    let (p, _) = prepared(app, month, kind).ok_or("这个月份尚未核算，请先打开报告页面")?;
     static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let dir = std::env::temp_dir().join(format!(
         "luyu-serve-{}-{}",
         std::process::id(),
         N.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
     ));
-    crate::render::report::write(&p, kind, &[format], &dir).map_err(|e| e.to_string())?;
+    crate::render::report::write(&p, kind, &[format], &dir, None).map_err(|e| e.to_string())?;
     Ok(dir)
 }
 

@@ -48,6 +48,15 @@ pub struct Publication {
     pub files: Vec<File>,
 }
 
+/// A publication as its reports' header names it: the templates' `publication`.
+#[derive(Debug, Serialize)]
+pub struct Stamp<'a> {
+    date: String,
+    version: u32,
+    title: Option<&'a str>,
+    known_on: &'a str,
+}
+
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct Index {
     publications: Vec<Publication>,
@@ -67,13 +76,13 @@ impl Publication {
     }
 
     /// What its reports say in their header (已于 2020-07-10 发布，第 1 版).
-    pub fn stamp(&self) -> serde_json::Value {
-        serde_json::json!({
-            "date": self.date(),
-            "version": self.version,
-            "title": self.title,
-            "known_on": self.known_on,
-        })
+    pub fn stamp(&self) -> Stamp<'_> {
+        Stamp {
+            date: self.date(),
+            version: self.version,
+            title: self.title.as_deref(),
+            known_on: &self.known_on,
+        }
     }
 
     pub fn summary_rel(&self) -> String {
