@@ -1,5 +1,6 @@
-//! The allocator, and handing freed memory back to the kernel at the points where the
-//! computation lets go of a large part of what it holds.
+//! The allocator, freeing large things on another thread ([`Freeing`]), and handing freed
+//! memory back to the kernel at the points where the computation lets go of a large part of
+//! what it holds.
 //!
 //! Polars allocates and frees large buffers all the time; glibc's malloc hands them back to the
 //! kernel and faults fresh zeroed pages in again (a third of the summary's time at national
@@ -24,4 +25,29 @@ pub fn give_back() {
     // SAFETY: `mi_collect` takes no pointers; it walks the allocator's own free lists and purges
     // the free spans of its arenas (program wide), whichever thread calls it.
     unsafe { libmimalloc_sys::mi_collect(true) }
+}
+
+/// Something large being freed on another thread: freeing millions of rows takes seconds at
+/// national scale, on one core, and the work after it need not wait.
+pub struct Freeing(Option<std::thread::JoinHandle<()>>);
+
+impl Freeing {
+    pub fn start<T: Send + 'static>(held: T) -> Freeing {
+        Freeing(Some(std::thread::spawn(move || drop(held))))
+    }
+
+    /// Returns once it is freed, with the memory handed back to the kernel ([`give_back`]).
+    pub fn wait(&mut self) {
+        if let Some(thread) = self.0.take() {
+            // A panic while freeing can only be the allocator's: nothing to report.
+            let _ = thread.join();
+            give_back();
+        }
+    }
+}
+
+/// Frees `held` on another thread, not waited for: where nothing after it needs the memory
+/// soon (the CLI ends soon after; the server goes on, and the thread still frees it all).
+pub fn free_aside<T: Send + 'static>(held: T) {
+    drop(Freeing::start(held));
 }

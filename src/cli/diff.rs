@@ -19,7 +19,7 @@ use super::history::parse_table;
 use super::{Result, WarehouseArg};
 use crate::dates::Month;
 use crate::ingest::tables::Table;
-use crate::rules::changes::{self, Change};
+use crate::rules::changes;
 use crate::store::warehouse::{resolve_dir, Warehouse};
 
 #[derive(clap::Args)]
@@ -48,12 +48,12 @@ pub fn run(args: Args) -> Result<i32> {
     let manifest = wh.manifest()?;
     let snap = |m: Month| Warehouse::snapshots(&manifest, args.table, m);
     let (a, b) = (snap(args.from), snap(args.to));
-    let list = changes::diff(
-        &wh.read(args.table, &a)?,
-        &wh.read(args.table, &b)?,
-        args.table,
-        true,
-    )?;
+    let (old, new) = (wh.read(args.table, &a)?, wh.read(args.table, &b)?);
+    let limit = match args.limit {
+        0 => usize::MAX,
+        n => n,
+    };
+    let listed = changes::listed(&old, &new, args.table, limit, true)?;
     let name = |e: &[&crate::store::warehouse::ExportRecord]| {
         e.iter()
             .map(|x| format!("{}（{}）", x.file_name, x.month))
@@ -61,26 +61,13 @@ pub fn run(args: Args) -> Result<i32> {
             .join("、")
     };
     println!("{}：{} → {}", args.table, name(&a), name(&b));
-    let (mut added, mut changed, mut withdrawn) = (0, 0, 0);
-    let shown = match args.limit {
-        0 => list.len(),
-        n => n.min(list.len()),
-    };
-    for (i, c) in list.iter().enumerate() {
-        match c {
-            Change::Added(_) => added += 1,
-            Change::Changed(..) => changed += 1,
-            Change::Withdrawn(_) => withdrawn += 1,
-        }
-        if i < shown {
-            println!("{}", c.describe());
-        }
+    for c in &listed.first {
+        println!("{}", c.describe());
     }
-    if shown < list.len() {
-        println!(
-            "……另有 {} 行变动未列出（用 --limit 0 全部列出）",
-            list.len() - shown
-        );
+    let (added, changed, withdrawn) = (listed.added, listed.changed, listed.withdrawn);
+    let left = added + changed + withdrawn - listed.first.len();
+    if left > 0 {
+        println!("……另有 {left} 行变动未列出（用 --limit 0 全部列出）");
     }
     println!("新增 {added} 行，修改 {changed} 行，撤回 {withdrawn} 行");
     Ok(0)

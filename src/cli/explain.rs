@@ -2,7 +2,7 @@
 //!
 //! One person's story as of month M, for the clerk asked "why was he not counted?" or "why is
 //! this payment flagged?": registry status, ledger rows, which indicators count the person,
-//! every version of their ledger rows across the monthly exports, full months in Jining, the six-month gate, each payment with its entitlement at the payment
+//! every version of their ledger rows across the monthly exports, full months in Jining, the stable-work gate, each payment with its entitlement at the payment
 //! date, and the findings. Unmasked: it is for the office, not for circulation.
 
 use super::{AsOfArgs, Result};

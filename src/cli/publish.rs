@@ -151,7 +151,7 @@ fn verify(dir: &std::path::Path, policy: &PolicyArg) -> Result<i32> {
         let r = crate::run::compute(then, policy, p.month, Some(p.plan_year))?;
         let bytes = r.summary.to_bytes()?;
         // Freed while the next publication is checked.
-        std::thread::spawn(move || drop(r));
+        crate::memory::free_aside(r);
         Ok(bytes)
     };
     let checks = publish::verify(dir, policy.policy.as_deref(), recompute)?;

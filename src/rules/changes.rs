@@ -360,18 +360,10 @@ pub fn edits(
     limit: usize,
     mask: bool,
 ) -> PolarsResult<Edits> {
-    // The first rows in key order, as `rows` orders them: by the keys' texts.
-    let as_text: Vec<Expr> = table.natural_key().iter().map(|k| text_of(k)).collect();
-    let first = |df: DataFrame| -> PolarsResult<DataFrame> {
-        df.lazy()
-            .sort_by_exprs(as_text.clone(), SortMultipleOptions::default())
-            .limit(limit as IdxSize)
-            .collect()
-    };
     let c = compare(old, new, table)?;
     let (added, changed, withdrawn) = (c.added.height(), c.changed.height(), c.withdrawn.height());
-    let changed_rows = first(c.changed)?;
-    let withdrawn_rows = first(c.withdrawn)?;
+    let changed_rows = first(c.changed, table, limit)?;
+    let withdrawn_rows = first(c.withdrawn, table, limit)?;
     let changed_list = read_out(
         &old.take(&idx(&changed_rows, "__j")?)?,
         &new.take(&idx(&changed_rows, "__i")?)?,
@@ -390,6 +382,69 @@ pub fn edits(
         withdrawn,
         changed_list,
         withdrawn_list,
+    })
+}
+
+/// The first `limit` rows of a list of [`compare`] in key order, as [`rows`] orders them: by
+/// the keys' texts.
+fn first(rows: DataFrame, table: Table, limit: usize) -> PolarsResult<DataFrame> {
+    let as_text: Vec<Expr> = table.natural_key().iter().map(|k| text_of(k)).collect();
+    rows.lazy()
+        .sort_by_exprs(as_text, SortMultipleOptions::default())
+        .limit(limit as IdxSize)
+        .collect()
+}
+
+/// The changes between two snapshots, counted in full, with the first `limit` of them as
+/// [`diff`] lists them (added and changed rows in key order, then withdrawn ones) read out:
+/// `luyu diff` shows a few hundred of a national-scale month's hundred thousand.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Listed {
+    pub added: usize,
+    pub changed: usize,
+    pub withdrawn: usize,
+    pub first: Vec<Change>,
+}
+
+/// [`Listed`] of two snapshots; masked when `mask`.
+pub fn listed(
+    old: &DataFrame,
+    new: &DataFrame,
+    table: Table,
+    limit: usize,
+    mask: bool,
+) -> PolarsResult<Listed> {
+    let c = compare(old, new, table)?;
+    let (added, changed, withdrawn) = (c.added.height(), c.changed.height(), c.withdrawn.height());
+    // The first `limit` of the added and changed rows together are among the first `limit`
+    // of each: both are read out, and `between` puts them in one key order.
+    let (added_rows, changed_rows) = (
+        first(c.added, table, limit)?,
+        first(c.changed, table, limit)?,
+    );
+    let mut new_rows = idx(&added_rows, "__i")?;
+    new_rows.append(&idx(&changed_rows, "__i")?)?;
+    let mut list = read_out(
+        &old.take(&idx(&changed_rows, "__j")?)?,
+        &new.take(&new_rows)?,
+        table,
+        mask,
+    )?;
+    list.truncate(limit);
+    if list.len() < limit {
+        let withdrawn_rows = first(c.withdrawn, table, limit - list.len())?;
+        list.extend(read_out(
+            &old.take(&idx(&withdrawn_rows, "__i")?)?,
+            &new.clear(),
+            table,
+            mask,
+        )?);
+    }
+    Ok(Listed {
+        added,
+        changed,
+        withdrawn,
+        first: list,
     })
 }
 
@@ -569,6 +624,38 @@ mod tests {
             .map(Change::describe)
             .collect();
         assert_eq!(read, shown[1..]);
+    }
+
+    /// `listed` counts every row and reads out the first rows of `diff`'s list: added and
+    /// changed ones interleaved in key order, then the withdrawn.
+    #[test]
+    fn listed_is_the_head_of_the_diff() {
+        let old = registry(&[
+            ("500101199001010012", "张三", "甘宁镇"),
+            ("500101197003030023", "王五", "分水镇"),
+            ("500101198505050045", "钱七", "龙驹镇"),
+        ]);
+        let new = registry(&[
+            ("500101196004040034", "赵六", "甘宁镇"),
+            ("500101197003030023", "王五", "太安镇"),
+            ("500101199901010018", "孙八", "余家镇"),
+            ("500101198505050045", "钱七", "龙驹镇"),
+        ]);
+        let all = diff(&old, &new, Table::Registry, true).unwrap();
+        let kinds: Vec<&str> = all
+            .iter()
+            .map(|c| match c {
+                Change::Added(_) => "added",
+                Change::Changed(..) => "changed",
+                Change::Withdrawn(_) => "withdrawn",
+            })
+            .collect();
+        assert_eq!(kinds, ["added", "changed", "added", "withdrawn"]);
+        for limit in 0..=5 {
+            let l = listed(&old, &new, Table::Registry, limit, true).unwrap();
+            assert_eq!((l.added, l.changed, l.withdrawn), (2, 1, 1));
+            assert_eq!(l.first, all[..limit.min(all.len())], "limit {limit}");
+        }
     }
 
     /// A help ledger's key has a date (matched as a date, not as text): a row whose 开始日期 is

@@ -15,7 +15,7 @@ use crate::policy::{ItemCode, Policy};
 #[derive(Debug, Clone, Default)]
 pub struct Judgement {
     pub eligible: bool,
-    /// The six-month gate could not be shown from the files (就业登记 missing).
+    /// The stable-work gate could not be shown from the files (就业登记 missing).
     pub unproven: bool,
     /// Entitled amount; `None` when the policy fixes none.
     pub amount: Option<Decimal>,
@@ -281,9 +281,12 @@ pub fn a7_training_living(p: &Person, pol: &Policy, _date: NaiveDate, w: Words) 
     }
 }
 
-/// 四(二): the six-month gate — a Jining spell of ≥ 6 full months, contract ≥ 6 months,
-/// social insurance ≥ 1 month and 就业登记 = 是. Returns the spell that passes.
-pub fn six_month_gate<'a>(
+/// 四(二): the gate of stable work in Jining (六个月条件 under the 2020 policy,
+/// [`Policy::gate_name`]) — a Jining spell of at least `gate_min_full_months` full months, a
+/// contract of at least `gate_min_contract_months`, social insurance for at least
+/// `gate_min_social_months`, and 就业登记 = 是 where the ledger has that column. Returns the
+/// spell that passes.
+pub fn stable_work_gate<'a>(
     p: &'a Person,
     facts: &Facts,
     pol: &Policy,
@@ -360,7 +363,7 @@ pub fn b1_social_insurance(
     w: Words,
 ) -> Judgement {
     let c = pol.item_clause(ItemCode::B1);
-    let s = match six_month_gate(p, facts, pol, date) {
+    let s = match stable_work_gate(p, facts, pol, date) {
         Ok(s) => s,
         Err(j) => return j,
     };
@@ -385,7 +388,7 @@ pub fn b1_social_insurance(
 /// B2 岗位补贴: gate; 990 per month, months ≤ full months employed.
 pub fn b2_post(p: &Person, facts: &Facts, pol: &Policy, date: NaiveDate, w: Words) -> Judgement {
     let c = pol.item_clause(ItemCode::B2);
-    let s = match six_month_gate(p, facts, pol, date) {
+    let s = match stable_work_gate(p, facts, pol, date) {
         Ok(s) => s,
         Err(j) => return j,
     };
@@ -417,7 +420,7 @@ pub fn b3_vocational_training(
     w: Words,
 ) -> Judgement {
     let c = pol.item_clause(ItemCode::B3);
-    if let Err(j) = six_month_gate(p, facts, pol, date) {
+    if let Err(j) = stable_work_gate(p, facts, pol, date) {
         return j;
     }
     let within = pol.n.vocational_training_within_months as i32;
@@ -464,7 +467,7 @@ pub fn b4_training_living(
     w: Words,
 ) -> Judgement {
     let c = pol.item_clause(ItemCode::B4);
-    if let Err(j) = six_month_gate(p, facts, pol, date) {
+    if let Err(j) = stable_work_gate(p, facts, pol, date) {
         return j;
     }
     let days: i64 = p
@@ -502,7 +505,7 @@ pub fn b5_work_training(
     w: Words,
 ) -> Judgement {
     let c = pol.item_clause(ItemCode::B5);
-    if let Err(j) = six_month_gate(p, facts, pol, date) {
+    if let Err(j) = stable_work_gate(p, facts, pol, date) {
         return j;
     }
     let days = p
@@ -549,7 +552,7 @@ pub fn absorbed_by(ws: &Workshop, facts: &Facts, pol: &Policy, date: NaiveDate) 
                     _ => s.employer == ws.name,
                 })
         })
-        .filter(|p| match six_month_gate(p, facts, pol, date) {
+        .filter(|p| match stable_work_gate(p, facts, pol, date) {
             Ok(s) => match (&ws.credit_code, &s.credit_code) {
                 (Some(a), Some(b)) => a == b,
                 _ => s.employer == ws.name,
@@ -746,17 +749,18 @@ mod tests {
     }
 
     #[test]
-    fn the_six_month_gate() {
+    fn the_stable_work_gate() {
         let f = facts_of(vec![], true);
         let p = person(vec![spell(d(2020, 1, 1))], vec![]);
-        assert!(six_month_gate(&p, &f, &pol(), d(2020, 6, 29)).is_err());
-        assert!(six_month_gate(&p, &f, &pol(), d(2020, 6, 30)).is_ok());
+        assert!(stable_work_gate(&p, &f, &pol(), d(2020, 6, 29)).is_err());
+        assert!(stable_work_gate(&p, &f, &pol(), d(2020, 6, 30)).is_ok());
         let mut s = spell(d(2020, 1, 1));
         s.contract_months = Some(5);
-        assert!(six_month_gate(&person(vec![s], vec![]), &f, &pol(), d(2020, 12, 31)).is_err());
+        assert!(stable_work_gate(&person(vec![s], vec![]), &f, &pol(), d(2020, 12, 31)).is_err());
         let mut s = spell(d(2020, 1, 1));
         s.registration = None;
-        let j = six_month_gate(&person(vec![s], vec![]), &f, &pol(), d(2020, 12, 31)).unwrap_err();
+        let j =
+            stable_work_gate(&person(vec![s], vec![]), &f, &pol(), d(2020, 12, 31)).unwrap_err();
         assert!(
             j.unproven,
             "a missing 就业登记 leaves the gate unproven, not failed"

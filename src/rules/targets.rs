@@ -391,7 +391,7 @@ pub fn compute(model: &Model, policy: &Policy, plan_year: i32) -> Result<Progres
         });
     }
 
-    // Stability beside `transferred`: who reached the A1 threshold and the six-month gate.
+    // Stability beside `transferred`: who reached the A1 threshold and the stable-work gate.
     let full = column_ints(&s.transferred, "full_months").map_err(e)?;
     for threshold in [
         policy.n.transfer_min_full_months,

@@ -1,6 +1,6 @@
 //! One person's story as of a month (`luyu explain`, the web page of a person): registry
 //! status, ledger rows and their history across the monthly exports, which indicators count
-//! them, the six-month gate, each payment with its entitlement, and the findings. Unmasked:
+//! them, the stable-work gate, each payment with its entitlement, and the findings. Unmasked:
 //! it is for the office, not for circulation.
 
 use polars::prelude::{col, lit, IntoLazy};
@@ -139,7 +139,7 @@ pub fn story(at: &At, id: &str, r: &crate::run::Results) -> Result<String> {
         say!("  {name}：{yes}（条件：建档立卡且{rule}）");
     }
     let gate = r.policy.parameter_clause("gate_min_full_months");
-    match entitle::six_month_gate(p, &r.facts, &r.policy, date) {
+    match entitle::stable_work_gate(p, &r.facts, &r.policy, date) {
         Ok(s) => say!("\n{gate} {}：满足（{}）", r.policy.gate_name(), s.employer),
         Err(j) => say!("\n{gate} {}：{}", r.policy.gate_name(), j.why),
     }

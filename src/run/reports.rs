@@ -140,7 +140,7 @@ pub fn prepare_all(
         // handed back to the kernel before the previous month and the ledger edits are read
         // (kept by the allocator, the edits' 700 MB came on top of them at the new month's
         // peak).
-        let mut freeing = Freeing::start((
+        let mut freeing = crate::memory::Freeing::start((
             std::mem::take(&mut r.facts),
             r.model.take_ledgers(),
             r.audit.take_payments(),
@@ -214,12 +214,7 @@ pub fn prepare_all(
             prepared.push((*kind, p));
         }
         summary = Some(r.summary.clone());
-        // Freed on another thread: freeing millions of rows takes seconds at national scale,
-        // and the CLI ends the process soon after (the server goes on, so nothing may leak).
-        std::thread::spawn(move || {
-            drop(r);
-            drop(prev);
-        });
+        crate::memory::free_aside((r, prev));
     } else {
         say(&format!(
             "截至 {} 的报告已核算过且数据未变，直接使用仓库中的结果",
@@ -253,24 +248,6 @@ pub fn cached(cache: &Cache, kind: Kind) -> Option<(Prepared, Summary)> {
 /// Keeps a prepared report and its summary, replacing the entry of the same month and kind.
 fn keep_report(cache: &Cache, kind: Kind, report: &Prepared, summary: &Summary) -> Result<()> {
     cache.put_named(&cache_name(kind), &Cached { report, summary })
-}
-
-/// Rows being freed on another thread.
-struct Freeing(Option<std::thread::JoinHandle<()>>);
-
-impl Freeing {
-    fn start<T: Send + 'static>(rows: T) -> Freeing {
-        Freeing(Some(std::thread::spawn(move || drop(rows))))
-    }
-
-    /// Returns once the rows are freed, with the memory handed back to the kernel.
-    fn wait(&mut self) {
-        if let Some(thread) = self.0.take() {
-            // A panic while freeing can only be the allocator's: nothing to report.
-            let _ = thread.join();
-            crate::memory::give_back();
-        }
-    }
 }
 
 /// The cache entry of a month's counts under a plan year: the plan year is in its name, since
