@@ -107,20 +107,6 @@ pub fn unpack_id(packed: u64, buf: &mut [u8; 18]) -> &str {
     std::str::from_utf8(buf).unwrap_or_default()
 }
 
-/// A person's ID as a hash key: its packed integer ([`pack_id`]) when it is a 身份证号, else
-/// its text. Equal IDs give equal keys, since a text that packs always does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum IdKey<'a> {
-    Packed(u64),
-    Text(&'a str),
-}
-
-impl<'a> IdKey<'a> {
-    pub fn of(id: &'a str) -> IdKey<'a> {
-        pack_id(id).map_or(IdKey::Text(id), IdKey::Packed)
-    }
-}
-
 /// The number eight ASCII digits write (the first in the lowest byte), or `None` if any byte is
 /// not a digit.
 fn eight_digits(word: u64) -> Option<u64> {

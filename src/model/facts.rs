@@ -218,20 +218,20 @@ fn push_tight<T>(v: &mut Vec<T>, x: T) {
 /// as one word where the text was a hash and a compare of 18 bytes (most of the facts' time at
 /// a million persons); any other text as it is.
 #[derive(Default)]
-struct Index {
+pub(crate) struct Index {
     packed: PlHashMap<u64, u32>,
     other: PlHashMap<Text, u32>,
 }
 
 impl Index {
-    fn with_capacity(n: usize) -> Index {
+    pub(crate) fn with_capacity(n: usize) -> Index {
         Index {
             packed: PlHashMap::with_capacity_and_hasher(n, Default::default()),
             other: PlHashMap::default(),
         }
     }
 
-    fn get(&self, id: &str) -> Option<u32> {
+    pub(crate) fn get(&self, id: &str) -> Option<u32> {
         match pack_id(id) {
             Some(key) => self.packed.get(&key).copied(),
             None => self.other.get(id).copied(),
@@ -239,7 +239,7 @@ impl Index {
     }
 
     /// The place of `id`, given `next` if it has none yet; and whether it was new.
-    fn get_or_insert(&mut self, id: &str, next: u32) -> (u32, bool) {
+    pub(crate) fn get_or_insert(&mut self, id: &str, next: u32) -> (u32, bool) {
         let place = match pack_id(id) {
             Some(key) => *self.packed.entry(key).or_insert(next),
             None => match self.other.get(id) {

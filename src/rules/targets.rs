@@ -9,8 +9,7 @@ use polars::prelude::*;
 use serde::Serialize;
 
 use crate::dates::Month;
-use crate::ids::IdKey;
-use crate::model::facts::Text;
+use crate::model::facts::{Index, Text};
 use crate::model::{column_ints, column_strs, Model};
 use crate::policy::Policy;
 
@@ -108,8 +107,11 @@ pub struct IdSet(Vec<Text>);
 impl IdSet {
     /// The set of these IDs, in any order and with repeats.
     pub fn of<'a>(ids: impl IntoIterator<Item = &'a str>) -> IdSet {
+        IdSet::sorted(ids.into_iter().map(Text::from).collect())
+    }
+
+    fn sorted(mut ids: Vec<Text>) -> IdSet {
         use rayon::prelude::*;
-        let mut ids: Vec<Text> = ids.into_iter().map(Text::from).collect();
         ids.par_sort_unstable();
         ids.dedup();
         IdSet(ids)
@@ -174,9 +176,12 @@ impl Progress {
     }
 }
 
+/// The IDs of a query's rows, made texts on every core.
 fn ids(df: &DataFrame) -> PolarsResult<IdSet> {
-    Ok(IdSet::of(
-        column_strs(df, "id_number")?.into_iter().flatten(),
+    use rayon::prelude::*;
+    let ids = column_strs(df, "id_number")?;
+    Ok(IdSet::sorted(
+        ids.par_iter().filter_map(|id| id.map(Text::from)).collect(),
     ))
 }
 
@@ -296,24 +301,6 @@ fn tally<'a>(texts: impl IntoIterator<Item = Option<&'a str>>) -> BTreeMap<Strin
         .collect()
 }
 
-/// A helped person in [`compute`]: which indicators count them, their township, and the first
-/// date any of them does.
-struct Helped<'a> {
-    bits: u8,
-    town: &'a str,
-    first: Option<NaiveDate>,
-}
-
-impl Default for Helped<'_> {
-    fn default() -> Self {
-        Helped {
-            bits: 0,
-            town: UNFILLED,
-            first: None,
-        }
-    }
-}
-
 pub fn compute(model: &Model, policy: &Policy, plan_year: i32) -> Result<Progress, String> {
     let plan = policy
         .plan(plan_year)
@@ -329,47 +316,42 @@ pub fn compute(model: &Model, policy: &Policy, plan_year: i32) -> Result<Progres
     };
     let e = |x: PolarsError| format!("指标查询失败：{x}");
     let s = sets(model, window).map_err(e)?;
-    let transferred_ids = ids(&s.transferred).map_err(e)?;
-    let local_ids = ids(&s.local).map_err(e)?;
-    let trained_ids = ids(&s.trained).map_err(e)?;
-
+    // The months' last days (the as-of date for the as-of month), for the monthly series.
+    let months_shown: Vec<Month> = (1..=months_elapsed.min(12) as u32)
+        .filter_map(|m| Month::new(plan_year, m))
+        .collect();
+    let ends: Vec<NaiveDate> = months_shown
+        .iter()
+        .map(|m| m.last_day().min(model.date))
+        .collect();
+    // The queries' rows tallied on one core, the helped persons found on the other: the
+    // payments are read beside the targets (`run::beside_payments`), and once they are, this
+    // is all that is left of the phase.
+    let (tallies, helped) = rayon::join(
+        || tallies(&s, policy, &ends),
+        || helped(&s, &model.registry, &ends),
+    );
+    let (tallies, helped) = (tallies.map_err(e)?, helped.map_err(e)?);
+    let [transferred_ids, local_ids, trained_ids] = helped.sets;
     let mut progress = Progress {
         plan_year,
         as_of: model.as_of,
         months_elapsed,
         targets: Vec::new(),
         category_sum: (transferred_ids.len() + local_ids.len() + trained_ids.len()) as i64,
-        overlap: 0,
-        stable: BTreeMap::new(),
-        by_county: BTreeMap::new(),
-        by_township: BTreeMap::new(),
-        by_mode: BTreeMap::new(),
+        overlap: helped.overlap,
+        stable: tallies.stable,
+        by_county: tallies.by_county,
+        by_township: helped.by_township,
+        by_mode: tallies.by_mode,
         series: Vec::new(),
         transferred_ids,
         local_ids,
         trained_ids,
     };
-    // Each helped person once, with a bit per indicator that counts them (1 transferred, 2
-    // local, 4 trained), their township and the first date any indicator counts them: one hash
-    // lookup per ID instead of tree lookups per set, and one map for every breakdown. Keyed by
-    // the packed ID: the registry's million rows are each looked up.
-    let mut helped: PlHashMap<IdKey, Helped> = PlHashMap::with_capacity_and_hasher(
-        progress.transferred_ids.len() + progress.local_ids.len() + progress.trained_ids.len(),
-        Default::default(),
-    );
-    for (bit, set) in [
-        (1u8, &progress.transferred_ids),
-        (2, &progress.local_ids),
-        (4, &progress.trained_ids),
-    ] {
-        for id in set.iter() {
-            helped.entry(IdKey::of(id)).or_default().bits |= bit;
-        }
-    }
-    progress.overlap = helped.values().filter(|h| h.bits.count_ones() >= 2).count() as i64;
     for (key, name, target) in plan.targets() {
         let actual = match key {
-            "helped" => helped.len(),
+            "helped" => helped.count,
             "transferred" => progress.transferred_ids.len(),
             "local" => progress.local_ids.len(),
             _ => progress.trained_ids.len(),
@@ -390,94 +372,164 @@ pub fn compute(model: &Model, policy: &Policy, plan_year: i32) -> Result<Progres
             projection,
         });
     }
-
-    // Stability beside `transferred`: who reached the A1 threshold and the stable-work gate.
-    let full = column_ints(&s.transferred, "full_months").map_err(e)?;
-    for threshold in [
-        policy.n.transfer_min_full_months,
-        policy.n.gate_min_full_months,
-    ] {
-        let n = full.iter().filter(|m| m.unwrap_or(0) >= threshold).count() as i64;
-        progress.stable.insert(threshold, n);
-    }
-    progress.by_county = tally(column_strs(&s.transferred, "county").map_err(e)?);
-    let (local_modes, trained_modes) = (
-        column_strs(&s.local, "help_mode").map_err(e)?,
-        column_strs(&s.trained, "help_mode").map_err(e)?,
-    );
-    progress.by_mode = tally(local_modes.into_iter().chain(trained_modes));
-
-    // By Wanzhou township, from the registry (a person's last row there, as the registry is
-    // read in order).
-    let reg_ids = column_strs(&model.registry, "id_number").map_err(e)?;
-    let towns = column_strs(&model.registry, "township").map_err(e)?;
-    for (id, town) in reg_ids.into_iter().zip(towns) {
-        if let Some(h) = id.and_then(|id| helped.get_mut(&IdKey::of(id))) {
-            h.town = town.unwrap_or(UNFILLED);
-        }
-    }
-    // Tallied by the township's text in a hash map (a few dozen townships, a million helped
-    // persons), then put in order.
-    let mut by_township: PlHashMap<&str, TownshipLine> = PlHashMap::default();
-    for h in helped.values() {
-        let line = by_township.entry(h.town).or_default();
-        line.helped += 1;
-        line.transferred += i64::from(h.bits & 1);
-        line.local += i64::from((h.bits >> 1) & 1);
-        line.trained += i64::from((h.bits >> 2) & 1);
-    }
-    progress.by_township = by_township
-        .into_iter()
-        .map(|(town, line)| (town.to_string(), line))
-        .collect();
-
-    // The monthly cumulative series, Jan..M, on the as-of snapshots. The window always starts
-    // on 1 January, so a person counts by month m exactly when the first date that counts them
-    // (`first_date` of each query) is on or before m's last day: one query run, not one a month.
-    // Each query gives one row per person, so its dates alone are counted.
-    let firsts = |df| -> PolarsResult<Vec<(&str, NaiveDate)>> {
-        let ids = column_strs(df, "id_number")?;
-        let dates = crate::model::column_dates(df, "first_date")?;
-        Ok(ids
-            .into_iter()
-            .zip(dates)
-            .filter_map(|(i, d)| Some((i?, d?)))
-            .collect())
-    };
-    let (t, l, r) = (
-        firsts(&s.transferred).map_err(e)?,
-        firsts(&s.local).map_err(e)?,
-        firsts(&s.trained).map_err(e)?,
-    );
-    for (id, d) in t.iter().chain(&l).chain(&r) {
-        if let Some(h) = helped.get_mut(&IdKey::of(id)) {
-            h.first = Some(h.first.map_or(*d, |f| f.min(*d)));
-        }
-    }
-    // The months' last days (the as-of date for the as-of month): each date counts from the
-    // first month whose end is on or after it, so one pass per set gives every month's total.
-    let months_shown: Vec<Month> = (1..=months_elapsed.min(12) as u32)
-        .filter_map(|m| Month::new(plan_year, m))
-        .collect();
-    let ends: Vec<NaiveDate> = months_shown
-        .iter()
-        .map(|m| m.last_day().min(model.date))
-        .collect();
-    let helped_by = cumulative(helped.values().filter_map(|h| h.first), &ends);
-    let [t_by, l_by, r_by] = [&t, &l, &r].map(|set| cumulative(set.iter().map(|x| x.1), &ends));
+    let [t_by, l_by, r_by] = tallies.by_month;
     for (k, month) in months_shown.iter().enumerate() {
         progress.series.push(SeriesPoint {
             month: month.to_string(),
-            helped: helped_by[k],
+            helped: helped.by_month[k],
             transferred: t_by[k],
             local: l_by[k],
             trained: r_by[k],
             expected_helped: expected(plan.helped, i64::from(month.month), months),
         });
     }
-    // `helped` borrows the ID sets that move out with the progress.
-    drop(helped);
     Ok(progress)
+}
+
+/// What [`compute`] counts of each query's rows on their own.
+struct Tallies {
+    stable: BTreeMap<i64, i64>,
+    by_county: BTreeMap<String, i64>,
+    by_mode: BTreeMap<String, i64>,
+    /// Per query (transferred, local, trained), how many it counts by each of the months'
+    /// ends.
+    by_month: [Vec<i64>; 3],
+}
+
+fn tallies(s: &Sets, policy: &Policy, ends: &[NaiveDate]) -> PolarsResult<Tallies> {
+    // Stability beside `transferred`: who reached the A1 threshold and the stable-work gate.
+    let full = column_ints(&s.transferred, "full_months")?;
+    let mut stable = BTreeMap::new();
+    for threshold in [
+        policy.n.transfer_min_full_months,
+        policy.n.gate_min_full_months,
+    ] {
+        let n = full.iter().filter(|m| m.unwrap_or(0) >= threshold).count() as i64;
+        stable.insert(threshold, n);
+    }
+    let by_county = tally(column_strs(&s.transferred, "county")?);
+    let (local_modes, trained_modes) = (
+        column_strs(&s.local, "help_mode")?,
+        column_strs(&s.trained, "help_mode")?,
+    );
+    let by_mode = tally(local_modes.into_iter().chain(trained_modes));
+    // The monthly cumulative series, Jan..M, on the as-of snapshots. The window always starts
+    // on 1 January, so a person counts by month m exactly when the first date that counts them
+    // (`first_date` of each query) is on or before m's last day: one query run, not one a month.
+    // Each query gives one row per person, so its dates alone are counted.
+    let mut by_month = [&s.transferred, &s.local, &s.trained].map(|_| Vec::new());
+    for (set, counts) in [&s.transferred, &s.local, &s.trained]
+        .into_iter()
+        .zip(&mut by_month)
+    {
+        *counts = cumulative(firsts(set)?.into_iter().map(|(_, d)| d), ends);
+    }
+    Ok(Tallies {
+        stable,
+        by_county,
+        by_mode,
+        by_month,
+    })
+}
+
+/// A query's persons with the first date it counts each (rows with an ID and a date).
+fn firsts(df: &DataFrame) -> PolarsResult<Vec<(&str, NaiveDate)>> {
+    let ids = column_strs(df, "id_number")?;
+    let dates = crate::model::column_dates(df, "first_date")?;
+    Ok(ids
+        .into_iter()
+        .zip(dates)
+        .filter_map(|(i, d)| Some((i?, d?)))
+        .collect())
+}
+
+/// The persons the indicators count, each once.
+struct Helped {
+    /// The IDs each query counts (transferred, local, trained).
+    sets: [IdSet; 3],
+    /// How many persons any of them counts.
+    count: usize,
+    /// How many persons two or more count.
+    overlap: i64,
+    by_township: BTreeMap<String, TownshipLine>,
+    /// How many persons any counts by each of the months' ends.
+    by_month: Vec<i64>,
+}
+
+/// [`Helped`]: each helped person once, at a place in order of first sight, with a bit per
+/// indicator that counts them (1 transferred, 2 local, 4 trained), their township (their last
+/// row in the registry, as it is read in order) and the first date any indicator counts them.
+/// Places by packed ID (one word hashed, as the facts find persons), the attributes in vectors
+/// by place, the rows' persons looked up on every core and written in row order: a hash map
+/// of the persons' IDs and attributes (56 bytes an entry) filled on one core took 0.6 s at a
+/// million persons, longer than the payments read beside it.
+fn helped(s: &Sets, registry: &DataFrame, ends: &[NaiveDate]) -> PolarsResult<Helped> {
+    let sets = [ids(&s.transferred)?, ids(&s.local)?, ids(&s.trained)?];
+    let mut index = Index::with_capacity(sets.iter().map(IdSet::len).sum());
+    let mut bits: Vec<u8> = Vec::new();
+    for (bit, set) in [1u8, 2, 4].into_iter().zip(&sets) {
+        for id in set.iter() {
+            let (place, new) = index.get_or_insert(id, bits.len() as u32);
+            if new {
+                bits.push(0);
+            }
+            bits[place as usize] |= bit;
+        }
+    }
+    let (town, first) = rayon::join(
+        || -> PolarsResult<Vec<&str>> {
+            let ids = column_strs(registry, "id_number")?;
+            let towns = column_strs(registry, "township")?;
+            let mut town: Vec<&str> = vec![UNFILLED; bits.len()];
+            for (place, t) in places(&index, &ids).into_iter().zip(towns) {
+                if let Some(k) = place {
+                    town[k as usize] = t.unwrap_or(UNFILLED);
+                }
+            }
+            Ok(town)
+        },
+        || -> PolarsResult<Vec<Option<NaiveDate>>> {
+            let mut first: Vec<Option<NaiveDate>> = vec![None; bits.len()];
+            for set in [&s.transferred, &s.local, &s.trained] {
+                let set = firsts(set)?;
+                let ids: Vec<Option<&str>> = set.iter().map(|(id, _)| Some(*id)).collect();
+                for (place, (_, d)) in places(&index, &ids).into_iter().zip(set) {
+                    if let Some(f) = place.and_then(|k| first.get_mut(k as usize)) {
+                        *f = Some(f.map_or(d, |f| f.min(d)));
+                    }
+                }
+            }
+            Ok(first)
+        },
+    );
+    let (town, first) = (town?, first?);
+    // Tallied by the township's text in a hash map (a few dozen townships, a million helped
+    // persons), then put in order.
+    let mut by_township: PlHashMap<&str, TownshipLine> = PlHashMap::default();
+    for (town, bits) in town.iter().zip(&bits) {
+        let line = by_township.entry(town).or_default();
+        line.helped += 1;
+        line.transferred += i64::from(bits & 1);
+        line.local += i64::from((bits >> 1) & 1);
+        line.trained += i64::from((bits >> 2) & 1);
+    }
+    Ok(Helped {
+        sets,
+        count: bits.len(),
+        overlap: bits.iter().filter(|b| b.count_ones() >= 2).count() as i64,
+        by_township: by_township
+            .into_iter()
+            .map(|(town, line)| (town.to_string(), line))
+            .collect(),
+        by_month: cumulative(first.iter().flatten().copied(), ends),
+    })
+}
+
+/// The place in `index` of each ID (`None` for a missing ID or one not there), looked up on
+/// every core.
+fn places(index: &Index, ids: &[Option<&str>]) -> Vec<Option<u32>> {
+    use rayon::prelude::*;
+    ids.par_iter().map(|id| index.get((*id)?)).collect()
 }
 
 #[cfg(test)]
