@@ -275,6 +275,11 @@ impl<'a> PaymentColumns<'a> {
 
     /// Row `i`'s payee texts alone (< `len()`): its type, name, ID and 关联身份证号.
     fn get_payee(&self, i: usize) -> Payment<'a> {
+        self.with_payee(i, Payment::default())
+    }
+
+    /// `rest` with row `i`'s payee texts (< `len()`).
+    fn with_payee(&self, i: usize, rest: Payment<'a>) -> Payment<'a> {
         let i = self.at(i);
         let t = |k: usize| self.text[k].as_ref().and_then(|a| a.get(i)).unwrap_or("");
         Payment {
@@ -282,7 +287,7 @@ impl<'a> PaymentColumns<'a> {
             payee_name: t(5),
             payee_id: t(6),
             linked_id: t(7),
-            ..Payment::default()
+            ..rest
         }
     }
 
@@ -302,14 +307,7 @@ impl<'a> PaymentColumns<'a> {
     /// left empty: the judging loop reads a million rows, and these six are needed only where
     /// a finding is made ([`Self::voucher`]).
     pub fn get_payee_and_amount(&self, i: usize) -> Payment<'a> {
-        let payee = self.get_payee(i);
-        Payment {
-            payee_type: payee.payee_type,
-            payee_name: payee.payee_name,
-            payee_id: payee.payee_id,
-            linked_id: payee.linked_id,
-            ..self.get_amounts(i)
-        }
+        self.with_payee(i, self.get_amounts(i))
     }
 
     /// Row `i` (< `len()`) with only the amount, date, months and days: what judging a
