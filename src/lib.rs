@@ -30,7 +30,8 @@
 //!
 //! Shared vocabulary: [`dates`] (months and calendar arithmetic), [`money`] (exact yuan),
 //! [`ids`] (身份证号, credit codes, masking), and [`Error`], the one error type; [`memory`]
-//! is the allocator and when freed memory goes back to the kernel.
+//! is the allocator, what is freed on another thread, and when freed memory goes back to the
+//! kernel.
 
 pub mod cli;
 pub mod dates;
