@@ -183,36 +183,35 @@ pub async fn dashboard(
             charts.insert(name.clone(), svg);
         }
     }
-    let mut c = p.context.clone();
-    // Names in links, encoded here (the templates have no URL filter).
-    let q = |v: &mut Value, key: &str| {
-        if let Some(list) = v.as_array_mut() {
-            for x in list {
-                let enc = urlencode(x[key].as_str().unwrap_or(""));
-                x["q"] = Value::String(enc);
-            }
-        }
-    };
-    q(&mut c["counties"], "name");
-    q(&mut c["townships"], "name");
-    if let Some(pools) = c["pools"].as_array_mut() {
-        for pool in pools {
-            q(&mut pool["items"], "name");
-        }
+    // The month's briefing as computed, with what only this page shows beside it (names in
+    // links are encoded by the templates' `urlencode`).
+    #[derive(serde::Serialize)]
+    struct Dashboard<'a> {
+        #[serde(flatten)]
+        briefing: &'a Value,
+        as_of: String,
+        months: Vec<Value>,
+        error_count: usize,
+        notice_count: usize,
+        charts: BTreeMap<String, String>,
+        completeness: Value,
     }
-    let c = &c;
-    app.web.page(
-        "dashboard.html",
-        json!({
-            "as_of": month.to_string(), "months": month_list(&app, month),
-            "targets": c["targets"], "pools": c["pools"], "by_rule": c["by_rule"], "counties": c["counties"],
-            "townships": c["townships"], "paid_total": c["paid_total"], "compliance": c["compliance"],
-            "error_count": summary.findings.errors, "notice_count": summary.findings.notices,
-            "category_sum": c["category_sum"], "overlap": c["overlap"], "has_prev": c["has_prev"], "prev_month": c["prev_month"],
-            "charts": charts, "completeness": completeness(&app),
-        }),
-        Some(&user),
-    )
+    let page = Dashboard {
+        briefing: &p.context,
+        as_of: month.to_string(),
+        months: month_list(&app, month),
+        error_count: summary.findings.errors,
+        notice_count: summary.findings.notices,
+        charts,
+        completeness: completeness(&app),
+    };
+    match serde_json::to_value(page) {
+        Ok(page) => app.web.page("dashboard.html", page, Some(&user)),
+        Err(e) => super::web::error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &format!("页面数据有误（{e}）"),
+        ),
+    }
 }
 
 pub async fn upload_page(State(app): State<App>, Extension(user): Extension<User>) -> Response {

@@ -52,6 +52,10 @@ impl Web {
     pub fn new() -> Result<Web, tera::Error> {
         let mut tera = Tera::new();
         tera.autoescape_on([".html"]);
+        // A name in a link's query (`?county={{ c.name | urlencode }}`).
+        tera.register_filter("urlencode", |s: &str, _: tera::Kwargs, _: &tera::State| {
+            super::pages::urlencode(s)
+        });
         for (name, text) in TEMPLATES {
             tera.add_raw_template(name, text)?;
         }

@@ -352,6 +352,20 @@ fn the_web_application_gives_the_clis_figures_and_refuses_what_it_should() {
             );
         }
         assert!(dash.contains("报表报送情况") && dash.contains("cell-received"));
+        // A township's link carries its name percent-encoded, and its list has the count shown.
+        let link = dash.split("indicator=helped&amp;township=").nth(1).unwrap();
+        let (town, rest) = link.split_once('"').unwrap();
+        assert!(town.starts_with('%'), "{town}");
+        let shown = rest.split_once('>').unwrap().1.split_once('<').unwrap().0;
+        let list = c
+            .computed(&format!(
+                "/list/persons?as_of={month}&indicator=helped&township={town}"
+            ))
+            .text();
+        assert!(
+            list.contains(&format!("<b id=\"total\">{shown}</b>")),
+            "{month} {town}"
+        );
         let summary = c.get(&format!("/reports/file/summary-{month}.json"));
         assert_eq!(
             summary.body,
