@@ -63,7 +63,9 @@ pub enum Chart {
     },
     /// Horizontal bars: (label, value in yuan, group 0/1 for colour).
     Amounts(Vec<(String, f64, usize)>),
-    /// Vertical bars: (label, count).
+    /// Horizontal bars: (label, count), the first at the top. Horizontal, as a county's name
+    /// (济宁经济技术开发区) is wider than a column: under vertical bars the names ran into
+    /// each other.
     Counts(Vec<(String, i64)>),
 }
 
@@ -258,43 +260,44 @@ where
             }
         }
         Chart::Counts(items) => {
-            let max = items.iter().map(|i| i.1).max().unwrap_or(1).max(1) as f64 * 1.2;
+            let max = items.iter().map(|i| i.1).max().unwrap_or(1).max(1) as f64 * 1.15;
             let n = items.len().max(1);
-            let labels: Vec<String> = items.iter().map(|i| i.0.clone()).collect();
+            let names: Vec<&str> = items.iter().map(|i| i.0.as_str()).collect();
             let mut c = ChartBuilder::on(&root)
                 .caption(title, font(20))
                 .margin(12)
-                .x_label_area_size(40)
-                .y_label_area_size(40)
-                .build_cartesian_2d(-0.5f64..n as f64 - 0.5, 0f64..max)
+                .x_label_area_size(30)
+                .y_label_area_size(150)
+                .build_cartesian_2d(0f64..max, 0f64..n as f64)
                 .map_err(err)?;
             c.configure_mesh()
-                .disable_x_mesh()
+                .disable_y_mesh()
                 .max_light_lines(0)
-                .x_labels(n * 2 + 1)
-                .x_label_formatter(&|x| {
-                    let i = x.round();
-                    if (x - i).abs() < 1e-6 && i >= 0.0 {
-                        labels.get(i as usize).cloned().unwrap_or_default()
+                .y_labels(n * 2 + 1)
+                .y_label_formatter(&|y| {
+                    let i = (*y - 0.5).round();
+                    if (y - 0.5 - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < names.len() {
+                        names[names.len() - 1 - i as usize].to_string()
                     } else {
                         String::new()
                     }
                 })
-                .y_label_formatter(&|y| format!("{y:.0}"))
+                .x_label_formatter(&|x| format!("{x:.0}"))
                 .label_style(font(12))
                 .draw()
                 .map_err(err)?;
-            c.draw_series(items.iter().enumerate().map(|(i, (_, v))| {
+            let row = |k: usize| (n - 1 - k) as f64;
+            c.draw_series(items.iter().enumerate().map(|(k, (_, v))| {
                 Rectangle::new(
-                    [(i as f64 - 0.3, 0.0), (i as f64 + 0.3, *v as f64)],
+                    [(0.0, row(k) + 0.2), (*v as f64, row(k) + 0.8)],
                     BLUE.filled(),
                 )
             }))
             .map_err(err)?;
-            c.draw_series(items.iter().enumerate().map(|(i, (_, v))| {
+            c.draw_series(items.iter().enumerate().map(|(k, (_, v))| {
                 Text::new(
                     v.to_string(),
-                    (i as f64 - 0.1, *v as f64 + max * 0.06),
+                    (*v as f64 + max * 0.01, row(k) + 0.62),
                     font(12),
                 )
             }))
