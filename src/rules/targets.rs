@@ -417,13 +417,14 @@ fn tallies(s: &Sets, policy: &Policy, ends: &[NaiveDate]) -> PolarsResult<Tallie
     // on 1 January, so a person counts by month m exactly when the first date that counts them
     // (`first_date` of each query) is on or before m's last day: one query run, not one a month.
     // Each query gives one row per person, so its dates alone are counted.
-    let mut by_month = [&s.transferred, &s.local, &s.trained].map(|_| Vec::new());
-    for (set, counts) in [&s.transferred, &s.local, &s.trained]
-        .into_iter()
-        .zip(&mut by_month)
-    {
-        *counts = cumulative(firsts(set)?.into_iter().map(|(_, d)| d), ends);
-    }
+    let by_month = |set| -> PolarsResult<Vec<i64>> {
+        Ok(cumulative(firsts(set)?.into_iter().map(|(_, d)| d), ends))
+    };
+    let by_month = [
+        by_month(&s.transferred)?,
+        by_month(&s.local)?,
+        by_month(&s.trained)?,
+    ];
     Ok(Tallies {
         stable,
         by_county,
