@@ -1108,16 +1108,13 @@ fn columns(groups: &[&[&str]]) -> Vec<Expr> {
 
 /// Each payment's labourer's ([`Payment::person`]) place among the facts' persons
 /// (`person_pos`, null for someone the ledgers do not know) and whether they are a 建档立卡
-/// labourer (`registered`), looked up in the facts' index on every core. The labourer's ID is
+/// labourer (`registered`), all found at once ([`Facts::positions`]). The labourer's ID is
 /// read where the payment holds it: as a column of its own (a `when` over the payee columns)
 /// it was a serial copy of every payment's ID, and an `is_in` against a list of the registered
 /// IDs built a hash set of a million strings first (BENCHMARKS.md).
 fn registered_persons(payments: &PaymentColumns, facts: &Facts) -> [Column; 2] {
     use rayon::prelude::*;
-    let places: Vec<Option<u32>> = (0..payments.len())
-        .into_par_iter()
-        .map(|i| facts.position(payments.person(i)))
-        .collect();
+    let places = facts.positions(payments.len(), |i| payments.person(i));
     let registered: Vec<bool> = places
         .par_iter()
         .map(|r| r.is_some_and(|r| facts.persons[r as usize].1.registered))
