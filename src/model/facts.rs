@@ -265,22 +265,19 @@ struct ByPerson {
 
 impl ByPerson {
     fn of(ids: &[Option<&str>]) -> ByPerson {
+        use rayon::iter::Either;
         use rayon::prelude::*;
-        let mut packed: Vec<(u64, u32)> = ids
+        // Each ID packed once, on every core; the others keep their row order.
+        let (mut packed, other): (Vec<_>, Vec<_>) = ids
             .par_iter()
             .enumerate()
-            .filter_map(|(i, id)| Some((pack_id((*id)?)?, i as u32)))
-            .collect();
+            .filter_map(|(i, id)| Some((i as u32, (*id)?)))
+            .partition_map(|(i, id)| match pack_id(id) {
+                Some(key) => Either::Left((key, i)),
+                None => Either::Right((Text::from(id), i)),
+            });
         // (ID, row) pairs are distinct, so the unstable sort is the one order.
         packed.par_sort_unstable();
-        let other = ids
-            .iter()
-            .enumerate()
-            .filter_map(|(i, id)| {
-                let id = (*id)?;
-                pack_id(id).is_none().then(|| (Text::from(id), i as u32))
-            })
-            .collect();
         ByPerson {
             len: ids.len(),
             packed,
@@ -473,33 +470,30 @@ impl Facts {
     }
 
     /// The places of many IDs at once (`id(i)` for each `i` below `n`), as [`Self::position`]
-    /// gives each: the IDs that pack sorted and walked beside the persons, who are in ID order
-    /// and so in packed order too. In sequence, where a hash lookup per ID was a cache miss
-    /// each (a million payments' labourers, `audit`); an ID that does not pack is looked up.
+    /// gives each: the IDs by person ([`ByPerson`]) walked beside the persons, who are in ID
+    /// order and so in packed order too. In sequence, where a hash lookup per ID was a cache
+    /// miss each (a million payments' labourers, `audit`); an ID that does not pack is looked
+    /// up.
     pub fn positions<'a>(
         &self,
         n: usize,
         id: impl Fn(usize) -> &'a str + Sync,
     ) -> Vec<Option<u32>> {
         use rayon::prelude::*;
-        let mut keyed: Vec<(u64, u32)> = (0..n)
-            .into_par_iter()
-            .map(|i| (pack_id(id(i)).unwrap_or(UNPACKED), i as u32))
-            .collect();
-        keyed.par_sort_unstable();
+        let ids: Vec<Option<&str>> = (0..n).into_par_iter().map(|i| Some(id(i))).collect();
+        let rows = ByPerson::of(&ids);
+        drop(ids);
         let mut places = vec![None; n];
         let mut persons = (0..)
             .zip(&self.persons)
             .filter_map(|(k, (t, _))| Some((pack_id(t)?, k)))
             .peekable();
-        for (key, i) in keyed {
-            let i = i as usize;
-            if key == UNPACKED {
-                places[i] = self.position(id(i));
-                continue;
-            }
+        for &(key, row) in &rows.packed {
             while persons.next_if(|&(p, _)| p < key).is_some() {}
-            places[i] = persons.peek().filter(|&&(p, _)| p == key).map(|&(_, k)| k);
+            places[row as usize] = persons.peek().filter(|&&(p, _)| p == key).map(|&(_, k)| k);
+        }
+        for (text, row) in &rows.other {
+            places[*row as usize] = self.position(text);
         }
         places
     }
