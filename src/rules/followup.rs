@@ -139,15 +139,12 @@ pub struct Only {
 /// (`run::findings_under`), given the warehouse, the month, the plan year, a plan year whose
 /// full targets are wanted too, and the findings asked about. The rules compute no month
 /// themselves: the caller gives them the pipeline.
-pub type Compute<'a> = dyn Fn(
-        &Warehouse,
-        Month,
-        Option<i32>,
-        Option<i32>,
-        Option<&Only>,
-    ) -> Result<(Vec<Finding>, Option<Progress>), Error>
-    + Sync
-    + 'a;
+pub type Compute<'a> =
+    dyn Fn(&Warehouse, Month, Option<i32>, Option<i32>, Option<&Only>) -> Found + Sync + 'a;
+
+/// What a month's computation gives the 整改台账: the findings, and the full targets when
+/// asked for.
+pub type Found = Result<(Vec<Finding>, Option<Progress>), Error>;
 
 /// What the month-by-month findings depend on besides the warehouse and the month.
 pub struct Params<'a> {

@@ -12,8 +12,8 @@ use crate::model::facts::Facts;
 use crate::model::Model;
 use crate::policy::Policy;
 use crate::rules::audit::{self, Audit};
-use crate::rules::findings::{Finding, Rule};
-use crate::rules::followup::Only;
+use crate::rules::findings::Rule;
+use crate::rules::followup::{Found, Only};
 use crate::rules::targets::{self, Progress, Window};
 use crate::store::warehouse::Warehouse;
 
@@ -112,61 +112,57 @@ pub fn findings(
     plan_year: Option<i32>,
     targets_of: Option<i32>,
     only: Option<&Only>,
-) -> Result<(Vec<Finding>, Option<Progress>), crate::Error> {
-    on_polars_threads(
-        || -> Result<(Vec<Finding>, Option<Progress>), crate::Error> {
-            let mut clock = Phases::start();
-            let (mut model, plan_year) = load(wh, policy, as_of, plan_year)?;
-            if let Some(only) = only {
-                model
-                    .keep_payments_naming(&only.keys)
-                    .and_then(|()| model.keep_ledgers_naming(&only.keys))
-                    .map_err(|e| format!("读取补贴发放明细和台账失败：{e}"))?;
+) -> Found {
+    on_polars_threads(|| -> Found {
+        let mut clock = Phases::start();
+        let (mut model, plan_year) = load(wh, policy, as_of, plan_year)?;
+        if let Some(only) = only {
+            model
+                .keep_payments_naming(&only.keys)
+                .and_then(|()| model.keep_ledgers_naming(&only.keys))
+                .map_err(|e| format!("读取补贴发放明细和台账失败：{e}"))?;
+        }
+        clock.lap("model");
+        let full = targets_of == Some(plan_year);
+        let transferred = only.is_none_or(|o| o.rules.contains(&Rule::EligibleUnpaid));
+        // The full targets, or the transferred persons alone (all the audit needs of
+        // them), or nobody when no finding asked about needs them.
+        let (targets, paid) = beside_payments(&mut model, |m| match (full, transferred) {
+            (true, _) => {
+                targets::compute(m, policy, plan_year).map(|p| (Some(p), targets::IdSet::default()))
             }
-            clock.lap("model");
-            let full = targets_of == Some(plan_year);
-            let transferred = only.is_none_or(|o| o.rules.contains(&Rule::EligibleUnpaid));
-            // The full targets, or the transferred persons alone (all the audit needs of
-            // them), or nobody when no finding asked about needs them.
-            let (targets, paid) = beside_payments(&mut model, |m| match (full, transferred) {
-                (true, _) => targets::compute(m, policy, plan_year)
-                    .map(|p| (Some(p), targets::IdSet::default())),
-                (false, true) => targets::transferred_ids(m, policy, plan_year).map(|t| (None, t)),
-                (false, false) => Ok((None, targets::IdSet::default())),
-            });
-            let ((progress, transferred_only), paid) = (targets?, paid?);
-            let transferred = progress
-                .as_ref()
-                .map_or(&transferred_only, |p| &p.transferred_ids);
-            clock.lap(if full {
-                "targets and payments"
-            } else {
-                "transferred and payments"
-            });
-            let (facts, mut audit) =
-                judge(&mut model, paid, policy, plan_year, transferred, &mut clock)?;
-            let findings = std::mem::take(&mut audit.findings);
-            // Freed here, before the caller's next month: the 整改台账 computes two months at
-            // a time, and a month's rows left to free on a third thread would make three at
-            // once.
-            drop((model, facts, audit));
-            Ok((findings, progress))
-        },
-    )
+            (false, true) => targets::transferred_ids(m, policy, plan_year).map(|t| (None, t)),
+            (false, false) => Ok((None, targets::IdSet::default())),
+        });
+        let ((progress, transferred_only), paid) = (targets?, paid?);
+        let transferred = progress
+            .as_ref()
+            .map_or(&transferred_only, |p| &p.transferred_ids);
+        clock.lap(if full {
+            "targets and payments"
+        } else {
+            "transferred and payments"
+        });
+        let (facts, mut audit) =
+            judge(&mut model, paid, policy, plan_year, transferred, &mut clock)?;
+        let findings = std::mem::take(&mut audit.findings);
+        // Freed here, before the caller's next month: the 整改台账 computes two months at
+        // a time, and a month's rows left to free on a third thread would make three at
+        // once.
+        drop((model, facts, audit));
+        Ok((findings, progress))
+    })
 }
 
 /// [`findings`] under `policy`: how the 整改台账 (`rules::followup::Params::compute`) has the
 /// months it needs computed.
 pub fn findings_under(
     policy: &Policy,
-) -> impl Fn(&Warehouse, Month, Option<i32>, Option<i32>, Option<&Only>) -> FoundOf + Sync + '_ {
+) -> impl Fn(&Warehouse, Month, Option<i32>, Option<i32>, Option<&Only>) -> Found + Sync + '_ {
     move |wh, month, plan_year, targets_of, only| {
         findings(wh, policy, month, plan_year, targets_of, only)
     }
 }
-
-/// What [`findings`] gives: the findings, and the targets when asked for.
-type FoundOf = Result<(Vec<Finding>, Option<Progress>), crate::Error>;
 
 /// Runs a computation on Polars' own threads, one per core. luyu's parallel steps
 /// (`rayon::join`, `par_iter`) call Polars inside them, and run on rayon's global pool each

@@ -38,9 +38,9 @@ pub fn render_all(
     };
     let (prepared, summary) = prepare_all(at, kinds, list_cap, recompute, &|s| eprintln!("{s}"))?;
     let mut written = Vec::new();
+    let stamp = stamp.map(|s| s.stamp());
     for (kind, p) in &prepared {
         eprintln!("生成{}……", kind.title());
-        let stamp = stamp.map(|s| s.stamp());
         written.extend(report::write(p, *kind, &formats, out, stamp.as_ref())?);
     }
     let summary = summary.to_bytes()?;
@@ -132,7 +132,8 @@ pub fn prepare_all(
         // What the earlier months freed, handed back before this month's rows are read.
         crate::memory::give_back();
         clock.lap("follow-up: earlier months");
-        let mut r: Results = at.compute()?;
+        // Under the policy already loaded for the 整改台账 (`At::compute` would read it again).
+        let mut r: Results = crate::run::compute(&wh, policy.clone(), at.as_of, at.plan_year)?;
         let mut clock = crate::run::Phases::start();
         // The reports read no per-person facts and no rows of the model or payments: they are
         // freed (two gigabytes at national scale, 0.3–0.45 s on one core) on another thread
