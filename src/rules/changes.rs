@@ -201,6 +201,28 @@ struct Compared {
     withdrawn: DataFrame,
 }
 
+impl Compared {
+    /// How many rows were added, changed and withdrawn.
+    fn counts(&self) -> (usize, usize, usize) {
+        (
+            self.added.height(),
+            self.changed.height(),
+            self.withdrawn.height(),
+        )
+    }
+}
+
+/// Some withdrawn rows of a [`Compared`] (`__i`: their rows in `old`), read out.
+fn withdrawn_out(
+    old: &DataFrame,
+    new: &DataFrame,
+    rows: &DataFrame,
+    table: Table,
+    mask: bool,
+) -> PolarsResult<Vec<Change>> {
+    read_out(&old.take(&idx(rows, "__i")?)?, &new.clear(), table, mask)
+}
+
 /// Matches two snapshots by natural key and compares their rows.
 fn compare(old: &DataFrame, new: &DataFrame, table: Table) -> PolarsResult<Compared> {
     // A column typed differently in the two snapshots (e.g. all empty in one) is compared as
@@ -361,7 +383,7 @@ pub fn edits(
     mask: bool,
 ) -> PolarsResult<Edits> {
     let c = compare(old, new, table)?;
-    let (added, changed, withdrawn) = (c.added.height(), c.changed.height(), c.withdrawn.height());
+    let (added, changed, withdrawn) = c.counts();
     let changed_rows = first(c.changed, table, limit)?;
     let withdrawn_rows = first(c.withdrawn, table, limit)?;
     let changed_list = read_out(
@@ -370,12 +392,7 @@ pub fn edits(
         table,
         mask,
     )?;
-    let withdrawn_list = read_out(
-        &old.take(&idx(&withdrawn_rows, "__i")?)?,
-        &new.clear(),
-        table,
-        mask,
-    )?;
+    let withdrawn_list = withdrawn_out(old, new, &withdrawn_rows, table, mask)?;
     Ok(Edits {
         added,
         changed,
@@ -415,7 +432,7 @@ pub fn listed(
     mask: bool,
 ) -> PolarsResult<Listed> {
     let c = compare(old, new, table)?;
-    let (added, changed, withdrawn) = (c.added.height(), c.changed.height(), c.withdrawn.height());
+    let (added, changed, withdrawn) = c.counts();
     // The first `limit` of the added and changed rows together are among the first `limit`
     // of each: both are read out, and `between` puts them in one key order.
     let (added_rows, changed_rows) = (
@@ -433,12 +450,7 @@ pub fn listed(
     list.truncate(limit);
     if list.len() < limit {
         let withdrawn_rows = first(c.withdrawn, table, limit - list.len())?;
-        list.extend(read_out(
-            &old.take(&idx(&withdrawn_rows, "__i")?)?,
-            &new.clear(),
-            table,
-            mask,
-        )?);
+        list.extend(withdrawn_out(old, new, &withdrawn_rows, table, mask)?);
     }
     Ok(Listed {
         added,
