@@ -356,7 +356,7 @@ fn paired_in_order_at(
     in_b: &IdxCa,
 ) -> PolarsResult<(DataFrame, DataFrame, DataFrame)> {
     let taken = |df: &DataFrame, c: &str, at: &IdxCa| -> PolarsResult<Series> {
-        Ok(df.column(c)?.as_materialized_series().take(at)?)
+        df.column(c)?.as_materialized_series().take(at)
     };
     let changed = taken(a, "__row", in_a)?
         .not_equal(&taken(b, "__row", in_b)?)?

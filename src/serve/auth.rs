@@ -318,9 +318,19 @@ pub async fn login_page(State(app): State<App>, req: Request) -> Response {
     }
     app.web.page(
         "login.html",
-        serde_json::json!({"csrf": csrf, "error": ""}),
+        &LoginPage {
+            csrf: &csrf,
+            error: "",
+        },
         None,
     )
+}
+
+/// The login page: its form's CSRF token (no session yet) and what went wrong, if anything.
+#[derive(serde::Serialize)]
+struct LoginPage<'a> {
+    csrf: &'a str,
+    error: &'a str,
 }
 
 pub async fn login(
@@ -351,7 +361,10 @@ pub async fn login(
     let Some(role) = role else {
         let mut r = app.web.page(
             "login.html",
-            serde_json::json!({"csrf": s.csrf, "error": "用户名或密码不正确"}),
+            &LoginPage {
+                csrf: &s.csrf,
+                error: "用户名或密码不正确",
+            },
             None,
         );
         *r.status_mut() = StatusCode::UNAUTHORIZED;

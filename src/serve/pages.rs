@@ -9,7 +9,7 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Json};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::auth::User;
@@ -109,32 +109,80 @@ fn computing_page(app: &App, user: &User, month: Month, back: &str) -> Response 
 
 /// The page that shows a month's background job and returns to `back` when it is done.
 fn progress_page(app: &App, user: &User, month: Month, id: u64, back: &str) -> Response {
+    #[derive(Serialize)]
+    struct Computing<'a> {
+        job: u64,
+        as_of: String,
+        back: &'a str,
+        months: Vec<MonthOption>,
+    }
     app.web.page(
         "computing.html",
-        json!({"job": id, "as_of": month.to_string(), "back": back, "months": month_list(app, month)}),
+        &Computing {
+            job: id,
+            as_of: month.to_string(),
+            back,
+            months: month_list(app, month),
+        },
         Some(user),
     )
 }
 
-fn month_list(app: &App, current: Month) -> Vec<Value> {
+/// A month in the pages' month picker.
+#[derive(Serialize)]
+struct MonthOption {
+    value: String,
+    selected: bool,
+}
+
+/// The months to pick from, latest first, `current` selected.
+fn month_list(app: &App, current: Month) -> Vec<MonthOption> {
     months(app)
         .into_iter()
         .rev()
-        .map(|m| json!({"value": m.to_string(), "selected": m == current}))
+        .map(|m| MonthOption {
+            value: m.to_string(),
+            selected: m == current,
+        })
         .collect()
 }
 
+/// The completeness grid: a row per table and region, a cell per month.
+#[derive(Serialize)]
+struct Completeness {
+    /// The months' headings (e.g. 3月).
+    months: Vec<String>,
+    rows: Vec<CompletenessRow>,
+}
+
+#[derive(Serialize)]
+struct CompletenessRow {
+    table: &'static str,
+    region: &'static str,
+    cells: Vec<Received>,
+    /// Months received of the months there are (e.g. 11/12), or — with none.
+    rate: String,
+}
+
+/// A month's export of a table and region: `state` (its CSS class) and `label` (what the cell
+/// shows), and the current file's name.
+#[derive(Serialize)]
+struct Received {
+    state: &'static str,
+    label: &'static str,
+    file: String,
+}
+
 /// The completeness grid: per table and region, each month received, corrected, flagged for
-/// re-export or missing (DHIS2's reporting-rate view).
-fn completeness(app: &App) -> Value {
-    let Ok(m) = app.warehouse().manifest() else {
-        return Value::Null;
-    };
+/// re-export or missing (DHIS2's reporting-rate view). `None` when the manifest cannot be
+/// read.
+fn completeness(app: &App) -> Option<Completeness> {
+    let m = app.warehouse().manifest().ok()?;
     let months = m.months(&ALL);
     let mut rows = Vec::new();
     for t in ALL {
         for r in t.regions() {
-            let cells: Vec<Value> = months
+            let cells: Vec<Received> = months
                 .iter()
                 .map(|month| {
                     let all: Vec<_> = m
@@ -149,15 +197,31 @@ fn completeness(app: &App) -> Value {
                         Some(_) if all.len() > 1 => ("corrected", "更正"),
                         Some(_) => ("received", "✓"),
                     };
-                    json!({"state": state, "label": label, "file": current.map(|e| e.file_name.clone()).unwrap_or_default()})
+                    Received {
+                        state,
+                        label,
+                        file: current.map(|e| e.file_name.clone()).unwrap_or_default(),
+                    }
                 })
                 .collect();
-            let received = cells.iter().filter(|c| c["state"] != "missing").count();
-            rows.push(json!({"table": t.chinese(), "region": r.chinese(), "cells": cells,
-                             "rate": if months.is_empty() { "—".into() } else { format!("{}/{}", received, months.len()) }}));
+            let received = cells.iter().filter(|c| c.state != "missing").count();
+            let rate = if months.is_empty() {
+                "—".into()
+            } else {
+                format!("{}/{}", received, months.len())
+            };
+            rows.push(CompletenessRow {
+                table: t.chinese(),
+                region: r.chinese(),
+                cells,
+                rate,
+            });
         }
     }
-    json!({"months": months.iter().map(|m| format!("{}月", m.month)).collect::<Vec<_>>(), "rows": rows})
+    Some(Completeness {
+        months: months.iter().map(|m| format!("{}月", m.month)).collect(),
+        rows,
+    })
 }
 
 pub async fn dashboard(
@@ -185,16 +249,16 @@ pub async fn dashboard(
     }
     // The month's briefing as computed, with what only this page shows beside it (names in
     // links are encoded by the templates' `urlencode`).
-    #[derive(serde::Serialize)]
+    #[derive(Serialize)]
     struct Dashboard<'a> {
         #[serde(flatten)]
         briefing: &'a Value,
         as_of: String,
-        months: Vec<Value>,
+        months: Vec<MonthOption>,
         error_count: usize,
         notice_count: usize,
         charts: BTreeMap<String, String>,
-        completeness: Value,
+        completeness: Option<Completeness>,
     }
     let page = Dashboard {
         briefing: &p.context,
@@ -205,23 +269,32 @@ pub async fn dashboard(
         charts,
         completeness: completeness(&app),
     };
-    match serde_json::to_value(page) {
-        Ok(page) => app.web.page("dashboard.html", page, Some(&user)),
-        Err(e) => super::web::error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            &format!("页面数据有误（{e}）"),
-        ),
-    }
+    app.web.page("dashboard.html", &page, Some(&user))
 }
 
 pub async fn upload_page(State(app): State<App>, Extension(user): Extension<User>) -> Response {
     let latest = months(&app).last().copied();
+    /// The file drop, with its limits.
+    #[derive(Serialize)]
+    struct Upload {
+        /// No month has data yet.
+        empty: bool,
+        as_of: String,
+        months: Vec<MonthOption>,
+        limit_mb: usize,
+        limit_files: usize,
+        extensions: String,
+    }
     app.web.page(
         "upload.html",
-        json!({"empty": latest.is_none(), "as_of": latest.map(|m| m.to_string()).unwrap_or_default(),
-               "months": latest.map(|m| month_list(&app, m)).unwrap_or_default(),
-               "limit_mb": super::UPLOAD_BYTES / 1024 / 1024, "limit_files": super::UPLOAD_FILES,
-               "extensions": super::UPLOAD_EXTENSIONS.join("、")}),
+        &Upload {
+            empty: latest.is_none(),
+            as_of: latest.map(|m| m.to_string()).unwrap_or_default(),
+            months: latest.map(|m| month_list(&app, m)).unwrap_or_default(),
+            limit_mb: super::UPLOAD_BYTES / 1024 / 1024,
+            limit_files: super::UPLOAD_FILES,
+            extensions: super::UPLOAD_EXTENSIONS.join("、"),
+        },
         Some(&user),
     )
 }
@@ -381,18 +454,48 @@ pub async fn upload_result(
         .last()
         .map(|m| m.to_string())
         .unwrap_or_default();
-    let rejects: Vec<Value> = r
+    /// A rejected cell as the user may see it.
+    #[derive(Serialize)]
+    struct Rejected<'a> {
+        file: &'a str,
+        row: usize,
+        column: &'a str,
+        value: String,
+        reason: String,
+    }
+    /// A drop's result: the ingest's own, and its first rejected cells as the user may see them.
+    #[derive(Serialize)]
+    struct UploadResult<'a> {
+        job: &'a str,
+        r: &'a super::jobs::IngestResult,
+        rejects: Vec<Rejected<'a>>,
+        rejects_total: usize,
+        as_of: String,
+    }
+    let rejects = r
         .rejects
         .iter()
         .take(LIST_CAP)
         .map(|x| {
             let (value, reason) = masked_reject(&x.column, &x.value, &x.reason, &user);
-            json!({"file": x.file, "row": x.row, "column": x.column, "value": value, "reason": reason})
+            Rejected {
+                file: &x.file,
+                row: x.row,
+                column: &x.column,
+                value,
+                reason,
+            }
         })
         .collect();
     app.web.page(
         "upload_result.html",
-        json!({"job": job, "r": r, "rejects": rejects, "rejects_total": r.rejects.len(), "as_of": latest}),
+        &UploadResult {
+            job: &job,
+            r: &r,
+            rejects,
+            rejects_total: r.rejects.len(),
+            as_of: latest,
+        },
         Some(&user),
     )
 }
@@ -491,7 +594,7 @@ fn results(
 }
 
 /// The last list built, sorted, by everything it was built from.
-static LAST_LIST: std::sync::Mutex<Option<(String, Arc<Table2>)>> = std::sync::Mutex::new(None);
+static LAST_LIST: std::sync::Mutex<Option<(String, Arc<Listing>)>> = std::sync::Mutex::new(None);
 
 /// A list built and sorted by column `col` (amounts and counts as exact numbers).
 fn sorted_list(
@@ -500,7 +603,7 @@ fn sorted_list(
     q: &ListQuery,
     col: usize,
     desc: bool,
-) -> Result<Table2, String> {
+) -> Result<Listing, String> {
     let mut t = match what {
         "persons" => persons_list(c, q),
         "payments" => payments_list(c, q),
@@ -544,7 +647,7 @@ pub fn token(id: &str) -> String {
     crate::store::warehouse::sha256_hex(id.as_bytes())[..16].to_string()
 }
 
-struct Table2 {
+struct Listing {
     title: String,
     header: Vec<&'static str>,
     rows: Vec<Vec<String>>,
@@ -552,7 +655,7 @@ struct Table2 {
     links: Vec<Option<String>>,
 }
 
-fn persons_list(c: &Computed, q: &ListQuery) -> Result<Table2, String> {
+fn persons_list(c: &Computed, q: &ListQuery) -> Result<Listing, String> {
     let p = &c.results.progress;
     let key = q.indicator.as_deref().unwrap_or("helped");
     let ids = match key {
@@ -567,7 +670,7 @@ fn persons_list(c: &Computed, q: &ListQuery) -> Result<Table2, String> {
         .iter()
         .find(|t| t.key == key)
         .map_or(key, |t| t.name);
-    let mut t = Table2 {
+    let mut t = Listing {
         title: format!("{name}：截至 {} 计入的人员", c.month),
         header: vec!["身份证号", "姓名", "乡镇（街道）", "就业县（市、区）"],
         rows: Vec::new(),
@@ -605,10 +708,10 @@ fn persons_list(c: &Computed, q: &ListQuery) -> Result<Table2, String> {
     Ok(t)
 }
 
-fn payments_list(c: &Computed, q: &ListQuery) -> Result<Table2, String> {
+fn payments_list(c: &Computed, q: &ListQuery) -> Result<Listing, String> {
     let rows = c.results.audit.payment_rows().map_err(|e| e.to_string())?;
     let item = q.item.as_deref().unwrap_or("");
-    let mut t = Table2 {
+    let mut t = Listing {
         title: if item.is_empty() {
             format!("截至 {} 的全部补贴发放", c.month)
         } else {
@@ -659,9 +762,9 @@ fn payments_list(c: &Computed, q: &ListQuery) -> Result<Table2, String> {
     Ok(t)
 }
 
-fn findings_list(c: &Computed, q: &ListQuery) -> Result<Table2, String> {
+fn findings_list(c: &Computed, q: &ListQuery) -> Result<Listing, String> {
     let rule = q.rule.as_deref().unwrap_or("");
-    let mut t = Table2 {
+    let mut t = Listing {
         title: if rule.is_empty() {
             format!("截至 {} 的全部问题", c.month)
         } else {
@@ -786,10 +889,16 @@ pub async fn list(
     let pages = total.div_ceil(PER_PAGE).max(1);
     let page = page_asked.unwrap_or(1).clamp(1, pages);
     let start = (page - 1) * PER_PAGE;
-    let rows: Vec<Value> = t.rows[start.min(total)..(start + PER_PAGE).min(total)]
+    /// A row of the list, with its person's page if it has one.
+    #[derive(Serialize)]
+    struct Row<'a> {
+        cells: &'a [String],
+        link: &'a Option<String>,
+    }
+    let rows: Vec<Row> = t.rows[start.min(total)..(start + PER_PAGE).min(total)]
         .iter()
         .zip(&t.links[start.min(total)..(start + PER_PAGE).min(total)])
-        .map(|(cells, link)| json!({"cells": cells, "link": link}))
+        .map(|(cells, link)| Row { cells, link })
         .collect();
     // The query without sort and page, for the header and pager links.
     let mut base = vec![format!("as_of={month}")];
@@ -799,11 +908,43 @@ pub async fn list(
         }
     }
     let base = base.join("&");
+    /// A page of a list, sorted by column `sort` (descending when `desc`).
+    #[derive(Serialize)]
+    struct ListPage<'a> {
+        title: &'a str,
+        header: &'a [&'static str],
+        rows: Vec<Row<'a>>,
+        total: usize,
+        page: usize,
+        pages: usize,
+        sort: usize,
+        desc: bool,
+        what: &'a str,
+        /// The query without sort and page, for the header and pager links.
+        base: String,
+        as_of: String,
+        months: Vec<MonthOption>,
+        prev: Option<usize>,
+        next: Option<usize>,
+    }
     app.web.page(
         "list.html",
-        json!({"title": t.title, "header": t.header, "rows": rows, "total": total, "page": page, "pages": pages,
-               "sort": col, "desc": desc, "what": what, "base": base, "as_of": month.to_string(), "months": month_list(&app, month),
-               "prev": (page > 1).then(|| page - 1), "next": (page < pages).then(|| page + 1)}),
+        &ListPage {
+            title: &t.title,
+            header: &t.header,
+            rows,
+            total,
+            page,
+            pages,
+            sort: col,
+            desc,
+            what: &what,
+            base,
+            as_of: month.to_string(),
+            months: month_list(&app, month),
+            prev: (page > 1).then(|| page - 1),
+            next: (page < pages).then(|| page + 1),
+        },
         Some(&user),
     )
 }
@@ -863,9 +1004,22 @@ pub async fn person(
         &user,
         &format!("查看未脱敏个人详情 {}（截至 {month}）", mask_id(&id)),
     );
+    /// A person's story as `luyu explain` tells it, under their masked ID.
+    #[derive(Serialize)]
+    struct PersonPage {
+        story: String,
+        masked: String,
+        as_of: String,
+        months: Vec<MonthOption>,
+    }
     app.web.page(
         "person.html",
-        json!({"story": story, "masked": mask_id(&id), "as_of": month.to_string(), "months": month_list(&app, month)}),
+        &PersonPage {
+            story,
+            masked: mask_id(&id),
+            as_of: month.to_string(),
+            months: month_list(&app, month),
+        },
         Some(&user),
     )
 }
@@ -890,13 +1044,31 @@ pub async fn reports(
     if !ready {
         return computing_page(&app, &user, month, &format!("/reports?as_of={month}"));
     }
-    let kinds: Vec<Value> = Kind::ALL
-        .iter()
-        .map(|k| json!({"code": k.code(), "title": k.title()}))
-        .collect();
+    /// A report to open or download: its code (in links) and title.
+    #[derive(Serialize)]
+    struct KindLink {
+        code: &'static str,
+        title: &'static str,
+    }
+    #[derive(Serialize)]
+    struct ReportsPage {
+        as_of: String,
+        months: Vec<MonthOption>,
+        kinds: Vec<KindLink>,
+    }
     app.web.page(
         "reports.html",
-        json!({"as_of": month.to_string(), "months": month_list(&app, month), "kinds": kinds}),
+        &ReportsPage {
+            as_of: month.to_string(),
+            months: month_list(&app, month),
+            kinds: Kind::ALL
+                .iter()
+                .map(|k| KindLink {
+                    code: k.code(),
+                    title: k.title(),
+                })
+                .collect(),
+        },
         Some(&user),
     )
 }

@@ -62,18 +62,42 @@ impl Web {
         Ok(Web { tera })
     }
 
-    /// A page: the template with `ctx` and who is asking (for the header and the CSRF token).
-    pub fn page(&self, name: &str, ctx: serde_json::Value, user: Option<&User>) -> Response {
+    /// A page: the template with `ctx` (a page's own struct) and who is asking (for the header
+    /// and the CSRF token; a page with no user gives its own `csrf`).
+    pub fn page(&self, name: &str, ctx: &impl serde::Serialize, user: Option<&User>) -> Response {
+        let page_data = |e: &dyn std::fmt::Display| {
+            error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &format!("页面数据有误（{e}）"),
+            )
+        };
+        let ctx = match serde_json::to_value(ctx) {
+            Ok(v) => v,
+            Err(e) => return page_data(&e),
+        };
         let mut c = match Context::from_serialize(&ctx) {
             Ok(c) => c,
-            Err(e) => {
-                return error(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    &format!("页面数据有误（{e}）"),
-                )
-            }
+            Err(e) => return page_data(&e),
         };
-        c.insert("user", &user.map(|u| serde_json::json!({"name": u.name, "role": u.role.chinese(), "accounts": u.accounts, "clerk": u.may_unmask()})));
+        /// Who is asking, as the header shows them.
+        #[derive(serde::Serialize)]
+        struct Who<'a> {
+            name: &'a str,
+            role: &'static str,
+            /// Accounts are in use (a logout button makes sense).
+            accounts: bool,
+            /// May see what is unmasked (经办).
+            clerk: bool,
+        }
+        c.insert(
+            "user",
+            &user.map(|u| Who {
+                name: &u.name,
+                role: u.role.chinese(),
+                accounts: u.accounts,
+                clerk: u.may_unmask(),
+            }),
+        );
         c.insert(
             "csrf",
             &user
