@@ -165,7 +165,34 @@ pub fn compute(
         })
         .collect();
 
-    // The exports of months up to M received after the publication's data was known.
+    let received = received_since(wh, &then_wh, month)?;
+    // Persons newly counted or no longer counted, per indicator.
+    let then = crate::rules::targets::compute(
+        &Model::load_ledgers(&then_wh, month)?,
+        policy,
+        publication.plan_year,
+    )?;
+    let persons = persons_moved(&then, current, month, &causes(&received), unmasked);
+    let payments = payments_changed(wh, &then_wh, month, unmasked)?;
+    Ok(Revisions {
+        month: month.to_string(),
+        version: publication.version,
+        title: publication.title.clone(),
+        published_on: publication.date(),
+        figures,
+        received,
+        persons,
+        payments,
+    })
+}
+
+/// The exports of months up to `month` received after the publication's data was known
+/// (`then_wh`), in the order they were received.
+fn received_since(
+    wh: &Warehouse,
+    then_wh: &Warehouse,
+    month: Month,
+) -> Result<Vec<Received>, Error> {
     let manifest = wh.manifest()?;
     let then_ids: std::collections::HashSet<String> = then_wh
         .manifest()?
@@ -194,21 +221,12 @@ pub fn compute(
         })
         .collect();
     received.sort_by(|a, b| (&a.received, &a.file).cmp(&(&b.received, &b.file)));
+    Ok(received)
+}
 
-    // Persons newly counted or no longer counted, per indicator.
-    let then = crate::rules::targets::compute(
-        &Model::load_ledgers(&then_wh, month)?,
-        policy,
-        publication.plan_year,
-    )?;
-    let show = |id: &str| {
-        if unmasked {
-            id.to_string()
-        } else {
-            mask_id(id)
-        }
-    };
-    let causes = if received.is_empty() {
+/// What the exports received since say, as the persons' sentences give it.
+fn causes(received: &[Received]) -> String {
+    if received.is_empty() {
         "此后未收到新的报表".to_string()
     } else {
         let list: Vec<String> = received
@@ -225,6 +243,24 @@ pub fn compute(
             })
             .collect();
         format!("此后收到{}", list.join("、"))
+    }
+}
+
+/// Per indicator whose persons differ between the publication (`then`) and now, who is newly
+/// counted and who no longer is, with the sentence that says so.
+fn persons_moved(
+    then: &Progress,
+    current: &Progress,
+    month: Month,
+    causes: &str,
+    unmasked: bool,
+) -> Vec<Persons> {
+    let show = |id: &str| {
+        if unmasked {
+            id.to_string()
+        } else {
+            mask_id(id)
+        }
     };
     let mut persons = Vec::new();
     let sets = |p: &Progress| {
@@ -235,7 +271,7 @@ pub fn compute(
             ("trained", p.trained_ids.clone()),
         ]
     };
-    for ((key, before), (_, now)) in sets(&then).into_iter().zip(sets(current)) {
+    for ((key, before), (_, now)) in sets(then).into_iter().zip(sets(current)) {
         if before == now {
             continue;
         }
@@ -272,8 +308,17 @@ pub fn compute(
             sentence,
         });
     }
+    persons
+}
 
-    // Payments added, changed or withdrawn (by 凭证号).
+/// The payments added, changed or withdrawn (by 凭证号) since the publication (`then_wh`),
+/// a line each.
+fn payments_changed(
+    wh: &Warehouse,
+    then_wh: &Warehouse,
+    month: Month,
+    unmasked: bool,
+) -> Result<Vec<String>, Error> {
     let payments_of = |w: &Warehouse| -> Result<polars::prelude::DataFrame, Error> {
         let m = w.manifest()?;
         let exports: Vec<_> = Warehouse::current(&m, month)
@@ -282,26 +327,15 @@ pub fn compute(
             .collect();
         Ok(w.read(Table::Payments, &exports)?)
     };
-    let payments = changes::diff(
-        &payments_of(&then_wh)?,
+    Ok(changes::diff(
+        &payments_of(then_wh)?,
         &payments_of(wh)?,
         Table::Payments,
         false,
     )?
     .iter()
     .map(|c| payment_line(c, unmasked))
-    .collect();
-
-    Ok(Revisions {
-        month: month.to_string(),
-        version: publication.version,
-        title: publication.title.clone(),
-        published_on: publication.date(),
-        figures,
-        received,
-        persons,
-        payments,
-    })
+    .collect())
 }
 
 /// `2020-06` → `2020年6月`.
