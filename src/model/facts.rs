@@ -530,7 +530,24 @@ impl Facts {
         let by_help = ByPerson::of(&column_strs(&help, "id_number")?);
         let by_jining = ByPerson::of(&column_strs(&jining, "id_number")?);
         let mut persons = Skeleton::of(&[&by_registry, &by_help, &by_jining]);
+        // Each ledger's rows are freed once gathered, and go back to the kernel at once: the
+        // persons grow as the ledgers go, and both at once were the summary's peak.
+        Self::gather_registry(&mut persons, registry, by_registry)?;
+        Self::gather_help(&mut persons, help, by_help)?;
+        Self::gather_jining(&mut persons, jining, by_jining)?;
+        Ok(Facts::new(
+            persons.persons,
+            workshops_of(&workshops)?,
+            jining_has_registration,
+        ))
+    }
 
+    /// The registry's rows into their persons: in the registry, 建档立卡, township, names.
+    fn gather_registry(
+        persons: &mut Skeleton,
+        registry: DataFrame,
+        by_registry: ByPerson,
+    ) -> PolarsResult<()> {
         let r = &registry;
         let names = column_strs(r, "name")?;
         let reg = column_bools(r, "registered")?;
@@ -544,10 +561,13 @@ impl Facts {
             p.add_name(names[i]);
         });
 
-        // Each ledger's rows are freed once gathered, and go back to the kernel at once: the
-        // persons grow as the ledgers go, and both at once were the summary's peak.
         drop((by_registry, registry));
         crate::memory::give_back();
+        Ok(())
+    }
+
+    /// The help ledger's rows into their persons: names and help rows.
+    fn gather_help(persons: &mut Skeleton, help: DataFrame, by_help: ByPerson) -> PolarsResult<()> {
         let h = &help;
         let names = column_strs(h, "name")?;
         let (types, modes, employers) = (
@@ -578,6 +598,15 @@ impl Facts {
 
         drop((by_help, help));
         crate::memory::give_back();
+        Ok(())
+    }
+
+    /// The 来济就业台账's rows into their persons: names and spells of work in Jining.
+    fn gather_jining(
+        persons: &mut Skeleton,
+        jining: DataFrame,
+        by_jining: ByPerson,
+    ) -> PolarsResult<()> {
         let j = &jining;
         let names = column_strs(j, "name")?;
         let (counties, employers, codes) = (
@@ -623,30 +652,29 @@ impl Facts {
 
         drop((by_jining, jining));
         crate::memory::give_back();
-        let w = &workshops;
-        let (regions, wnames, codes) = (
-            column_strs(w, "region")?,
-            column_strs(w, "name")?,
-            column_strs(w, "credit_code")?,
-        );
-        let recognised = column_dates(w, "recognised_date")?;
-        let (staff, absorbed) = (column_ints(w, "staff_total")?, column_ints(w, "absorbed")?);
-        let workshops = (0..regions.len())
-            .map(|i| Workshop {
-                region: regions[i].and_then(Region::parse),
-                name: wnames[i].unwrap_or_default().into(),
-                credit_code: codes[i].map(Text::from),
-                recognised: recognised[i],
-                staff_total: staff[i],
-                absorbed: absorbed[i],
-            })
-            .collect();
-        Ok(Facts::new(
-            persons.persons,
-            workshops,
-            jining_has_registration,
-        ))
+        Ok(())
     }
+}
+
+/// The 车间名册 and 基地名册's rows (a few to a few hundred).
+fn workshops_of(w: &DataFrame) -> PolarsResult<Vec<Workshop>> {
+    let (regions, wnames, codes) = (
+        column_strs(w, "region")?,
+        column_strs(w, "name")?,
+        column_strs(w, "credit_code")?,
+    );
+    let recognised = column_dates(w, "recognised_date")?;
+    let (staff, absorbed) = (column_ints(w, "staff_total")?, column_ints(w, "absorbed")?);
+    Ok((0..regions.len())
+        .map(|i| Workshop {
+            region: regions[i].and_then(Region::parse),
+            name: wnames[i].unwrap_or_default().into(),
+            credit_code: codes[i].map(Text::from),
+            recognised: recognised[i],
+            staff_total: staff[i],
+            absorbed: absorbed[i],
+        })
+        .collect())
 }
 
 #[cfg(test)]
