@@ -844,35 +844,9 @@ pub async fn list(
     };
     let col = q.sort.unwrap_or(0);
     let desc = q.desc.unwrap_or(0) == 1;
-    // The sorted list is kept for its pages: at a million persons it is built in a second.
-    let key = format!(
-        "{}|{month}|{what}|{:?}|{:?}|{:?}|{:?}|{:?}|{col}|{desc}",
-        c.manifest, q.indicator, q.item, q.rule, q.township, q.county
-    );
-    let kept = LAST_LIST.lock().ok().and_then(|l| {
-        l.as_ref()
-            .filter(|(k, _)| *k == key)
-            .map(|(_, t)| t.clone())
-    });
-    let t = match kept {
-        Some(t) => t,
-        None => {
-            let c2 = c.clone();
-            let what2 = what.clone();
-            let built =
-                tokio::task::spawn_blocking(move || sorted_list(&c2, &what2, &q, col, desc)).await;
-            match built {
-                Ok(Ok(t)) => {
-                    let t = Arc::new(t);
-                    if let Ok(mut l) = LAST_LIST.lock() {
-                        *l = Some((key, t.clone()));
-                    }
-                    t
-                }
-                Ok(Err(e)) => return error(StatusCode::BAD_REQUEST, &e),
-                Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
-            }
-        }
+    let t = match listing(c, month, &what, q, col, desc).await {
+        Ok(t) => t,
+        Err(page) => return *page,
     };
     let col = col.min(t.header.len().saturating_sub(1));
     if as_xlsx {
@@ -889,12 +863,6 @@ pub async fn list(
     let pages = total.div_ceil(PER_PAGE).max(1);
     let page = page_asked.unwrap_or(1).clamp(1, pages);
     let start = (page - 1) * PER_PAGE;
-    /// A row of the list, with its person's page if it has one.
-    #[derive(Serialize)]
-    struct Row<'a> {
-        cells: &'a [String],
-        link: &'a Option<String>,
-    }
     let rows: Vec<Row> = t.rows[start.min(total)..(start + PER_PAGE).min(total)]
         .iter()
         .zip(&t.links[start.min(total)..(start + PER_PAGE).min(total)])
@@ -908,25 +876,6 @@ pub async fn list(
         }
     }
     let base = base.join("&");
-    /// A page of a list, sorted by column `sort` (descending when `desc`).
-    #[derive(Serialize)]
-    struct ListPage<'a> {
-        title: &'a str,
-        header: &'a [&'static str],
-        rows: Vec<Row<'a>>,
-        total: usize,
-        page: usize,
-        pages: usize,
-        sort: usize,
-        desc: bool,
-        what: &'a str,
-        /// The query without sort and page, for the header and pager links.
-        base: String,
-        as_of: String,
-        months: Vec<MonthOption>,
-        prev: Option<usize>,
-        next: Option<usize>,
-    }
     app.web.page(
         "list.html",
         &ListPage {
@@ -947,6 +896,74 @@ pub async fn list(
         },
         Some(&user),
     )
+}
+
+/// A row of a list, with its person's page if it has one.
+#[derive(Serialize)]
+struct Row<'a> {
+    cells: &'a [String],
+    link: &'a Option<String>,
+}
+
+/// A page of a list, sorted by column `sort` (descending when `desc`).
+#[derive(Serialize)]
+struct ListPage<'a> {
+    title: &'a str,
+    header: &'a [&'static str],
+    rows: Vec<Row<'a>>,
+    total: usize,
+    page: usize,
+    pages: usize,
+    sort: usize,
+    desc: bool,
+    what: &'a str,
+    /// The query without sort and page, for the header and pager links.
+    base: String,
+    as_of: String,
+    months: Vec<MonthOption>,
+    prev: Option<usize>,
+    next: Option<usize>,
+}
+
+/// The list asked for, sorted: the one kept from the last request when it is the same (at a
+/// million persons it is built in a second, and its pages are asked one after the other),
+/// else built on a blocking thread and kept. An error is its page.
+async fn listing(
+    c: Arc<Computed>,
+    month: Month,
+    what: &str,
+    q: ListQuery,
+    col: usize,
+    desc: bool,
+) -> Result<Arc<Listing>, Box<Response>> {
+    let key = format!(
+        "{}|{month}|{what}|{:?}|{:?}|{:?}|{:?}|{:?}|{col}|{desc}",
+        c.manifest, q.indicator, q.item, q.rule, q.township, q.county
+    );
+    let kept = LAST_LIST.lock().ok().and_then(|l| {
+        l.as_ref()
+            .filter(|(k, _)| *k == key)
+            .map(|(_, t)| t.clone())
+    });
+    if let Some(t) = kept {
+        return Ok(t);
+    }
+    let what = what.to_string();
+    let built = tokio::task::spawn_blocking(move || sorted_list(&c, &what, &q, col, desc)).await;
+    match built {
+        Ok(Ok(t)) => {
+            let t = Arc::new(t);
+            if let Ok(mut l) = LAST_LIST.lock() {
+                *l = Some((key, t.clone()));
+            }
+            Ok(t)
+        }
+        Ok(Err(e)) => Err(Box::new(error(StatusCode::BAD_REQUEST, &e))),
+        Err(e) => Err(Box::new(error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &e.to_string(),
+        ))),
+    }
 }
 
 pub fn urlencode(s: &str) -> String {
