@@ -942,6 +942,73 @@ fn repeated_vouchers(ctx: &mut Ctx, rows: &PaymentColumns) {
     }
 }
 
+/// The payments with what each row's item says of it, looked up once per row by the item's
+/// name: its place in the policy (`item_pos`, null for an item the policy does not have), its
+/// code's order (`code_ord`), its pool's and the row's pool's places (`item_pool`,
+/// `pool_pos`), `per_person` and `has_floor`; and each export month's last day (`month_end`).
+fn with_item_columns(all: &DataFrame, policy: &Policy) -> PolarsResult<DataFrame> {
+    // Of two items with one name, the first (as `item_by_name`). Looked up once per row, the
+    // attributes then gathered by the item's position: a chain of `when`s over the policy's
+    // items compared every row's text with each name, and was most of this step's time.
+    let items = &policy.items;
+    let names: Vec<(&str, u32)> = (0..)
+        .zip(items)
+        .map(|(k, i)| (i.name.as_str(), k))
+        .collect();
+    let item_pos: IdxCa = look_up(all, "item", &names)?.into_iter().collect();
+    let of_items = |values: Series| values.take(&item_pos);
+    let attribute = |name: &str,
+                     dtype: DataType,
+                     f: &dyn Fn(&Item) -> AnyValue<'static>|
+     -> PolarsResult<Column> {
+        let values: Vec<AnyValue> = items.iter().map(f).collect();
+        let values = Series::from_any_values_and_dtype(name.into(), &values, &dtype, true)?;
+        Ok(of_items(values)?.into_column())
+    };
+    let months = all
+        .column("export_month")?
+        .unique()?
+        .cast(&DataType::String)?;
+    let months: Vec<(String, i32)> = months
+        .str()?
+        .iter()
+        .flatten()
+        .filter_map(|m| Some((m.to_string(), days_of(m.parse::<Month>().ok()?.last_day()))))
+        .collect();
+    let months: Vec<(&str, i32)> = months.iter().map(|(m, d)| (m.as_str(), *d)).collect();
+    let month_end: Int32Chunked = look_up(all, "export_month", &months)?.into_iter().collect();
+    // 资金来源 compared by number: each pool's text as the position of the first item of
+    // that pool, for the payment's and for its item's.
+    let pool_of = |pool: &str| {
+        (0..)
+            .zip(items)
+            .find(|(_, i)| i.pool == pool)
+            .map(|(k, _)| k)
+    };
+    let pools: Vec<(&str, u32)> = items
+        .iter()
+        .filter_map(|i| Some((i.pool.as_str(), pool_of(&i.pool)?)))
+        .collect();
+    let pool_pos: IdxCa = look_up(all, "pool", &pools)?.into_iter().collect();
+    let mut base = all.clone();
+    base.with_column(item_pos.clone().with_name("item_pos".into()).into_column())?;
+    base.with_column(attribute("code_ord", DataType::UInt32, &|i| {
+        AnyValue::UInt32(i.code as u32)
+    })?)?;
+    base.with_column(attribute("item_pool", DataType::UInt32, &|i| {
+        pool_of(&i.pool).map_or(AnyValue::Null, AnyValue::UInt32)
+    })?)?;
+    base.with_column(pool_pos.with_name("pool_pos".into()).into_column())?;
+    base.with_column(attribute("per_person", DataType::Boolean, &|i| {
+        AnyValue::Boolean(i.per_person())
+    })?)?;
+    base.with_column(attribute("has_floor", DataType::Boolean, &|i| {
+        AnyValue::Boolean(i.daily_floor.is_some())
+    })?)?;
+    base.with_column(month_end.with_name("month_end".into()).into_column())?;
+    Ok(base)
+}
+
 /// The checks of each payment on its own, as columns over the distinct payments (in their
 /// order, `i`): the item's position in the policy (`item_pos`, null for an item the policy
 /// does not have), whether it is paid per person, the labourer's place among the facts'
@@ -960,66 +1027,7 @@ impl Checked {
         policy: &Policy,
         facts: &Facts,
     ) -> PolarsResult<Checked> {
-        // Each row's item by its name (the first of two with one name, as `item_by_name`), and
-        // the item's attributes gathered by its position; each export month's last day. Looked
-        // up once per row: a chain of `when`s over the policy's items compared every row's
-        // text with each name, and was most of this step's time.
-        let items = &policy.items;
-        let names: Vec<(&str, u32)> = (0..)
-            .zip(items)
-            .map(|(k, i)| (i.name.as_str(), k))
-            .collect();
-        let item_pos: IdxCa = look_up(all, "item", &names)?.into_iter().collect();
-        let of_items = |values: Series| values.take(&item_pos);
-        let attribute = |name: &str,
-                         dtype: DataType,
-                         f: &dyn Fn(&Item) -> AnyValue<'static>|
-         -> PolarsResult<Column> {
-            let values: Vec<AnyValue> = items.iter().map(f).collect();
-            let values = Series::from_any_values_and_dtype(name.into(), &values, &dtype, true)?;
-            Ok(of_items(values)?.into_column())
-        };
-        let months = all
-            .column("export_month")?
-            .unique()?
-            .cast(&DataType::String)?;
-        let months: Vec<(String, i32)> = months
-            .str()?
-            .iter()
-            .flatten()
-            .filter_map(|m| Some((m.to_string(), days_of(m.parse::<Month>().ok()?.last_day()))))
-            .collect();
-        let months: Vec<(&str, i32)> = months.iter().map(|(m, d)| (m.as_str(), *d)).collect();
-        let month_end: Int32Chunked = look_up(all, "export_month", &months)?.into_iter().collect();
-        // 资金来源 compared by number: each pool's text as the position of the first item of
-        // that pool, for the payment's and for its item's.
-        let pool_of = |pool: &str| {
-            (0..)
-                .zip(items)
-                .find(|(_, i)| i.pool == pool)
-                .map(|(k, _)| k)
-        };
-        let pools: Vec<(&str, u32)> = items
-            .iter()
-            .filter_map(|i| Some((i.pool.as_str(), pool_of(&i.pool)?)))
-            .collect();
-        let pool_pos: IdxCa = look_up(all, "pool", &pools)?.into_iter().collect();
-        let mut base = all.clone();
-        base.with_column(item_pos.clone().with_name("item_pos".into()).into_column())?;
-        base.with_column(attribute("code_ord", DataType::UInt32, &|i| {
-            AnyValue::UInt32(i.code as u32)
-        })?)?;
-        base.with_column(attribute("item_pool", DataType::UInt32, &|i| {
-            pool_of(&i.pool).map_or(AnyValue::Null, AnyValue::UInt32)
-        })?)?;
-        base.with_column(pool_pos.with_name("pool_pos".into()).into_column())?;
-        base.with_column(attribute("per_person", DataType::Boolean, &|i| {
-            AnyValue::Boolean(i.per_person())
-        })?)?;
-        base.with_column(attribute("has_floor", DataType::Boolean, &|i| {
-            AnyValue::Boolean(i.daily_floor.is_some())
-        })?)?;
-        base.with_column(month_end.with_name("month_end".into()).into_column())?;
+        let base = with_item_columns(all, policy)?;
         let known = col("item_pos").is_not_null();
         let date = col("pay_date").cast(DataType::Int32);
         let out = known.clone().and(
