@@ -138,6 +138,26 @@ where
     Ok(c)
 }
 
+/// A bar's figure, just right of its end: `(end, row)`, on axes that reach `max`.
+fn bar_figure<DB: DrawingBackend>(
+    c: &mut ChartContext<'_, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    figure: String,
+    (end, row): (f64, f64),
+    max: f64,
+    size: u32,
+) -> Result<(), Error>
+where
+    DB::ErrorType: 'static,
+{
+    c.draw_series([Text::new(
+        figure,
+        (end + max * 0.01, row + 0.62),
+        font(size),
+    )])
+    .map_err(err)?;
+    Ok(())
+}
+
 /// Each indicator's actual count (green, or orange behind the pace) over its target (grey),
 /// with the pace (the count due by now) as a red mark.
 fn progress<DB: DrawingBackend>(
@@ -182,12 +202,8 @@ where
             RED.stroke_width(3),
         )])
         .map_err(err)?;
-        c.draw_series([Text::new(
-            format!("{} / {}", b.actual, b.target),
-            (b.actual as f64 + max * 0.01, y + 0.62),
-            font(13),
-        )])
-        .map_err(err)?;
+        let figure = format!("{} / {}", b.actual, b.target);
+        bar_figure(&mut c, figure, (b.actual as f64, y), max, 13)?;
     }
     Ok(())
 }
@@ -236,28 +252,9 @@ where
         .map_err(err)?;
     let colours = [BLUE, GREEN, ORANGE, RGBColor(120, 80, 160)];
     for (k, s) in series.iter().enumerate() {
-        let colour = colours[k % colours.len()];
-        c.draw_series(LineSeries::new(
-            s.points
-                .iter()
-                .enumerate()
-                .map(|(i, v)| (i as f64, *v as f64)),
-            colour.stroke_width(2),
-        ))
-        .map_err(err)?
-        .label(s.name.clone())
-        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(2)));
+        line(&mut c, s, colours[k % colours.len()], 2)?;
     }
-    c.draw_series(LineSeries::new(
-        pace.points
-            .iter()
-            .enumerate()
-            .map(|(i, v)| (i as f64, *v as f64)),
-        RED.stroke_width(1),
-    ))
-    .map_err(err)?
-    .label(pace.name.clone())
-    .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], RED.stroke_width(1)));
+    line(&mut c, pace, RED, 1)?;
     c.configure_series_labels()
         .label_font(font(12))
         .background_style(WHITE.mix(0.8))
@@ -265,6 +262,27 @@ where
         .position(SeriesLabelPosition::UpperLeft)
         .draw()
         .map_err(err)?;
+    Ok(())
+}
+
+/// A series as a line `width` wide, with its entry in the legend.
+fn line<DB: DrawingBackend>(
+    c: &mut ChartContext<'_, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    s: &Series,
+    colour: RGBColor,
+    width: u32,
+) -> Result<(), Error>
+where
+    DB::ErrorType: 'static,
+{
+    let points = s.points.iter().enumerate();
+    c.draw_series(LineSeries::new(
+        points.map(|(i, v)| (i as f64, *v as f64)),
+        colour.stroke_width(width),
+    ))
+    .map_err(err)?
+    .label(s.name.clone())
+    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(width)));
     Ok(())
 }
 
@@ -291,12 +309,7 @@ where
             colour.filled(),
         )])
         .map_err(err)?;
-        c.draw_series([Text::new(
-            format!("{v:.2}"),
-            (*v + max * 0.01, y + 0.62),
-            font(12),
-        )])
-        .map_err(err)?;
+        bar_figure(&mut c, format!("{v:.2}"), (*v, y), max, 12)?;
     }
     Ok(())
 }
