@@ -859,7 +859,7 @@ pub fn audit(
     // order they would have been found one after the other (`absorb` keeps the first of a
     // rule and key, as adding them here would).
     let mut on_ledgers = Ctx::new(policy, facts, date);
-    let (stacked, (ledgers, unpaid)) = rayon::join(
+    let (stacked, ((), unpaid)) = rayon::join(
         || entitlement_checks(&mut ctx, &all, &distinct, &judged, &mut spend),
         || {
             rayon::join(
@@ -877,7 +877,6 @@ pub fn audit(
         },
     );
     stacking_findings(&mut ctx, stacked.map_err(e)?);
-    ledgers?;
     ctx.absorb(on_ledgers);
     let mut findings = ctx.findings;
     findings.extend(unpaid?);
@@ -1732,7 +1731,16 @@ fn ledger_findings(
     unregistered: &BTreeSet<String>,
     ledger_codes: Vec<(String, String)>,
     payee_codes: Vec<(String, String)>,
-) -> Result<(), String> {
+) {
+    counted_unregistered(ctx, window, unregistered);
+    invalid_credit_codes(ctx, ledger_codes.into_iter().chain(payee_codes));
+    one_sided_transfers(ctx);
+    roster_mismatches(ctx);
+}
+
+/// 未建档立卡: persons not registered whom a ledger would count in the plan year's window
+/// (unless a payment's finding already named them, `unregistered`).
+fn counted_unregistered(ctx: &mut Ctx, window: Window, unregistered: &BTreeSet<String>) {
     use rayon::prelude::*;
     let facts = ctx.facts;
     let in_window = |d: Option<NaiveDate>| d.is_some_and(|d| d >= window.start && d <= window.end);
@@ -1784,13 +1792,19 @@ fn ledger_findings(
     for part in found {
         ctx.absorb(part);
     }
+}
 
-    // Credit codes that fail their checksum, once per code.
-    for (code, name) in ledger_codes.into_iter().chain(payee_codes) {
+/// Credit codes that fail their checksum, once per code: (code, name).
+fn invalid_credit_codes(ctx: &mut Ctx, codes: impl Iterator<Item = (String, String)>) {
+    for (code, name) in codes {
         ctx.add(Rule::InvalidCreditCode, (code.clone(), String::new()), "", (name.clone(), name.clone()), "", (None, None), Vec::new(), format!("{name}的统一社会信用代码 {code} 未通过 GB 32100-2015 校验，请核对（部分早期试点代码真实有效但不符合校验规则）"));
     }
+}
 
-    // One-sided transfers: 万州's 转移就业/济宁 rows against 济宁's ledger.
+/// One-sided transfers: 万州's 转移就业/济宁 rows against 济宁's ledger.
+fn one_sided_transfers(ctx: &mut Ctx) {
+    use rayon::prelude::*;
+    let facts = ctx.facts;
     let one_sided: Vec<(&Text, &Person, bool)> = facts
         .persons
         .par_iter()
@@ -1812,8 +1826,12 @@ fn ledger_findings(
         };
         ctx.add_person(Rule::OneSidedTransfer, (id, &name), "二", msg.into());
     }
+}
 
-    // Roster counts against the ledger (the 基地's, B6's clause).
+/// Roster counts against the ledger (the 基地's, B6's clause): the absorbed persons a 基地
+/// reports against those the 来济就业台账 shows meeting the stable-work gate.
+fn roster_mismatches(ctx: &mut Ctx) {
+    let facts = ctx.facts;
     let base_clause = ctx.policy.item_clause(ItemCode::B6);
     for ws in &facts.workshops {
         if ws.region != Some(Region::Jining) {
@@ -1837,7 +1855,6 @@ fn ledger_findings(
             );
         }
     }
-    Ok(())
 }
 
 /// Persons entitled as of M to A1 (the policy's 一次性交通伙食补助: its name and clause come
