@@ -65,19 +65,14 @@ impl Web {
     /// A page: the template with `ctx` (a page's own struct) and who is asking (for the header
     /// and the CSRF token; a page with no user gives its own `csrf`).
     pub fn page(&self, name: &str, ctx: &impl serde::Serialize, user: Option<&User>) -> Response {
-        let page_data = |e: &dyn std::fmt::Display| {
-            error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                &format!("页面数据有误（{e}）"),
-            )
-        };
-        let ctx = match serde_json::to_value(ctx) {
-            Ok(v) => v,
-            Err(e) => return page_data(&e),
-        };
-        let mut c = match Context::from_serialize(&ctx) {
+        let mut c = match Context::from_serialize(ctx) {
             Ok(c) => c,
-            Err(e) => return page_data(&e),
+            Err(e) => {
+                return error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    &format!("页面数据有误（{e}）"),
+                )
+            }
         };
         /// Who is asking, as the header shows them.
         #[derive(serde::Serialize)]
@@ -98,13 +93,11 @@ impl Web {
                 clerk: u.may_unmask(),
             }),
         );
-        c.insert(
-            "csrf",
-            &user
-                .map(|u| u.csrf.clone())
-                .or_else(|| ctx.get("csrf").and_then(|v| v.as_str()).map(String::from))
-                .unwrap_or_default(),
-        );
+        match user {
+            Some(u) => c.insert("csrf", &u.csrf),
+            None if !c.contains_key("csrf") => c.insert("csrf", ""),
+            None => {}
+        }
         match self.tera.render(name, &c) {
             Ok(html) => Html(html).into_response(),
             Err(e) => error(
